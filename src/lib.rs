@@ -1,0 +1,1 @@
+//! A Mercado Pago checkout for a small storefront.
