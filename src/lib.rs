@@ -1,1 +1,3 @@
 //! A Mercado Pago checkout for a small storefront.
+
+pub mod domain;

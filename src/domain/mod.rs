@@ -1,0 +1,15 @@
+//! Values of the checkout that parse from untrusted input and cannot then be wrong.
+
+pub mod email;
+pub mod ids;
+pub mod money;
+pub mod order_status;
+pub mod payment_submission;
+pub mod site;
+
+pub use email::Email;
+pub use ids::{OrderId, PaymentId, ShopperId};
+pub use money::{Currency, Money, MoneyError};
+pub use order_status::OrderStatus;
+pub use payment_submission::{CardPayment, RawSubmission, SubmissionError};
+pub use site::{Lang, Site};

@@ -1,0 +1,98 @@
+//! Where an order stands. Stored as text in `orders.status`.
+
+/// The life of an order, from checkout to its payment's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Placed, waiting for the shopper to pay (also after a refused attempt or a 4xx).
+    Created,
+    /// A call to Mercado Pago is under way for it.
+    Processing,
+    /// Paid later (Pix, ticket) or waiting for a 3DS challenge.
+    PaymentPending,
+    /// Mercado Pago is reviewing the payment.
+    PaymentInProcess,
+    /// The call to Mercado Pago ended without an answer: the payment may exist.
+    PaymentUnknown,
+    /// The last payment was declined; the shopper may try again.
+    Rejected,
+    Paid,
+    Cancelled,
+    Refunded,
+    ChargedBack,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Created => "created",
+            OrderStatus::Processing => "processing",
+            OrderStatus::PaymentPending => "payment_pending",
+            OrderStatus::PaymentInProcess => "payment_in_process",
+            OrderStatus::PaymentUnknown => "payment_unknown",
+            OrderStatus::Rejected => "rejected",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+            OrderStatus::ChargedBack => "charged_back",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "created" => OrderStatus::Created,
+            "processing" => OrderStatus::Processing,
+            "payment_pending" => OrderStatus::PaymentPending,
+            "payment_in_process" => OrderStatus::PaymentInProcess,
+            "payment_unknown" => OrderStatus::PaymentUnknown,
+            "rejected" => OrderStatus::Rejected,
+            "paid" => OrderStatus::Paid,
+            "cancelled" => OrderStatus::Cancelled,
+            "refunded" => OrderStatus::Refunded,
+            "charged_back" => OrderStatus::ChargedBack,
+            _ => return None,
+        })
+    }
+
+    /// What a payment's Mercado Pago `status` means for its order.
+    pub fn from_payment_status(status: &str) -> Self {
+        match status {
+            "approved" => OrderStatus::Paid,
+            "pending" => OrderStatus::PaymentPending,
+            "in_process" | "authorized" | "in_mediation" => OrderStatus::PaymentInProcess,
+            "rejected" => OrderStatus::Rejected,
+            "cancelled" => OrderStatus::Cancelled,
+            "refunded" => OrderStatus::Refunded,
+            "charged_back" => OrderStatus::ChargedBack,
+            _ => OrderStatus::PaymentUnknown,
+        }
+    }
+
+    /// Whether a new payment may be attempted: only when no payment can still succeed.
+    pub fn accepts_payment(self) -> bool {
+        matches!(self, OrderStatus::Created | OrderStatus::Rejected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatus;
+
+    #[test]
+    fn text_round_trips() {
+        for s in [
+            "created", "processing", "payment_pending", "payment_in_process", "payment_unknown",
+            "rejected", "paid", "cancelled", "refunded", "charged_back",
+        ] {
+            assert_eq!(OrderStatus::parse(s).unwrap().as_str(), s);
+        }
+    }
+
+    #[test]
+    fn only_unpaid_orders_take_a_new_payment() {
+        assert!(OrderStatus::Created.accepts_payment());
+        assert!(OrderStatus::Rejected.accepts_payment());
+        for s in ["approved", "pending", "in_process", "authorized"] {
+            assert!(!OrderStatus::from_payment_status(s).accepts_payment(), "{s}");
+        }
+    }
+}

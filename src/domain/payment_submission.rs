@@ -1,0 +1,348 @@
+//! What the Payment Brick's `onSubmit` posts, parsed into values that cannot be wrong.
+//!
+//! The raw structs mirror the Brick's JSON loosely (everything optional) so that a missing
+//! field becomes a message naming it instead of a serde error; `parse` then builds the types.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use super::email::Email;
+use super::money::{Money, MoneyError};
+use super::site::Site;
+
+#[derive(Debug, Deserialize)]
+pub struct RawSubmission {
+    #[serde(rename = "selectedPaymentMethod")]
+    pub selected_payment_method: Option<String>,
+    #[serde(rename = "formData")]
+    pub form_data: Option<RawFormData>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RawFormData {
+    pub token: Option<String>,
+    pub issuer_id: Option<serde_json::Value>,
+    pub payment_method_id: Option<String>,
+    pub transaction_amount: Option<serde_json::Number>,
+    pub installments: Option<i64>,
+    pub payer: Option<RawPayer>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RawPayer {
+    pub email: Option<String>,
+    pub identification: Option<RawIdentification>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RawIdentification {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub number: Option<String>,
+}
+
+/// Why a submission was refused: which field, and what a person should do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct SubmissionError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn refuse(field: &'static str, message: impl Into<String>) -> SubmissionError {
+    SubmissionError {
+        field,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardKind {
+    Credit,
+    Debit,
+}
+
+impl CardKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardKind::Credit => "credit_card",
+            CardKind::Debit => "debit_card",
+        }
+    }
+}
+
+/// A single-use card token made by Mercado Pago's JS in the browser. Never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CardToken(String);
+
+impl CardToken {
+    pub fn parse(raw: &str) -> Result<Self, SubmissionError> {
+        let ok = (8..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !ok {
+            return Err(refuse("formData.token", "the card details are incomplete; please enter them again"));
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CardToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CardToken(***)")
+    }
+}
+
+/// Mercado Pago's `payment_method_id` (`visa`, `master`, `debelo`, `pix`...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentMethodId(String);
+
+impl PaymentMethodId {
+    pub fn parse(raw: &str) -> Result<Self, SubmissionError> {
+        let ok = (2..=40).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !ok {
+            return Err(refuse("formData.payment_method_id", "choose a payment method"));
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Number of installments, within what the site allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Installments(u8);
+
+impl Installments {
+    pub fn parse(raw: i64, site: Site) -> Result<Self, SubmissionError> {
+        let max = site.profile().max_installments;
+        match u8::try_from(raw) {
+            Ok(n) if (1..=max).contains(&n) => Ok(Self(n)),
+            _ => Err(refuse(
+                "formData.installments",
+                format!("choose between 1 and {max} installments"),
+            )),
+        }
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identification {
+    pub kind: Option<String>,
+    pub number: String,
+}
+
+impl Identification {
+    fn parse(raw: &RawIdentification, site: Site) -> Result<Option<Self>, SubmissionError> {
+        let number = raw.number.as_deref().map(str::trim).unwrap_or("");
+        if number.is_empty() {
+            return Ok(None);
+        }
+        let number_ok = number.len() <= 20
+            && number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !number_ok {
+            return Err(refuse("formData.payer.identification.number", "check the document number"));
+        }
+        let types = site.profile().identification_types;
+        let kind = match raw.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) if types.is_empty() || types.contains(&k) => Some(k.to_string()),
+            Some(_) => {
+                return Err(refuse(
+                    "formData.payer.identification.type",
+                    format!("the document type must be one of {}", types.join(", ")),
+                ))
+            }
+            None if types.is_empty() => None,
+            None => return Err(refuse("formData.payer.identification.type", "choose a document type")),
+        };
+        Ok(Some(Self {
+            kind,
+            number: number.to_string(),
+        }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payer {
+    pub email: Email,
+    pub identification: Option<Identification>,
+}
+
+/// A card payment the shopper asked for. The amount is what the browser claimed: the
+/// handler compares it with the order and sends the order's own amount, never this one.
+#[derive(Debug, Clone)]
+pub struct CardPayment {
+    pub kind: CardKind,
+    pub token: CardToken,
+    pub payment_method_id: PaymentMethodId,
+    pub issuer_id: Option<String>,
+    pub installments: Installments,
+    pub claimed_amount: serde_json::Number,
+    pub payer: Payer,
+}
+
+impl CardPayment {
+    pub fn parse(raw: RawSubmission, site: Site) -> Result<Self, SubmissionError> {
+        let kind = match raw.selected_payment_method.as_deref() {
+            Some("credit_card") => CardKind::Credit,
+            Some("debit_card") => CardKind::Debit,
+            Some(other) => {
+                return Err(refuse(
+                    "selectedPaymentMethod",
+                    format!("'{}' payments are not accepted here; pay by credit or debit card", short(other)),
+                ))
+            }
+            None => return Err(refuse("selectedPaymentMethod", "choose a payment method")),
+        };
+        let form = raw
+            .form_data
+            .ok_or_else(|| refuse("formData", "the payment form was not sent"))?;
+        let token = CardToken::parse(
+            form.token
+                .as_deref()
+                .ok_or_else(|| refuse("formData.token", "the card details are missing"))?,
+        )?;
+        let payment_method_id = PaymentMethodId::parse(
+            form.payment_method_id
+                .as_deref()
+                .ok_or_else(|| refuse("formData.payment_method_id", "choose a payment method"))?,
+        )?;
+        let issuer_id = match form.issuer_id {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) if s.is_empty() => None,
+            Some(serde_json::Value::String(s)) if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) => Some(s),
+            Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => Some(n.to_string()),
+            Some(_) => return Err(refuse("formData.issuer_id", "the card issuer is not valid")),
+        };
+        let installments = Installments::parse(
+            form.installments
+                .ok_or_else(|| refuse("formData.installments", "choose the number of installments"))?,
+            site,
+        )?;
+        let claimed_amount = form
+            .transaction_amount
+            .ok_or_else(|| refuse("formData.transaction_amount", "the amount is missing"))?;
+        let raw_payer = form
+            .payer
+            .ok_or_else(|| refuse("formData.payer", "the payer's details are missing"))?;
+        let email = Email::parse(
+            raw_payer
+                .email
+                .as_deref()
+                .ok_or_else(|| refuse("formData.payer.email", "enter your email address"))?,
+        )
+        .map_err(|m| refuse("formData.payer.email", m))?;
+        let identification = match &raw_payer.identification {
+            Some(raw_id) => Identification::parse(raw_id, site)?,
+            None => None,
+        };
+        Ok(Self {
+            kind,
+            token,
+            payment_method_id,
+            issuer_id,
+            installments,
+            claimed_amount,
+            payer: Payer {
+                email,
+                identification,
+            },
+        })
+    }
+
+    /// The claimed amount in the order's currency, exactly, or why it can't be one.
+    pub fn claimed_money(&self, site: Site) -> Result<Money, MoneyError> {
+        Money::parse_decimal(&self.claimed_amount.to_string(), site.currency())
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(30).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn submission(v: serde_json::Value) -> Result<CardPayment, SubmissionError> {
+        let raw: RawSubmission = serde_json::from_value(v).expect("shape");
+        CardPayment::parse(raw, Site::Mlb)
+    }
+
+    fn good() -> serde_json::Value {
+        json!({
+            "selectedPaymentMethod": "credit_card",
+            "formData": {
+                "token": "ff8080814c11e237014c1ff593b57b4d",
+                "issuer_id": "25",
+                "payment_method_id": "visa",
+                "transaction_amount": 100.5,
+                "installments": 1,
+                "payer": {"email": "buyer@example.com", "identification": {"type": "CPF", "number": "12345678909"}}
+            }
+        })
+    }
+
+    #[test]
+    fn parses_the_brick_card_shape() {
+        let p = submission(good()).unwrap();
+        assert_eq!(p.kind, CardKind::Credit);
+        assert_eq!(p.installments.get(), 1);
+        assert_eq!(p.issuer_id.as_deref(), Some("25"));
+        assert_eq!(p.claimed_money(Site::Mlb).unwrap().minor(), 10050);
+        assert_eq!(p.payer.identification.unwrap().kind.as_deref(), Some("CPF"));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases: Vec<(&str, serde_json::Value, &str)> = vec![
+            ("/selectedPaymentMethod", json!("ticket"), "selectedPaymentMethod"),
+            ("/selectedPaymentMethod", json!(null), "selectedPaymentMethod"),
+            ("/formData/token", json!(null), "formData.token"),
+            ("/formData/token", json!("x y"), "formData.token"),
+            ("/formData/payment_method_id", json!("VISA!"), "formData.payment_method_id"),
+            ("/formData/installments", json!(0), "formData.installments"),
+            ("/formData/installments", json!(13), "formData.installments"),
+            ("/formData/installments", json!(-1), "formData.installments"),
+            ("/formData/transaction_amount", json!(null), "formData.transaction_amount"),
+            ("/formData/payer/email", json!("nope"), "formData.payer.email"),
+            ("/formData/payer/email", json!(null), "formData.payer.email"),
+            ("/formData/payer/identification/type", json!("DNI"), "formData.payer.identification.type"),
+            ("/formData/payer/identification/number", json!("<script>"), "formData.payer.identification.number"),
+            ("/formData/issuer_id", json!("abc"), "formData.issuer_id"),
+            ("/formData", json!(null), "formData"),
+        ];
+        for (pointer, value, field) in cases {
+            let mut v = good();
+            *v.pointer_mut(pointer).unwrap() = value;
+            let err = submission(v).unwrap_err();
+            assert_eq!(err.field, field, "{pointer}");
+            assert!(!err.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn token_never_shows_in_debug() {
+        let p = submission(good()).unwrap();
+        assert!(!format!("{p:?}").contains("ff8080814c11e237014c1ff593b57b4d"));
+    }
+
+    #[test]
+    fn mexico_needs_no_document_type() {
+        let mut v = good();
+        *v.pointer_mut("/formData/payer/identification").unwrap() = json!({"number": "ABC123"});
+        let raw: RawSubmission = serde_json::from_value(v).unwrap();
+        assert!(CardPayment::parse(raw, Site::Mlm).is_ok());
+    }
+}
