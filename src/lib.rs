@@ -1,3 +1,14 @@
 //! A Mercado Pago checkout for a small storefront.
 
+pub mod configuration;
+pub mod db;
 pub mod domain;
+pub mod i18n;
+pub mod mercadopago;
+pub mod reconcile;
+pub mod routes;
+pub mod security;
+pub mod session;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,5 +1,6 @@
 //! Values of the checkout that parse from untrusted input and cannot then be wrong.
 
+pub mod cart;
 pub mod email;
 pub mod ids;
 pub mod money;
@@ -7,6 +8,7 @@ pub mod order_status;
 pub mod payment_submission;
 pub mod site;
 
+pub use cart::{Cart, CartError};
 pub use email::Email;
 pub use ids::{OrderId, PaymentId, ShopperId};
 pub use money::{Currency, Money, MoneyError};

@@ -228,7 +228,10 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Money::from_minor(minor, self.currency)
     }
 
@@ -257,7 +260,11 @@ impl fmt::Display for Money {
             }
             grouped.push(c);
         }
-        let space = if self.currency == Currency::Mxn { "" } else { " " };
+        let space = if self.currency == Currency::Mxn {
+            ""
+        } else {
+            " "
+        };
         write!(f, "{}{space}{grouped}", self.currency.symbol())?;
         if let Some(d) = frac_part {
             write!(f, "{decimal}{d}")?;
@@ -291,12 +298,23 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_hold_exactly() {
-        assert!(matches!(brl("100.501"), Err(MoneyError::TooManyDecimals { .. })));
-        assert!(matches!(brl("0.001"), Err(MoneyError::TooManyDecimals { .. })));
+        assert!(matches!(
+            brl("100.501"),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            brl("0.001"),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
         assert!(matches!(brl("-1"), Err(MoneyError::Negative)));
         assert!(matches!(brl("1e400"), Err(MoneyError::Overflow)));
-        assert!(matches!(brl("99999999999999999999"), Err(MoneyError::Overflow)));
-        for bad in ["", ".5", "5.", "1,5", "abc", "1.2.3", "1e", "0x10", "NaN", " "] {
+        assert!(matches!(
+            brl("99999999999999999999"),
+            Err(MoneyError::Overflow)
+        ));
+        for bad in [
+            "", ".5", "5.", "1,5", "abc", "1.2.3", "1e", "0x10", "NaN", " ",
+        ] {
             assert!(matches!(brl(bad), Err(MoneyError::NotANumber(_))), "{bad}");
         }
     }
@@ -304,8 +322,14 @@ mod tests {
     #[test]
     fn clp_and_cop_are_whole_numbers() {
         for currency in [Currency::Clp, Currency::Cop] {
-            assert_eq!(Money::parse_decimal("12990", currency).unwrap().minor(), 12990);
-            assert_eq!(Money::parse_decimal("12990.0", currency).unwrap().minor(), 12990);
+            assert_eq!(
+                Money::parse_decimal("12990", currency).unwrap().minor(),
+                12990
+            );
+            assert_eq!(
+                Money::parse_decimal("12990.0", currency).unwrap().minor(),
+                12990
+            );
             assert!(matches!(
                 Money::parse_decimal("12990.5", currency),
                 Err(MoneyError::TooManyDecimals { decimals: 0, .. })
@@ -321,28 +345,45 @@ mod tests {
         assert_eq!(m.to_decimal_string(), "1234.50");
         assert_eq!(m.to_json_number().to_string(), "1234.50");
         assert_eq!(m.to_string(), "R$ 1.234,50");
-        assert_eq!(Money::from_minor(5, Currency::Mxn).unwrap().to_string(), "$0.05");
         assert_eq!(
-            Money::from_minor(1234567, Currency::Clp).unwrap().to_string(),
+            Money::from_minor(5, Currency::Mxn).unwrap().to_string(),
+            "$0.05"
+        );
+        assert_eq!(
+            Money::from_minor(1234567, Currency::Clp)
+                .unwrap()
+                .to_string(),
             "$ 1.234.567"
         );
-        assert_eq!(Money::from_minor(99900, Currency::Pen).unwrap().to_string(), "S/ 999.00");
+        assert_eq!(
+            Money::from_minor(99900, Currency::Pen).unwrap().to_string(),
+            "S/ 999.00"
+        );
     }
 
     #[test]
     fn arithmetic_is_checked_and_never_mixes_currencies() {
         let a = Money::from_minor(10, Currency::Brl).unwrap();
         let b = Money::from_minor(10, Currency::Ars).unwrap();
-        assert!(matches!(a.checked_add(b), Err(MoneyError::CurrencyMismatch(..))));
+        assert!(matches!(
+            a.checked_add(b),
+            Err(MoneyError::CurrencyMismatch(..))
+        ));
         assert!(a.checked_sub(a.checked_mul(2).unwrap()).is_err());
-        assert!(Money::from_minor(i64::MAX, Currency::Brl).unwrap().checked_mul(2).is_err());
+        assert!(Money::from_minor(i64::MAX, Currency::Brl)
+            .unwrap()
+            .checked_mul(2)
+            .is_err());
         assert!(Money::from_minor(-1, Currency::Brl).is_err());
     }
 
     #[test]
     fn float_traps_are_not_ours() {
         // 0.1 + 0.2 is 0.30000000000000004 in f64; here it is exactly 30 cents.
-        let sum = brl("0.1").unwrap().checked_add(brl("0.2").unwrap()).unwrap();
+        let sum = brl("0.1")
+            .unwrap()
+            .checked_add(brl("0.2").unwrap())
+            .unwrap();
         assert_eq!(sum, brl("0.3").unwrap());
         assert_eq!(brl("1.15").unwrap().minor(), 115); // 1.15 * 100 = 114.99999999999999 in f64
         assert!(brl("0.30000000000000004").is_err());

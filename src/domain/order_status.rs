@@ -80,8 +80,16 @@ mod tests {
     #[test]
     fn text_round_trips() {
         for s in [
-            "created", "processing", "payment_pending", "payment_in_process", "payment_unknown",
-            "rejected", "paid", "cancelled", "refunded", "charged_back",
+            "created",
+            "processing",
+            "payment_pending",
+            "payment_in_process",
+            "payment_unknown",
+            "rejected",
+            "paid",
+            "cancelled",
+            "refunded",
+            "charged_back",
         ] {
             assert_eq!(OrderStatus::parse(s).unwrap().as_str(), s);
         }
@@ -92,7 +100,10 @@ mod tests {
         assert!(OrderStatus::Created.accepts_payment());
         assert!(OrderStatus::Rejected.accepts_payment());
         for s in ["approved", "pending", "in_process", "authorized"] {
-            assert!(!OrderStatus::from_payment_status(s).accepts_payment(), "{s}");
+            assert!(
+                !OrderStatus::from_payment_status(s).accepts_payment(),
+                "{s}"
+            );
         }
     }
 }

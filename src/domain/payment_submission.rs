@@ -80,7 +80,10 @@ impl CardToken {
     pub fn parse(raw: &str) -> Result<Self, SubmissionError> {
         let ok = (8..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric());
         if !ok {
-            return Err(refuse("formData.token", "the card details are incomplete; please enter them again"));
+            return Err(refuse(
+                "formData.token",
+                "the card details are incomplete; please enter them again",
+            ));
         }
         Ok(Self(raw.to_string()))
     }
@@ -103,9 +106,14 @@ pub struct PaymentMethodId(String);
 impl PaymentMethodId {
     pub fn parse(raw: &str) -> Result<Self, SubmissionError> {
         let ok = (2..=40).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !ok {
-            return Err(refuse("formData.payment_method_id", "choose a payment method"));
+            return Err(refuse(
+                "formData.payment_method_id",
+                "choose a payment method",
+            ));
         }
         Ok(Self(raw.to_string()))
     }
@@ -149,9 +157,14 @@ impl Identification {
             return Ok(None);
         }
         let number_ok = number.len() <= 20
-            && number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            && number
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
         if !number_ok {
-            return Err(refuse("formData.payer.identification.number", "check the document number"));
+            return Err(refuse(
+                "formData.payer.identification.number",
+                "check the document number",
+            ));
         }
         let types = site.profile().identification_types;
         let kind = match raw.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
@@ -163,7 +176,12 @@ impl Identification {
                 ))
             }
             None if types.is_empty() => None,
-            None => return Err(refuse("formData.payer.identification.type", "choose a document type")),
+            None => {
+                return Err(refuse(
+                    "formData.payer.identification.type",
+                    "choose a document type",
+                ))
+            }
         };
         Ok(Some(Self {
             kind,
@@ -199,7 +217,10 @@ impl CardPayment {
             Some(other) => {
                 return Err(refuse(
                     "selectedPaymentMethod",
-                    format!("'{}' payments are not accepted here; pay by credit or debit card", short(other)),
+                    format!(
+                        "'{}' payments are not accepted here; pay by credit or debit card",
+                        short(other)
+                    ),
                 ))
             }
             None => return Err(refuse("selectedPaymentMethod", "choose a payment method")),
@@ -220,13 +241,18 @@ impl CardPayment {
         let issuer_id = match form.issuer_id {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) if s.is_empty() => None,
-            Some(serde_json::Value::String(s)) if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) => Some(s),
+            Some(serde_json::Value::String(s))
+                if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Some(s)
+            }
             Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => Some(n.to_string()),
             Some(_) => return Err(refuse("formData.issuer_id", "the card issuer is not valid")),
         };
         let installments = Installments::parse(
-            form.installments
-                .ok_or_else(|| refuse("formData.installments", "choose the number of installments"))?,
+            form.installments.ok_or_else(|| {
+                refuse("formData.installments", "choose the number of installments")
+            })?,
             site,
         )?;
         let claimed_amount = form
@@ -307,19 +333,47 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         let cases: Vec<(&str, serde_json::Value, &str)> = vec![
-            ("/selectedPaymentMethod", json!("ticket"), "selectedPaymentMethod"),
-            ("/selectedPaymentMethod", json!(null), "selectedPaymentMethod"),
+            (
+                "/selectedPaymentMethod",
+                json!("ticket"),
+                "selectedPaymentMethod",
+            ),
+            (
+                "/selectedPaymentMethod",
+                json!(null),
+                "selectedPaymentMethod",
+            ),
             ("/formData/token", json!(null), "formData.token"),
             ("/formData/token", json!("x y"), "formData.token"),
-            ("/formData/payment_method_id", json!("VISA!"), "formData.payment_method_id"),
+            (
+                "/formData/payment_method_id",
+                json!("VISA!"),
+                "formData.payment_method_id",
+            ),
             ("/formData/installments", json!(0), "formData.installments"),
             ("/formData/installments", json!(13), "formData.installments"),
             ("/formData/installments", json!(-1), "formData.installments"),
-            ("/formData/transaction_amount", json!(null), "formData.transaction_amount"),
-            ("/formData/payer/email", json!("nope"), "formData.payer.email"),
+            (
+                "/formData/transaction_amount",
+                json!(null),
+                "formData.transaction_amount",
+            ),
+            (
+                "/formData/payer/email",
+                json!("nope"),
+                "formData.payer.email",
+            ),
             ("/formData/payer/email", json!(null), "formData.payer.email"),
-            ("/formData/payer/identification/type", json!("DNI"), "formData.payer.identification.type"),
-            ("/formData/payer/identification/number", json!("<script>"), "formData.payer.identification.number"),
+            (
+                "/formData/payer/identification/type",
+                json!("DNI"),
+                "formData.payer.identification.type",
+            ),
+            (
+                "/formData/payer/identification/number",
+                json!("<script>"),
+                "formData.payer.identification.number",
+            ),
             ("/formData/issuer_id", json!("abc"), "formData.issuer_id"),
             ("/formData", json!(null), "formData"),
         ];

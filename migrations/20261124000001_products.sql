@@ -1,0 +1,45 @@
+-- The catalog. A product is priced in one currency; the store shows those of its site's currency.
+create table products (
+    id bigserial primary key,
+    slug text not null,
+    name text not null,
+    description text not null default '',
+    image_url text,
+    currency text not null check (currency in ('BRL', 'ARS', 'MXN', 'PEN', 'COP', 'UYU', 'CLP')),
+    price_minor bigint not null check (price_minor > 0),
+    active boolean not null default true,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    unique (slug, currency)
+);
+
+-- A small demo catalog for every site. Prices are in minor units: cents, or whole pesos for CLP and COP.
+insert into products (slug, name, description, currency, price_minor) values
+    ('coffee', 'Café especial 250 g', 'Grãos torrados da semana, notas de chocolate.', 'BRL', 4990),
+    ('mug', 'Caneca de cerâmica', 'Feita à mão, 300 ml.', 'BRL', 5900),
+    ('tote', 'Sacola de algodão', 'Algodão cru, alças longas.', 'BRL', 3450),
+    ('notebook', 'Caderno pontilhado', 'A5, 120 páginas.', 'BRL', 2990),
+    ('coffee', 'Café de especialidad 250 g', 'Tostado esta semana, notas de chocolate.', 'ARS', 1250000),
+    ('mug', 'Taza de cerámica', 'Hecha a mano, 300 ml.', 'ARS', 1890050),
+    ('tote', 'Bolsa de algodón', 'Algodón crudo, asas largas.', 'ARS', 990000),
+    ('notebook', 'Cuaderno punteado', 'A5, 120 páginas.', 'ARS', 749999),
+    ('coffee', 'Café de especialidad 250 g', 'Tostado esta semana, notas de chocolate.', 'MXN', 24900),
+    ('mug', 'Taza de cerámica', 'Hecha a mano, 300 ml.', 'MXN', 31950),
+    ('tote', 'Bolsa de algodón', 'Algodón crudo, asas largas.', 'MXN', 18900),
+    ('notebook', 'Cuaderno punteado', 'A5, 120 páginas.', 'MXN', 12999),
+    ('coffee', 'Café de especialidad 250 g', 'Tostado esta semana, notas de chocolate.', 'PEN', 4590),
+    ('mug', 'Taza de cerámica', 'Hecha a mano, 300 ml.', 'PEN', 5950),
+    ('tote', 'Bolsa de algodón', 'Algodón crudo, asas largas.', 'PEN', 3490),
+    ('notebook', 'Cuaderno punteado', 'A5, 120 páginas.', 'PEN', 2499),
+    ('coffee', 'Café de especialidad 250 g', 'Tostado esta semana, notas de chocolate.', 'COP', 45900),
+    ('mug', 'Taza de cerámica', 'Hecha a mano, 300 ml.', 'COP', 59000),
+    ('tote', 'Bolsa de algodón', 'Algodón crudo, asas largas.', 'COP', 34500),
+    ('notebook', 'Cuaderno punteado', 'A5, 120 páginas.', 'COP', 24990),
+    ('coffee', 'Café de especialidad 250 g', 'Tostado esta semana, notas de chocolate.', 'UYU', 49000),
+    ('mug', 'Taza de cerámica', 'Hecha a mano, 300 ml.', 'UYU', 62050),
+    ('tote', 'Bolsa de algodón', 'Algodón crudo, asas largas.', 'UYU', 35000),
+    ('notebook', 'Cuaderno punteado', 'A5, 120 páginas.', 'UYU', 27999),
+    ('coffee', 'Café de especialidad 250 g', 'Tostado esta semana, notas de chocolate.', 'CLP', 12990),
+    ('mug', 'Taza de cerámica', 'Hecha a mano, 300 ml.', 'CLP', 15990),
+    ('tote', 'Bolsa de algodón', 'Algodón crudo, asas largas.', 'CLP', 8990),
+    ('notebook', 'Cuaderno punteado', 'A5, 120 páginas.', 'CLP', 6490);

@@ -1,0 +1,14 @@
+//! Queries, checked at compile time against `migrations/` (offline data in `.sqlx/`).
+
+pub mod attempts;
+pub mod orders;
+pub mod products;
+
+use crate::domain::{Currency, Money};
+
+/// Rebuilds a money value from its columns; the check constraints make failure a bug.
+pub(crate) fn money(minor: i64, currency: &str) -> Result<Money, sqlx::Error> {
+    Currency::parse(currency)
+        .and_then(|c| Money::from_minor(minor, c))
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}

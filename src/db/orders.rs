@@ -1,0 +1,170 @@
+use sqlx::{PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+
+use crate::domain::{Money, OrderId, OrderStatus, ShopperId, Site};
+
+use super::money;
+
+#[derive(Debug, Clone)]
+pub struct OrderLine {
+    pub product_id: i64,
+    pub name: String,
+    pub unit_price: Money,
+    pub quantity: i32,
+    pub line_total: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub id: OrderId,
+    pub status: OrderStatus,
+    pub total: Money,
+    pub lines: Vec<OrderLine>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct PaymentRecord {
+    pub id: i64,
+    pub status: String,
+    pub status_detail: String,
+    pub payment_method_id: String,
+    pub amount: Money,
+}
+
+/// Writes a new order and its lines, priced as given (the caller priced them from the catalog).
+#[tracing::instrument(skip_all, fields(order_id = %id))]
+pub async fn create(
+    tx: &mut Transaction<'_, Postgres>,
+    id: OrderId,
+    shopper: ShopperId,
+    site: Site,
+    lines: &[OrderLine],
+    total: Money,
+    cart_fingerprint: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"insert into orders (id, shopper_id, site, currency, total_minor, cart_fingerprint)
+           values ($1, $2, $3, $4, $5, $6)"#,
+        id.0,
+        shopper.0,
+        site.id(),
+        total.currency().code(),
+        total.minor(),
+        cart_fingerprint
+    )
+    .execute(&mut **tx)
+    .await?;
+    for (line_no, line) in lines.iter().enumerate() {
+        sqlx::query!(
+            r#"insert into order_items
+               (order_id, line_no, product_id, name, unit_price_minor, quantity, line_total_minor)
+               values ($1, $2, $3, $4, $5, $6, $7)"#,
+            id.0,
+            line_no as i32,
+            line.product_id,
+            line.name,
+            line.unit_price.minor(),
+            line.quantity,
+            line.line_total.minor()
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The shopper's order, if it is theirs. Another shopper's order is simply not found.
+#[tracing::instrument(skip(pool))]
+pub async fn find_for_shopper(
+    pool: &PgPool,
+    id: OrderId,
+    shopper: ShopperId,
+) -> Result<Option<Order>, sqlx::Error> {
+    let Some(row) = sqlx::query!(
+        r#"select id, status, total_minor, currency, created_at
+           from orders where id = $1 and shopper_id = $2"#,
+        id.0,
+        shopper.0
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let lines = sqlx::query!(
+        r#"select product_id, name, unit_price_minor, quantity, line_total_minor
+           from order_items where order_id = $1 order by line_no"#,
+        id.0
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|l| {
+        Ok(OrderLine {
+            product_id: l.product_id,
+            name: l.name,
+            unit_price: money(l.unit_price_minor, &row.currency)?,
+            quantity: l.quantity,
+            line_total: money(l.line_total_minor, &row.currency)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Some(Order {
+        id: OrderId(row.id),
+        status: parse_status(&row.status)?,
+        total: money(row.total_minor, &row.currency)?,
+        lines,
+        created_at: row.created_at,
+    }))
+}
+
+/// The order to reuse for an unchanged cart: same shopper, same cart, not closed.
+#[tracing::instrument(skip(pool))]
+pub async fn reusable(
+    pool: &PgPool,
+    id: OrderId,
+    shopper: ShopperId,
+    cart_fingerprint: &str,
+) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        r#"select exists(select 1 from orders where id = $1 and shopper_id = $2
+             and cart_fingerprint = $3 and status not in ('cancelled', 'refunded', 'charged_back'))
+           as "found!""#,
+        id.0,
+        shopper.0,
+        cart_fingerprint
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(found)
+}
+
+/// The newest payment Mercado Pago reported for the order.
+pub async fn latest_payment(
+    pool: &PgPool,
+    id: OrderId,
+) -> Result<Option<PaymentRecord>, sqlx::Error> {
+    sqlx::query!(
+        r#"select id, status, status_detail, payment_method_id, amount_minor, currency
+           from payments where order_id = $1 order by created_at desc, id desc limit 1"#,
+        id.0
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| {
+        Ok(PaymentRecord {
+            id: r.id,
+            status: r.status,
+            status_detail: r.status_detail,
+            payment_method_id: r.payment_method_id,
+            amount: money(r.amount_minor, &r.currency)?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) fn parse_status(raw: &str) -> Result<OrderStatus, sqlx::Error> {
+    OrderStatus::parse(raw)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown order status {raw}").into()))
+}

@@ -1,0 +1,145 @@
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::error::{Cause, MpError};
+use super::types::{CreatePayment, Payment, SearchResult};
+
+/// One shared HTTP client for every call: connection reuse, and timeouts that bound how long
+/// a shopper waits on Mercado Pago.
+#[derive(Clone)]
+pub struct MercadoPagoClient {
+    http: reqwest::Client,
+    base: Url,
+    access_token: SecretString,
+}
+
+impl MercadoPagoClient {
+    pub fn new(
+        base: Url,
+        access_token: SecretString,
+        connect_timeout: Duration,
+        timeout: Duration,
+    ) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .timeout(timeout)
+            .user_agent(concat!("checkout/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            http,
+            base,
+            access_token,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base.as_str().trim_end_matches('/'), path)
+    }
+
+    /// `POST /v1/payments`. The same idempotency key always yields the same payment.
+    #[tracing::instrument(name = "mercadopago.create_payment", skip_all, fields(external_reference = %body.external_reference))]
+    pub async fn create_payment(
+        &self,
+        body: &CreatePayment,
+        idempotency_key: &str,
+    ) -> Result<Payment, MpError> {
+        let request = self
+            .http
+            .post(self.url("/v1/payments"))
+            .bearer_auth(self.access_token.expose_secret())
+            .header("X-Idempotency-Key", idempotency_key)
+            .json(body);
+        let value = self.send(request).await?;
+        Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
+    }
+
+    /// `GET /v1/payments/{id}`.
+    #[tracing::instrument(name = "mercadopago.get_payment", skip(self))]
+    pub async fn get_payment(&self, id: i64) -> Result<Payment, MpError> {
+        let request = self
+            .http
+            .get(self.url(&format!("/v1/payments/{id}")))
+            .bearer_auth(self.access_token.expose_secret());
+        let value = self.send(request).await?;
+        Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
+    }
+
+    /// `GET /v1/payments/search?external_reference=`: the payments made for one order.
+    #[tracing::instrument(name = "mercadopago.search_payments", skip(self))]
+    pub async fn payments_for(&self, external_reference: &str) -> Result<Vec<Payment>, MpError> {
+        let request = self
+            .http
+            .get(self.url("/v1/payments/search"))
+            .query(&[
+                ("external_reference", external_reference),
+                ("sort", "date_created"),
+                ("criteria", "desc"),
+            ])
+            .bearer_auth(self.access_token.expose_secret());
+        let value = self.send(request).await?;
+        let found: SearchResult = serde_json::from_value(value)
+            .map_err(|e| MpError::Transport(format!("search: {e}")))?;
+        found
+            .results
+            .into_iter()
+            .map(|v| Payment::from_value(v).map_err(|e| MpError::Transport(format!("search: {e}"))))
+            .collect()
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<serde_json::Value, MpError> {
+        let response = request.send().await.map_err(classify)?;
+        let status = response.status();
+        if status.is_success() {
+            return response.json().await.map_err(|e| {
+                if e.is_timeout() {
+                    MpError::Timeout
+                } else {
+                    MpError::Transport(format!("unreadable answer: {e}"))
+                }
+            });
+        }
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+        tracing::warn!(status = status.as_u16(), mp_error = %body.get("error").unwrap_or(&serde_json::Value::Null), "Mercado Pago answered with an error");
+        Err(match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => MpError::Unauthorized {
+                status: status.as_u16(),
+            },
+            StatusCode::TOO_MANY_REQUESTS => MpError::RateLimited { retry_after },
+            s if s.is_server_error() => MpError::Server { status: s.as_u16() },
+            s => MpError::Refused {
+                status: s.as_u16(),
+                message: body
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("")
+                    .chars()
+                    .take(200)
+                    .collect(),
+                causes: body
+                    .get("cause")
+                    .cloned()
+                    .and_then(|c| serde_json::from_value::<Vec<Cause>>(c).ok())
+                    .unwrap_or_default(),
+            },
+        })
+    }
+}
+
+fn classify(e: reqwest::Error) -> MpError {
+    // A connect failure (even a connect timeout) means the request never left: no payment.
+    if e.is_connect() {
+        MpError::Connect(e)
+    } else if e.is_timeout() {
+        MpError::Timeout
+    } else {
+        MpError::Transport(e.to_string())
+    }
+}

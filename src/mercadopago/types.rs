@@ -1,0 +1,85 @@
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST /v1/payments` for a card. Amounts are exact JSON numbers.
+#[derive(Debug, Serialize)]
+pub struct CreatePayment {
+    pub transaction_amount: serde_json::Number,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installments: Option<u8>,
+    pub payment_method_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_id: Option<String>,
+    pub payer: PaymentPayer,
+    pub external_reference: String,
+    pub notification_url: String,
+    pub metadata: serde_json::Value,
+    pub additional_info: AdditionalInfo,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PaymentPayer {
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identification: Option<Identification>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Identification {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub number: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AdditionalInfo {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Item {
+    pub id: String,
+    pub title: String,
+    pub quantity: i32,
+    pub unit_price: serde_json::Number,
+}
+
+/// The fields of a payment the checkout acts on; `raw` keeps the whole answer for the record.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Payment {
+    pub id: i64,
+    pub status: String,
+    #[serde(default)]
+    pub status_detail: Option<String>,
+    #[serde(default)]
+    pub transaction_amount: Option<serde_json::Number>,
+    #[serde(default)]
+    pub currency_id: Option<String>,
+    #[serde(default)]
+    pub payment_method_id: Option<String>,
+    #[serde(default)]
+    pub payment_type_id: Option<String>,
+    #[serde(default)]
+    pub external_reference: Option<String>,
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+impl Payment {
+    pub fn from_value(raw: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let mut payment: Payment = serde_json::from_value(raw.clone())?;
+        payment.raw = raw;
+        Ok(payment)
+    }
+
+    pub fn status_detail(&self) -> &str {
+        self.status_detail.as_deref().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SearchResult {
+    pub results: Vec<serde_json::Value>,
+}

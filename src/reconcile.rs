@@ -1,0 +1,93 @@
+//! Finding out what became of a call to Mercado Pago that ended without an answer.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use crate::db::attempts;
+use crate::domain::{Money, OrderId, OrderStatus};
+use crate::mercadopago::{MercadoPagoClient, MpError, Payment};
+
+#[derive(Debug)]
+pub enum Resolution {
+    /// Mercado Pago has a payment for the order; it is now recorded.
+    Found(Payment),
+    /// Nothing found yet, but the call may still be landing: ask again later.
+    NotYet,
+    /// Nothing was made, long after the call: the order is payable again.
+    NothingMade,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("asking Mercado Pago")]
+    Provider(#[from] MpError),
+    #[error("database")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Searches Mercado Pago by `external_reference` for the order's payment and records it.
+#[tracing::instrument(skip(pool, client))]
+pub async fn resolve_unknown(
+    pool: &PgPool,
+    client: &MercadoPagoClient,
+    order_id: OrderId,
+    attempt_no: i32,
+    since: OffsetDateTime,
+    grace: std::time::Duration,
+) -> Result<Resolution, ResolveError> {
+    let found = client.payments_for(&order_id.to_string()).await?;
+    // A payment that can still succeed (or did) wins over a declined one.
+    let best = found
+        .iter()
+        .find(|p| !OrderStatus::from_payment_status(&p.status).accepts_payment())
+        .or_else(|| found.first());
+    if let Some(paid) = best {
+        let total = sqlx::query!(
+            "select total_minor, currency from orders where id = $1",
+            order_id.0
+        )
+        .fetch_one(pool)
+        .await?;
+        let expected = crate::db::money(total.total_minor, &total.currency)?;
+        let amount = recorded_amount(paid, expected);
+        attempts::record_payment(pool, order_id, attempt_no, paid, amount).await?;
+        tracing::info!(payment_id = paid.id, status = %paid.status, "unknown outcome resolved");
+        return Ok(Resolution::Found(paid.clone()));
+    }
+    if OffsetDateTime::now_utc() - since < grace {
+        return Ok(Resolution::NotYet);
+    }
+    attempts::record_failure(
+        pool,
+        order_id,
+        attempt_no,
+        "no payment found at Mercado Pago after the call",
+    )
+    .await?;
+    tracing::info!("unknown outcome resolved: nothing was charged");
+    Ok(Resolution::NothingMade)
+}
+
+/// The amount Mercado Pago says was paid, read exactly in the order's currency. Where it
+/// differs from the order, that is logged loudly; the record keeps what was really paid.
+pub fn recorded_amount(paid: &Payment, expected: Money) -> Money {
+    match paid
+        .transaction_amount
+        .as_ref()
+        .map(|n| Money::parse_decimal(&n.to_string(), expected.currency()))
+    {
+        Some(Ok(amount)) => {
+            if amount != expected {
+                tracing::error!(payment_id = paid.id, paid = %amount.to_decimal_string(), expected = %expected.to_decimal_string(), "payment amount differs from the order total");
+            }
+            amount
+        }
+        _ => {
+            tracing::error!(
+                payment_id = paid.id,
+                "payment amount unreadable; recording the order's amount"
+            );
+            expected
+        }
+    }
+}

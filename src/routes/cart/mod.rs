@@ -1,0 +1,138 @@
+//! The cart: a page and three forms, all usable without JavaScript.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::db::products::{self, Product};
+use crate::domain::{Cart, Money};
+use crate::session::TypedSession;
+use crate::state::AppState;
+
+use super::page::{render, PageContext, PageError};
+
+pub struct CartRow {
+    pub product: Product,
+    pub quantity: u32,
+    pub line_total: Money,
+}
+
+/// The cart priced from the catalog; lines whose product left the catalog are dropped.
+pub fn price_cart(
+    cart: &mut Cart,
+    catalog: &[Product],
+    zero: Money,
+) -> Result<(Vec<CartRow>, Money), PageError> {
+    cart.retain_products(|id| catalog.iter().any(|p| p.id == id));
+    let mut total = zero;
+    let mut rows = Vec::with_capacity(cart.lines().len());
+    for line in cart.lines() {
+        let product = catalog
+            .iter()
+            .find(|p| p.id == line.product_id)
+            .expect("retained above")
+            .clone();
+        let line_total = product
+            .price
+            .checked_mul(line.quantity)
+            .and_then(|m| total.checked_add(m).map(|t| (m, t)))
+            .map_err(|e| PageError::BadForm(e.to_string()))?;
+        total = line_total.1;
+        rows.push(CartRow {
+            product,
+            quantity: line.quantity,
+            line_total: line_total.0,
+        });
+    }
+    Ok((rows, total))
+}
+
+#[derive(Template)]
+#[template(path = "cart.html")]
+struct CartPage {
+    ctx: PageContext,
+    rows: Vec<CartRow>,
+    total: Money,
+}
+
+pub async fn view(
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> Result<HttpResponse, PageError> {
+    let catalog = products::active(&state.pool, state.site.currency()).await?;
+    let mut cart = session.cart()?;
+    let (rows, total) = price_cart(&mut cart, &catalog, Money::zero(state.site.currency()))?;
+    session.set_cart(&cart)?;
+    render(&CartPage {
+        ctx: PageContext::new(&state, &session)?,
+        rows,
+        total,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CartForm {
+    csrf_token: String,
+    product_id: i64,
+    #[serde(default)]
+    quantity: Option<u32>,
+}
+
+pub async fn add(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    form: web::Form<CartForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let catalog = products::active(&state.pool, state.site.currency()).await?;
+    if !catalog.iter().any(|p| p.id == form.product_id) {
+        return Err(PageError::NotFound);
+    }
+    let mut cart = session.cart()?;
+    cart.add(form.product_id, form.quantity.unwrap_or(1))
+        .map_err(|e| PageError::BadForm(e.to_string()))?;
+    session.shopper()?;
+    session.set_cart(&cart)?;
+    Ok(see_cart())
+}
+
+pub async fn update(
+    session: TypedSession,
+    form: web::Form<CartForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let mut cart = session.cart()?;
+    let quantity = form
+        .quantity
+        .ok_or_else(|| PageError::BadForm("quantity missing".into()))?;
+    cart.set_quantity(form.product_id, quantity)
+        .map_err(|e| PageError::BadForm(e.to_string()))?;
+    session.set_cart(&cart)?;
+    Ok(see_cart())
+}
+
+pub async fn remove(
+    session: TypedSession,
+    form: web::Form<CartForm>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let mut cart = session.cart()?;
+    cart.remove(form.product_id);
+    session.set_cart(&cart)?;
+    Ok(see_cart())
+}
+
+pub fn check_csrf(session: &TypedSession, presented: &str) -> Result<(), PageError> {
+    if session.csrf_matches(presented) {
+        Ok(())
+    } else {
+        Err(PageError::Csrf)
+    }
+}
+
+fn see_cart() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/cart"))
+        .finish()
+}

@@ -1,0 +1,116 @@
+//! The checkout page: makes (or reuses) the order for the cart and embeds the Payment Brick.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::db::orders::{self, Order, OrderLine};
+use crate::db::products;
+use crate::domain::{Money, OrderId};
+use crate::session::{OpenOrder, TypedSession};
+use crate::state::AppState;
+
+use super::cart::price_cart;
+use super::page::{render, PageContext, PageError};
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+struct CheckoutPage {
+    ctx: PageContext,
+    order: Order,
+    sdk_url: String,
+    public_key: String,
+    locale: &'static str,
+    /// The Brick's `initialization.amount`: the order's total as a plain decimal.
+    amount: String,
+    payer_email: String,
+    /// The Brick's `customization.paymentMethods`, as JSON.
+    payment_methods: String,
+}
+
+pub async fn checkout(
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> Result<HttpResponse, PageError> {
+    let catalog = products::active(&state.pool, state.site.currency()).await?;
+    let mut cart = session.cart()?;
+    let (rows, total) = price_cart(&mut cart, &catalog, Money::zero(state.site.currency()))?;
+    session.set_cart(&cart)?;
+    if rows.is_empty() {
+        return Ok(redirect("/cart"));
+    }
+    let shopper = session.shopper()?;
+    let fingerprint = cart.fingerprint();
+    let reuse = match session.open_order()? {
+        Some(open) if open.cart_fingerprint == fingerprint => {
+            orders::reusable(&state.pool, open.id, shopper, &fingerprint)
+                .await?
+                .then_some(open.id)
+        }
+        _ => None,
+    };
+    let order_id = match reuse {
+        Some(id) => id,
+        None => {
+            let id = OrderId::new();
+            let lines: Vec<OrderLine> = rows
+                .iter()
+                .map(|r| OrderLine {
+                    product_id: r.product.id,
+                    name: r.product.name.clone(),
+                    unit_price: r.product.price,
+                    quantity: r.quantity as i32,
+                    line_total: r.line_total,
+                })
+                .collect();
+            let mut tx = state.pool.begin().await?;
+            orders::create(
+                &mut tx,
+                id,
+                shopper,
+                state.site,
+                &lines,
+                total,
+                &fingerprint,
+            )
+            .await?;
+            tx.commit().await?;
+            session.set_open_order(&OpenOrder {
+                id,
+                cart_fingerprint: fingerprint,
+            })?;
+            session.renew();
+            tracing::info!(order_id = %id, total = %total.to_decimal_string(), "order placed");
+            id
+        }
+    };
+    let order = orders::find_for_shopper(&state.pool, order_id, shopper)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if !order.status.accepts_payment() {
+        // Paid, pending or being decided: the result page says where it stands.
+        return Ok(redirect(&format!("/orders/{}", order.id)));
+    }
+    let profile = state.site.profile();
+    let payment_methods = serde_json::json!({
+        "creditCard": "all",
+        "debitCard": "all",
+        "maxInstallments": profile.max_installments,
+    });
+    render(&CheckoutPage {
+        ctx: PageContext::new(&state, &session)?,
+        amount: order.total.to_decimal_string(),
+        order,
+        sdk_url: state.sdk_url.clone(),
+        public_key: state.public_key.clone(),
+        locale: profile.locale,
+        payer_email: session.payer_email()?.unwrap_or_default(),
+        payment_methods: payment_methods.to_string(),
+    })
+}
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to))
+        .finish()
+}

@@ -1,0 +1,30 @@
+//! HTTP routes, one folder per area of the shopper's journey.
+
+pub mod assets;
+pub mod cart;
+pub mod checkout;
+pub mod health;
+pub mod orders;
+pub mod page;
+pub mod payments;
+pub mod storefront;
+
+use actix_web::web;
+
+/// Every route of the store.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(storefront::storefront))
+        .route("/cart", web::get().to(cart::view))
+        .route("/cart/add", web::post().to(cart::add))
+        .route("/cart/update", web::post().to(cart::update))
+        .route("/cart/remove", web::post().to(cart::remove))
+        .route("/checkout", web::get().to(checkout::checkout))
+        .route(
+            "/process_payment",
+            web::post().to(payments::process_payment),
+        )
+        .route("/orders/{id}", web::get().to(orders::result))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/static/checkout.js", web::get().to(assets::checkout_js))
+        .route("/static/style.css", web::get().to(assets::style_css));
+}

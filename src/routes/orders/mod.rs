@@ -1,0 +1,134 @@
+//! The result page: where an order and its payment stand, in words a shopper understands.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::db::attempts;
+use crate::db::orders::{self, Order};
+use crate::domain::{OrderId, OrderStatus};
+use crate::i18n::{outcome_unknown_message, status_message, StatusMessage, Tone};
+use crate::reconcile::{self, Resolution};
+use crate::session::TypedSession;
+use crate::state::AppState;
+
+use super::page::{render, PageContext, PageError};
+
+#[derive(Template)]
+#[template(path = "result.html")]
+struct ResultPage {
+    ctx: PageContext,
+    order: Order,
+    message: StatusMessage,
+    tone: &'static str,
+    payment_id: Option<i64>,
+    status: String,
+    status_detail: String,
+    can_pay: bool,
+    refresh: bool,
+}
+
+/// Asks Mercado Pago about an unanswered call; true when the order changed.
+async fn resolve(state: &AppState, id: OrderId) -> bool {
+    let Ok(Some((attempt_no, since))) = attempts::unknown_attempt(&state.pool, id).await else {
+        return false;
+    };
+    match reconcile::resolve_unknown(
+        &state.pool,
+        &state.mercadopago,
+        id,
+        attempt_no,
+        since,
+        state.unknown_grace,
+    )
+    .await
+    {
+        Ok(Resolution::NotYet) => false,
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not resolve an unknown payment outcome yet");
+            false
+        }
+    }
+}
+
+/// Visible only to the session that placed the order: anyone else gets 404.
+pub async fn result(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = OrderId::parse(&path).ok_or(PageError::NotFound)?;
+    let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
+    let mut order = orders::find_for_shopper(&state.pool, id, shopper)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if order.status == OrderStatus::PaymentUnknown && resolve(&state, id).await {
+        order = orders::find_for_shopper(&state.pool, id, shopper)
+            .await?
+            .ok_or(PageError::NotFound)?;
+    }
+    let payment = orders::latest_payment(&state.pool, id).await?;
+    let lang = state.site.lang();
+    let (message, status, status_detail) = match (&payment, order.status) {
+        (_, OrderStatus::Processing | OrderStatus::PaymentUnknown) => {
+            (outcome_unknown_message(lang), String::new(), String::new())
+        }
+        (Some(p), _) => (
+            status_message(
+                lang,
+                &p.status,
+                &p.status_detail,
+                &p.amount.to_string(),
+                &p.payment_method_id,
+            ),
+            p.status.clone(),
+            p.status_detail.clone(),
+        ),
+        (None, _) => (not_paid_yet(lang), String::new(), String::new()),
+    };
+    let tone = match message.tone {
+        Tone::Success => "success",
+        Tone::Waiting => "waiting",
+        Tone::Failure => "failure",
+    };
+    // Pages of undecided payments refresh themselves, with no JavaScript needed.
+    let refresh = matches!(
+        order.status,
+        OrderStatus::Processing | OrderStatus::PaymentUnknown | OrderStatus::PaymentInProcess
+    );
+    render(&ResultPage {
+        refresh,
+        ctx: PageContext::new(&state, &session)?,
+        can_pay: order.status.accepts_payment(),
+        payment_id: payment.as_ref().map(|p| p.id),
+        order,
+        message,
+        tone,
+        status,
+        status_detail,
+    })
+}
+
+fn not_paid_yet(lang: crate::domain::Lang) -> StatusMessage {
+    use crate::domain::Lang;
+    let (title, detail) = match lang {
+        Lang::Pt => (
+            "Pedido aguardando pagamento",
+            "Este pedido ainda não foi pago.",
+        ),
+        Lang::Es => (
+            "Pedido pendiente de pago",
+            "Este pedido todavía no fue pagado.",
+        ),
+        Lang::En => (
+            "Order awaiting payment",
+            "This order has not been paid yet.",
+        ),
+    };
+    StatusMessage {
+        tone: Tone::Waiting,
+        title: title.to_string(),
+        detail: detail.to_string(),
+        can_retry: true,
+    }
+}

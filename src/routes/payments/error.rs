@@ -1,0 +1,193 @@
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+
+use crate::domain::{Lang, Money, SubmissionError};
+use crate::mercadopago::MpError;
+use crate::routes::page::anyhow_chain;
+use crate::session::SessionError;
+
+/// Everything `/process_payment` can answer besides a payment. Each variant is something a
+/// shopper can act on; the message says what, in the site's language.
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("the request is not from this store's checkout page")]
+    Forbidden,
+    #[error("the body must be JSON")]
+    NotJson,
+    #[error("malformed payment data at {path}: {detail}")]
+    Malformed { path: String, detail: String },
+    #[error("invalid payment data: {0}")]
+    Invalid(#[from] SubmissionError),
+    #[error("no order of this session to pay")]
+    NoOrder,
+    #[error("the amount does not match the order total {expected:?}")]
+    AmountMismatch { expected: Money },
+    #[error("the order takes no more payments")]
+    OrderClosed,
+    #[error("a payment for this order is already being processed")]
+    InProgress,
+    #[error("a concurrent attempt ended without a payment")]
+    RetryNeeded,
+    #[error("Mercado Pago refused the payment data")]
+    ProviderRefused(#[source] MpError),
+    #[error("Mercado Pago could not be used; nothing was charged")]
+    ProviderUnavailable(#[source] MpError),
+    #[error("the outcome of the call to Mercado Pago is unknown")]
+    OutcomeUnknown(#[source] MpError),
+    #[error("the payment {payment_id} was made but could not be recorded")]
+    NotRecorded {
+        payment_id: i64,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("the database is unavailable")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+}
+
+impl PaymentError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PaymentError::Forbidden => StatusCode::FORBIDDEN,
+            PaymentError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            PaymentError::Malformed { .. }
+            | PaymentError::Invalid(_)
+            | PaymentError::Session(_) => StatusCode::BAD_REQUEST,
+            PaymentError::NoOrder => StatusCode::NOT_FOUND,
+            PaymentError::AmountMismatch { .. } | PaymentError::ProviderRefused(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            PaymentError::OrderClosed | PaymentError::InProgress | PaymentError::RetryNeeded => {
+                StatusCode::CONFLICT
+            }
+            PaymentError::OutcomeUnknown(_) => StatusCode::BAD_GATEWAY,
+            PaymentError::ProviderUnavailable(_)
+            | PaymentError::NotRecorded { .. }
+            | PaymentError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            PaymentError::Forbidden => "forbidden",
+            PaymentError::NotJson => "not_json",
+            PaymentError::Malformed { .. } => "malformed_request",
+            PaymentError::Invalid(_) => "invalid_payment_data",
+            PaymentError::NoOrder => "order_not_found",
+            PaymentError::AmountMismatch { .. } => "amount_mismatch",
+            PaymentError::OrderClosed => "order_closed",
+            PaymentError::InProgress => "payment_in_progress",
+            PaymentError::RetryNeeded => "retry_needed",
+            PaymentError::ProviderRefused(_) => "payment_refused",
+            PaymentError::ProviderUnavailable(_) => "provider_unavailable",
+            PaymentError::OutcomeUnknown(_) => "outcome_unknown",
+            PaymentError::NotRecorded { .. } => "payment_not_recorded",
+            PaymentError::Database(_) => "service_unavailable",
+            PaymentError::Session(_) => "bad_session",
+        }
+    }
+
+    /// A sentence for the shopper; never internals.
+    pub fn message(&self, lang: Lang) -> String {
+        let pick = |pt: &str, es: &str, en: &str| -> String {
+            match lang {
+                Lang::Pt => pt,
+                Lang::Es => es,
+                Lang::En => en,
+            }
+            .to_string()
+        };
+        match self {
+            PaymentError::Forbidden => pick(
+                "Sua sessão expirou. Recarregue a página e tente de novo.",
+                "Tu sesión expiró. Recarga la página e inténtalo de nuevo.",
+                "Your session expired. Reload the page and try again.",
+            ),
+            PaymentError::NotJson | PaymentError::Malformed { .. } => pick(
+                "Os dados do pagamento chegaram incompletos. Recarregue a página e tente de novo.",
+                "Los datos del pago llegaron incompletos. Recarga la página e inténtalo de nuevo.",
+                "The payment data arrived incomplete. Reload the page and try again.",
+            ),
+            PaymentError::Invalid(e) => e.message.clone(),
+            PaymentError::NoOrder => pick(
+                "Não há pedido para pagar. Volte ao carrinho.",
+                "No hay un pedido para pagar. Vuelve al carrito.",
+                "There is no order to pay. Go back to the cart.",
+            ),
+            PaymentError::AmountMismatch { expected } => match lang {
+                Lang::Pt => format!("O valor não confere com o do pedido ({expected}). Recarregue a página; nada foi cobrado."),
+                Lang::Es => format!("El monto no coincide con el del pedido ({expected}). Recarga la página; no se cobró nada."),
+                Lang::En => format!("The amount does not match the order total ({expected}). Reload the page; nothing was charged."),
+            },
+            PaymentError::OrderClosed => pick(
+                "Este pedido não aceita mais pagamentos.",
+                "Este pedido ya no acepta pagos.",
+                "This order takes no more payments.",
+            ),
+            PaymentError::InProgress => pick(
+                "Já estamos processando um pagamento deste pedido. Aguarde o resultado; não pague de novo.",
+                "Ya estamos procesando un pago de este pedido. Espera el resultado; no pagues de nuevo.",
+                "A payment for this order is already being processed. Wait for its result; do not pay again.",
+            ),
+            PaymentError::RetryNeeded => pick(
+                "A tentativa anterior não foi concluída e nada foi cobrado. Envie o pagamento de novo.",
+                "El intento anterior no se completó y no se cobró nada. Envía el pago de nuevo.",
+                "The previous attempt did not go through and nothing was charged. Submit the payment again.",
+            ),
+            PaymentError::ProviderRefused(e) if card_token_problem(e) => pick(
+                "Os dados do cartão expiraram. Digite-os novamente.",
+                "Los datos de la tarjeta expiraron. Vuelve a ingresarlos.",
+                "The card details expired. Please enter them again.",
+            ),
+            PaymentError::ProviderRefused(_) => pick(
+                "O Mercado Pago não aceitou os dados do pagamento. Revise-os ou use outro meio de pagamento; nada foi cobrado.",
+                "Mercado Pago no aceptó los datos del pago. Revísalos o usa otro medio de pago; no se cobró nada.",
+                "Mercado Pago did not accept the payment data. Check it or use another payment method; nothing was charged.",
+            ),
+            PaymentError::ProviderUnavailable(_) | PaymentError::Database(_) | PaymentError::Session(_) => pick(
+                "Não conseguimos processar o pagamento agora; nada foi cobrado. Tente de novo em alguns minutos.",
+                "No pudimos procesar el pago ahora; no se cobró nada. Inténtalo de nuevo en unos minutos.",
+                "We could not process the payment right now; nothing was charged. Try again in a few minutes.",
+            ),
+            PaymentError::OutcomeUnknown(_) | PaymentError::NotRecorded { .. } => pick(
+                "Não recebemos a confirmação do Mercado Pago. Não pague de novo: estamos verificando e o resultado aparecerá na página do pedido.",
+                "No recibimos la confirmación de Mercado Pago. No pagues de nuevo: lo estamos verificando y el resultado aparecerá en la página del pedido.",
+                "We did not get Mercado Pago's confirmation. Do not pay again: we are checking, and the result will show on the order page.",
+            ),
+        }
+    }
+
+    /// The JSON answer, logged with its cause chain.
+    pub fn respond(&self, lang: Lang, redirect_url: Option<String>) -> HttpResponse {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error.code = self.code(), error.cause_chain = %anyhow_chain(self), "payment failed");
+        } else {
+            tracing::warn!(error.code = self.code(), error.cause_chain = %anyhow_chain(self), "payment refused");
+        }
+        let mut body = serde_json::json!({
+            "error": self.code(),
+            "message": self.message(lang),
+        });
+        if let PaymentError::Invalid(e) = self {
+            body["field"] = e.field.into();
+        }
+        if let PaymentError::Malformed { path, .. } = self {
+            body["field"] = path.clone().into();
+        }
+        if let Some(url) = redirect_url {
+            body["redirect_url"] = url.into();
+        }
+        HttpResponse::build(status)
+            .insert_header(("Cache-Control", "no-store"))
+            .json(body)
+    }
+}
+
+/// Mercado Pago's answers for a used, expired or unknown card token.
+fn card_token_problem(e: &MpError) -> bool {
+    e.cause_codes()
+        .iter()
+        .any(|c| matches!(c, 2006 | 3003 | 2062 | 2009))
+}

@@ -1,0 +1,363 @@
+use std::time::Duration;
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::db::attempts::{self, Claim, Ticket};
+use crate::db::orders::{self, PaymentRecord};
+use crate::domain::{CardPayment, Money, OrderId, OrderStatus, RawSubmission};
+use crate::mercadopago::{CreatePayment, Identification, Item, MpError, Payment, PaymentPayer};
+use crate::reconcile::{self, Resolution, ResolveError};
+use crate::session::TypedSession;
+use crate::state::AppState;
+
+use super::{PaymentAnswer, PaymentError};
+
+const CSRF_HEADER: &str = "x-csrf-token";
+
+#[tracing::instrument(name = "process_payment", skip_all, fields(order_id = tracing::field::Empty))]
+pub async fn process_payment(
+    req: HttpRequest,
+    body: web::Bytes,
+    session: TypedSession,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    match handle(&req, &body, &session, &state).await {
+        Ok(answer) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(answer),
+        Err(e) => {
+            // Where the outcome is unknown, the order page is where the shopper will see it.
+            let redirect = match (&e, session.open_order()) {
+                (
+                    PaymentError::OutcomeUnknown(_)
+                    | PaymentError::NotRecorded { .. }
+                    | PaymentError::InProgress,
+                    Ok(Some(open)),
+                ) => Some(result_url(open.id)),
+                _ => None,
+            };
+            e.respond(state.site.lang(), redirect)
+        }
+    }
+}
+
+async fn handle(
+    req: &HttpRequest,
+    body: &[u8],
+    session: &TypedSession,
+    state: &AppState,
+) -> Result<PaymentAnswer, PaymentError> {
+    let csrf = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !session.csrf_matches(csrf) {
+        return Err(PaymentError::Forbidden);
+    }
+    let is_json = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(PaymentError::NotJson);
+    }
+    let raw: RawSubmission = serde_path_to_error::deserialize(
+        &mut serde_json::Deserializer::from_slice(body),
+    )
+    .map_err(|e| PaymentError::Malformed {
+        path: e.path().to_string(),
+        detail: e.inner().to_string(),
+    })?;
+    let payment = CardPayment::parse(raw, state.site)?;
+    let shopper = session.shopper_if_known()?.ok_or(PaymentError::NoOrder)?;
+    let open = session.open_order()?.ok_or(PaymentError::NoOrder)?;
+    tracing::Span::current().record("order_id", tracing::field::display(open.id));
+    session.set_payer_email(payment.payer.email.as_str())?;
+
+    let claimed = payment.claimed_money(state.site);
+    let claimed_text = payment.claimed_amount.to_string();
+    let method = payment.payment_method_id.as_str().to_string();
+    let claim = |pool| {
+        attempts::claim(
+            pool,
+            open.id,
+            shopper,
+            &claimed,
+            &claimed_text,
+            &method,
+            state.stale_after,
+        )
+    };
+    let answer = match claim(&state.pool).await? {
+        Claim::Proceed(ticket) => charge(state, ticket, &payment).await?,
+        Claim::Replay(record) => answer(open.id, &record),
+        Claim::InFlight => wait_for_outcome(state, open.id).await?,
+        Claim::Unknown { attempt_no, since } => {
+            match resolve_unknown(state, open.id, attempt_no, since).await? {
+                Some(answer) => answer,
+                // Mercado Pago has no payment for it, long after the call: pay afresh.
+                None => match claim(&state.pool).await? {
+                    Claim::Proceed(ticket) => charge(state, ticket, &payment).await?,
+                    Claim::Replay(record) => answer(open.id, &record),
+                    _ => return Err(PaymentError::InProgress),
+                },
+            }
+        }
+        Claim::AmountMismatch { expected } => {
+            return Err(PaymentError::AmountMismatch { expected })
+        }
+        Claim::Closed(_) => return Err(PaymentError::OrderClosed),
+        Claim::NotFound => return Err(PaymentError::NoOrder),
+    };
+    if !OrderStatus::from_payment_status(&answer.status).accepts_payment() {
+        session.finish_order();
+    }
+    Ok(answer)
+}
+
+/// The one call to Mercado Pago this ticket allows, and the record of what came of it.
+async fn charge(
+    state: &AppState,
+    ticket: Ticket,
+    payment: &CardPayment,
+) -> Result<PaymentAnswer, PaymentError> {
+    let lines = sqlx::query!(
+        r#"select product_id, name, quantity, unit_price_minor from order_items where order_id = $1 order by line_no"#,
+        ticket.order_id.0
+    )
+    .fetch_all(&state.pool)
+    .await;
+    let lines = match lines {
+        Ok(lines) => lines,
+        Err(e) => {
+            attempts::record_failure(
+                &state.pool,
+                ticket.order_id,
+                ticket.attempt_no,
+                "database failed before the call",
+            )
+            .await
+            .ok();
+            return Err(e.into());
+        }
+    };
+    let currency = ticket.total.currency();
+    let items = lines
+        .iter()
+        .map(|l| Item {
+            id: l.product_id.to_string(),
+            title: l.name.clone(),
+            quantity: l.quantity,
+            unit_price: Money::from_minor(l.unit_price_minor, currency)
+                .map(Money::to_json_number)
+                .unwrap_or_else(|_| 0.into()),
+        })
+        .collect();
+    let body = CreatePayment {
+        // The order's own amount, never the browser's.
+        transaction_amount: ticket.total.to_json_number(),
+        token: Some(payment.token.expose().to_string()),
+        description: format!(
+            "{} #{}",
+            state.texts().store_name,
+            short_id(ticket.order_id)
+        ),
+        installments: Some(payment.installments.get()),
+        payment_method_id: payment.payment_method_id.as_str().to_string(),
+        issuer_id: payment.issuer_id.clone(),
+        payer: PaymentPayer {
+            email: payment.payer.email.as_str().to_string(),
+            identification: payment
+                .payer
+                .identification
+                .as_ref()
+                .map(|i| Identification {
+                    kind: i.kind.clone(),
+                    number: i.number.clone(),
+                }),
+        },
+        external_reference: ticket.order_id.to_string(),
+        notification_url: state.notification_url(),
+        metadata: serde_json::json!({ "order_id": ticket.order_id.to_string(), "attempt": ticket.attempt_no }),
+        additional_info: crate::mercadopago::AdditionalInfo { items },
+    };
+    tracing::info!(attempt = ticket.attempt_no, method = %body.payment_method_id, amount = %ticket.total.to_decimal_string(), payer = %payment.payer.email.masked(), "calling Mercado Pago");
+    match create_with_retries(state, &body, &ticket.idempotency_key).await {
+        Ok(paid) => {
+            record(
+                state,
+                ticket.order_id,
+                ticket.attempt_no,
+                &paid,
+                ticket.total,
+            )
+            .await?;
+            tracing::info!(payment_id = paid.id, status = %paid.status, status_detail = %paid.status_detail(), "Mercado Pago answered");
+            Ok(answer_from(ticket.order_id, &paid))
+        }
+        Err(e) if e.outcome_unknown() => {
+            let error = e.to_string();
+            retry_db(|| {
+                attempts::record_unknown(&state.pool, ticket.order_id, ticket.attempt_no, &error)
+            })
+            .await
+            .ok();
+            Err(PaymentError::OutcomeUnknown(e))
+        }
+        Err(e) => {
+            let error = e.to_string();
+            retry_db(|| {
+                attempts::record_failure(&state.pool, ticket.order_id, ticket.attempt_no, &error)
+            })
+            .await
+            .ok();
+            Err(match e {
+                MpError::Refused { .. } => PaymentError::ProviderRefused(e),
+                _ => PaymentError::ProviderUnavailable(e),
+            })
+        }
+    }
+}
+
+/// Like Mercado Pago's own SDKs: a 5xx, 429 or failed connection is retried a couple of times
+/// with the same idempotency key and body, so a retry can only ever return the same payment.
+/// A timeout is not retried here: the shopper has already waited the whole timeout.
+async fn create_with_retries(
+    state: &AppState,
+    body: &CreatePayment,
+    key: &str,
+) -> Result<Payment, MpError> {
+    let mut delay = Duration::from_millis(200);
+    for _ in 0..2 {
+        match state.mercadopago.create_payment(body, key).await {
+            Err(
+                e @ (MpError::Server { .. } | MpError::RateLimited { .. } | MpError::Connect(_)),
+            ) => {
+                tracing::warn!(error = %e, "Mercado Pago call failed; retrying with the same idempotency key");
+            }
+            other => return other,
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 3;
+    }
+    state.mercadopago.create_payment(body, key).await
+}
+
+/// Records a payment; if the database keeps failing, says so without losing the payment id.
+async fn record(
+    state: &AppState,
+    order_id: OrderId,
+    attempt_no: i32,
+    paid: &Payment,
+    expected: Money,
+) -> Result<(), PaymentError> {
+    let amount = reconcile::recorded_amount(paid, expected);
+    retry_db(|| attempts::record_payment(&state.pool, order_id, attempt_no, paid, amount))
+        .await
+        .map_err(|source| {
+            tracing::error!(payment_id = paid.id, order_id = %order_id, "payment made but not recorded; reconciliation must pick it up");
+            PaymentError::NotRecorded {
+                payment_id: paid.id,
+                source,
+            }
+        })
+}
+
+/// A payment outcome is too precious to lose to a blip: a few quick retries.
+async fn retry_db<F, Fut>(mut op: F) -> Result<(), sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), sqlx::Error>>,
+{
+    let mut delay = Duration::from_millis(100);
+    for _ in 0..3 {
+        match op().await {
+            Ok(()) => return Ok(()),
+            Err(e) => tracing::warn!(error = %e, "database write failed; retrying"),
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 4;
+    }
+    op().await
+}
+
+/// Another request is calling Mercado Pago for this order: answer with its outcome.
+async fn wait_for_outcome(
+    state: &AppState,
+    order_id: OrderId,
+) -> Result<PaymentAnswer, PaymentError> {
+    let deadline = tokio::time::Instant::now() + state.stale_after;
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let status = sqlx::query_scalar!("select status from orders where id = $1", order_id.0)
+            .fetch_one(&state.pool)
+            .await?;
+        if status == OrderStatus::Processing.as_str() {
+            continue;
+        }
+        return match orders::latest_payment(&state.pool, order_id).await? {
+            Some(record) if status != OrderStatus::Created.as_str() => {
+                Ok(answer(order_id, &record))
+            }
+            _ => Err(PaymentError::InProgress),
+        };
+    }
+    Err(PaymentError::InProgress)
+}
+
+/// Asks Mercado Pago what became of an unanswered call. `Ok(None)`: nothing was made, and it
+/// is late enough to be sure the call is over, so the order may be paid again.
+async fn resolve_unknown(
+    state: &AppState,
+    order_id: OrderId,
+    attempt_no: i32,
+    since: time::OffsetDateTime,
+) -> Result<Option<PaymentAnswer>, PaymentError> {
+    let resolution = reconcile::resolve_unknown(
+        &state.pool,
+        &state.mercadopago,
+        order_id,
+        attempt_no,
+        since,
+        state.unknown_grace,
+    )
+    .await;
+    match resolution {
+        Ok(Resolution::Found(paid)) => Ok(Some(answer_from(order_id, &paid))),
+        Ok(Resolution::NotYet) => Err(PaymentError::InProgress),
+        Ok(Resolution::NothingMade) => Ok(None),
+        Err(ResolveError::Provider(e)) => Err(PaymentError::OutcomeUnknown(e)),
+        Err(ResolveError::Database(e)) => Err(PaymentError::Database(e)),
+    }
+}
+
+fn answer(order_id: OrderId, record: &PaymentRecord) -> PaymentAnswer {
+    PaymentAnswer {
+        order_id: order_id.to_string(),
+        payment_id: record.id,
+        status: record.status.clone(),
+        status_detail: record.status_detail.clone(),
+        redirect_url: result_url(order_id),
+    }
+}
+
+fn answer_from(order_id: OrderId, paid: &Payment) -> PaymentAnswer {
+    PaymentAnswer {
+        order_id: order_id.to_string(),
+        payment_id: paid.id,
+        status: paid.status.clone(),
+        status_detail: paid.status_detail().to_string(),
+        redirect_url: result_url(order_id),
+    }
+}
+
+pub fn result_url(order_id: OrderId) -> String {
+    format!("/orders/{order_id}")
+}
+
+fn short_id(order_id: OrderId) -> String {
+    order_id.to_string().chars().take(8).collect()
+}

@@ -1,0 +1,78 @@
+//! Response headers and error pages that every route gets.
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use url::Url;
+
+use crate::i18n::Texts;
+use crate::state::AppState;
+
+/// Only this site and Mercado Pago's script, frame and API origins. No inline scripts:
+/// the checkout page passes its data in `data-` attributes.
+pub fn content_security_policy(base: &Url, sdk_url: &str, api_base: &Url, sandbox: bool) -> String {
+    let origin = |u: &Url| u.origin().ascii_serialization();
+    let sdk = Url::parse(sdk_url).map(|u| origin(&u)).unwrap_or_default();
+    let api = origin(api_base);
+    let own = origin(base);
+    // The real Brick loads its parts from these hosts and talks to the API from the browser.
+    let mp = if sandbox {
+        String::new()
+    } else {
+        " https://*.mercadopago.com https://*.mercadolibre.com https://*.mlstatic.com".to_string()
+    };
+    format!(
+        "default-src 'self'; script-src 'self' {sdk}{mp}; connect-src 'self' {api} {sdk}{mp}; \
+         frame-src 'self' {sdk}{mp}; img-src 'self' data: {own}{mp}; style-src 'self' 'unsafe-inline'{mp}; \
+         font-src 'self' data:{mp}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: &'static str,
+    t: &'static Texts,
+    sandbox: bool,
+    title: &'static str,
+    body: &'static str,
+}
+
+/// Turns bare error statuses of HTML routes into a localized page; JSON answers pass untouched.
+pub fn error_pages<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let t = state.texts();
+    let status = res.status();
+    let (title, body) = if status.as_u16() == 404 {
+        (t.not_found_title, t.not_found_body)
+    } else {
+        (t.error_title, status.canonical_reason().unwrap_or(""))
+    };
+    let page = ErrorPage {
+        lang: state.site.lang().code(),
+        t,
+        sandbox: state.sandbox,
+        title,
+        body,
+    };
+    let html = page.render().unwrap_or_else(|_| title.to_string());
+    let (req, res) = res.into_parts();
+    let mut response = HttpResponse::build(res.status()).body(html);
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    let res = ServiceResponse::new(req, response.map_into_boxed_body()).map_into_right_body::<B>();
+    Ok(ErrorHandlerResponse::Response(res))
+}

@@ -1,0 +1,38 @@
+use std::time::Duration;
+
+use sqlx::PgPool;
+use url::Url;
+
+use crate::domain::Site;
+use crate::i18n::{texts, Texts};
+use crate::mercadopago::MercadoPagoClient;
+
+/// What every handler may use, built once at start.
+pub struct AppState {
+    pub pool: PgPool,
+    pub mercadopago: MercadoPagoClient,
+    pub site: Site,
+    pub public_key: String,
+    pub sdk_url: String,
+    /// The store's public URL, for Mercado Pago's notification and back URLs.
+    pub base_url: Url,
+    pub sandbox: bool,
+    /// Longer than any call to Mercado Pago can last: an attempt older than this was abandoned.
+    pub stale_after: Duration,
+    /// How long after an unanswered call, with no payment found, a new attempt is allowed.
+    pub unknown_grace: Duration,
+}
+
+impl AppState {
+    pub fn texts(&self) -> &'static Texts {
+        texts(self.site.lang())
+    }
+
+    pub fn notification_url(&self) -> String {
+        self.url("/webhooks/mercadopago")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}

@@ -1,0 +1,150 @@
+use crate::helpers::{csrf_of, spawn_app, spawn_with, Options};
+
+#[tokio::test]
+async fn storefront_lists_the_sites_catalog_in_its_currency() {
+    let app = spawn_app().await;
+    let html = app.get_html("/").await;
+    assert!(
+        html.contains("R$ 49,90"),
+        "BRL prices with Brazilian separators"
+    );
+    assert!(html.contains("lang=\"pt-BR\""));
+    assert_eq!(app.product_ids().await.len(), 4);
+
+    let chile = spawn_with(Options {
+        site: "MLC",
+        ..Options::default()
+    })
+    .await;
+    let html = chile.get_html("/").await;
+    assert!(html.contains("$ 12.990"), "CLP has no decimals");
+    assert!(!html.contains("12.990,"));
+}
+
+#[tokio::test]
+async fn cart_add_change_remove_without_javascript() {
+    let app = spawn_app().await;
+    let ids = app.product_ids().await;
+    app.add_to_cart(ids[0], 2).await;
+    app.add_to_cart(ids[1], 1).await;
+    let html = app.get_html("/cart").await;
+    // 2 × 49,90 + 59,00
+    assert!(html.contains("R$ 158,80"), "{html}");
+
+    let csrf = csrf_of(&html);
+    let res = app
+        .post_form(
+            "/cart/update",
+            &[
+                ("csrf_token", csrf.clone()),
+                ("product_id", ids[0].to_string()),
+                ("quantity", "1".into()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(app.get_html("/cart").await.contains("R$ 108,90"));
+
+    let res = app
+        .post_form(
+            "/cart/remove",
+            &[
+                ("csrf_token", csrf.clone()),
+                ("product_id", ids[1].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = app.get_html("/cart").await;
+    assert!(html.contains("R$ 49,90") && !html.contains("R$ 59,00"));
+
+    let res = app
+        .post_form(
+            "/cart/update",
+            &[
+                ("csrf_token", csrf),
+                ("product_id", ids[0].to_string()),
+                ("quantity", "0".into()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(app
+        .get_html("/cart")
+        .await
+        .contains("Seu carrinho está vazio"));
+}
+
+#[tokio::test]
+async fn bad_cart_forms_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let ids = app.product_ids().await;
+    app.add_to_cart(ids[0], 1).await;
+    let csrf = csrf_of(&app.get_html("/").await);
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16);
+    let cases: Vec<Case> = vec![
+        (
+            "/cart/add",
+            vec![
+                ("csrf_token", "forged".into()),
+                ("product_id", ids[1].to_string()),
+            ],
+            403,
+        ),
+        ("/cart/add", vec![("product_id", ids[1].to_string())], 400),
+        (
+            "/cart/add",
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("product_id", "999999".into()),
+            ],
+            404,
+        ),
+        (
+            "/cart/add",
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("product_id", ids[1].to_string()),
+                ("quantity", "0".into()),
+            ],
+            400,
+        ),
+        (
+            "/cart/add",
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("product_id", ids[1].to_string()),
+                ("quantity", "-3".into()),
+            ],
+            400,
+        ),
+        (
+            "/cart/add",
+            vec![("csrf_token", csrf.clone()), ("product_id", "abc".into())],
+            400,
+        ),
+        (
+            "/cart/update",
+            vec![
+                ("csrf_token", csrf.clone()),
+                ("product_id", ids[0].to_string()),
+                ("quantity", "100".into()),
+            ],
+            400,
+        ),
+    ];
+    for (path, form, status) in cases {
+        let res = app.post_form(path, &form).await;
+        assert_eq!(res.status().as_u16(), status, "{path} {form:?}");
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("<h1>"),
+            "a person-readable page, not a bare status: {page}"
+        );
+    }
+    let html = app.get_html("/cart").await;
+    assert!(
+        html.contains("R$ 49,90") && !html.contains("R$ 59,00"),
+        "cart unchanged"
+    );
+}

@@ -1,0 +1,328 @@
+//! Spawns the real application on port 0 with a fresh database (dropped afterwards) and a
+//! mock Mercado Pago, and drives it like a browser: cookies kept, redirects not followed.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use checkout::configuration::Settings;
+use checkout::startup::Application;
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const ACCESS_TOKEN: &str = "TEST-1234567890-access-token-never-shown";
+pub const PUBLIC_KEY: &str = "TEST-public-key-abc";
+pub const WEBHOOK_SECRET: &str = "webhook-secret-never-shown";
+pub const SESSION_KEY: &str = "test-session-key-test-session-key-test-session-key-test-session-key";
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        checkout::telemetry::init();
+    }
+});
+
+/// The PostgreSQL server tests create their databases on.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub mp: MockServer,
+    pub client: reqwest::Client,
+    db_name: String,
+}
+
+pub struct Options {
+    pub site: &'static str,
+    pub timeout_secs: u64,
+    /// `APP_BASE_URL`. Plain http by default: a Secure cookie would not come back to 127.0.0.1.
+    pub base_url: &'static str,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            site: "MLB",
+            timeout_secs: 2,
+            base_url: "http://shop.example.com",
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub async fn spawn_with(options: Options) -> TestApp {
+    LazyLock::force(&TRACING);
+    let db_name = format!("checkout_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
+        .await
+        .expect("connect to the test PostgreSQL server (TEST_DATABASE_URL)");
+    admin
+        .execute(format!(r#"create database "{db_name}""#).as_str())
+        .await
+        .expect("create test database");
+    let mp = MockServer::start().await;
+    let database_url = format!("{}/{db_name}", server_url());
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", database_url.clone()),
+        ("MP_ACCESS_TOKEN", ACCESS_TOKEN.into()),
+        ("MP_PUBLIC_KEY", PUBLIC_KEY.into()),
+        ("MP_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+        ("MP_SITE", options.site.into()),
+        ("MP_API_BASE", mp.uri()),
+        ("MP_SDK_URL", "https://sdk.mercadopago.com/js/v2".into()),
+        ("APP_BASE_URL", options.base_url.into()),
+        ("SESSION_KEY", SESSION_KEY.into()),
+        ("HOST", "127.0.0.1".into()),
+        ("PORT", "0".into()),
+        ("MP_TIMEOUT_SECS", options.timeout_secs.to_string()),
+        ("MP_CONNECT_TIMEOUT_SECS", "1".into()),
+    ]);
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
+    let app = Application::build(settings).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let pool = PgPool::connect(&database_url).await.expect("test pool");
+    TestApp {
+        address,
+        pool,
+        mp,
+        client: browser(),
+        db_name,
+    }
+}
+
+/// A client that keeps cookies like a browser and shows redirects instead of following them.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let db_name = self.db_name.clone();
+        // Drop runs outside async: a short thread of its own removes the database.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                if let Ok(mut admin) =
+                    PgConnection::connect(&format!("{}/postgres", server_url())).await
+                {
+                    let _ = admin
+                        .execute(
+                            format!(r#"drop database if exists "{db_name}" with (force)"#).as_str(),
+                        )
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Reads `name="csrf_token" value="..."` or `data-csrf="..."` out of a page.
+pub fn csrf_of(html: &str) -> String {
+    attr(html, "name=\"csrf_token\" value=\"")
+        .or_else(|| attr(html, "data-csrf=\""))
+        .expect("page has a CSRF token")
+}
+
+pub fn attr(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(prefix)? + prefix.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+pub struct Checkout {
+    pub html: String,
+    pub csrf: String,
+    pub amount: String,
+    pub order_id: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.text().await.unwrap()
+    }
+
+    /// The ids of the products on sale, in catalog order.
+    pub async fn product_ids(&self) -> Vec<i64> {
+        let html = self.get_html("/").await;
+        html.match_indices("name=\"product_id\" value=\"")
+            .map(|(at, m)| {
+                let rest = &html[at + m.len()..];
+                rest[..rest.find('"').unwrap()].parse().unwrap()
+            })
+            .collect()
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, String)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn add_to_cart(&self, product_id: i64, quantity: u32) {
+        let csrf = csrf_of(&self.get_html("/").await);
+        let res = self
+            .post_form(
+                "/cart/add",
+                &[
+                    ("csrf_token", csrf),
+                    ("product_id", product_id.to_string()),
+                    ("quantity", quantity.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+    }
+
+    /// Fills the cart with two products and opens the checkout page.
+    pub async fn start_checkout(&self) -> Checkout {
+        let ids = self.product_ids().await;
+        self.add_to_cart(ids[0], 2).await;
+        self.add_to_cart(ids[1], 1).await;
+        self.open_checkout().await
+    }
+
+    pub async fn open_checkout(&self) -> Checkout {
+        let html = self.get_html("/checkout").await;
+        Checkout {
+            csrf: attr(&html, "data-csrf=\"").unwrap(),
+            amount: attr(&html, "data-amount=\"").unwrap(),
+            order_id: attr(&html, "data-order-id=\"").unwrap(),
+            html,
+        }
+    }
+
+    pub async fn pay(&self, csrf: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/process_payment"))
+            .header("X-CSRF-Token", csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn pay_raw(&self, csrf: &str, body: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/process_payment"))
+            .header("X-CSRF-Token", csrf)
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn order_status(&self, order_id: &str) -> String {
+        sqlx::query_scalar::<_, String>("select status from orders where id = $1::uuid")
+            .bind(order_id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The POSTs to `/v1/payments` Mercado Pago received.
+    pub async fn payment_calls(&self) -> Vec<Request> {
+        self.mp
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/v1/payments")
+            .collect()
+    }
+
+    /// Mercado Pago answers every payment with this status.
+    pub async fn mp_answers(&self, status: &str, detail: &str) {
+        Mock::given(method("POST"))
+            .and(path("/v1/payments"))
+            .respond_with(payment_response(status, detail))
+            .mount(&self.mp)
+            .await;
+    }
+}
+
+/// A 201 like Mercado Pago's, echoing the request's amount and reference.
+pub fn payment_response(status: &str, detail: &str) -> impl wiremock::Respond {
+    payment_response_after(status, detail, std::time::Duration::ZERO)
+}
+
+pub fn payment_response_after(
+    status: &str,
+    detail: &str,
+    delay: std::time::Duration,
+) -> impl wiremock::Respond {
+    let status = status.to_string();
+    let detail = detail.to_string();
+    move |req: &Request| {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        ResponseTemplate::new(201)
+            .set_delay(delay)
+            .set_body_json(json!({
+                "id": 1_234_567_890_i64 + (req.body.len() as i64),
+                "status": status,
+                "status_detail": detail,
+                "transaction_amount": body["transaction_amount"],
+                "currency_id": "BRL",
+                "payment_method_id": body["payment_method_id"],
+                "payment_type_id": "credit_card",
+                "external_reference": body["external_reference"],
+                "live_mode": false,
+            }))
+    }
+}
+
+/// What the Payment Brick posts for a card, with the amount as exact JSON number text.
+pub fn card_submission(amount: &str) -> Value {
+    json!({
+        "selectedPaymentMethod": "credit_card",
+        "formData": {
+            "token": "ff8080814c11e237014c1ff593b57b4d",
+            "issuer_id": "24",
+            "payment_method_id": "master",
+            "transaction_amount": amount.parse::<serde_json::Number>().unwrap(),
+            "installments": 1,
+            "payer": {
+                "email": "test_user_123@testuser.com",
+                "identification": {"type": "CPF", "number": "12345678909"}
+            }
+        }
+    })
+}

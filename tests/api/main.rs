@@ -1,0 +1,8 @@
+//! Black-box tests of the store over HTTP: one app, one database, one mock Mercado Pago each.
+
+mod cart;
+mod checkout_page;
+mod helpers;
+mod process_payment;
+mod result_page;
+mod security;

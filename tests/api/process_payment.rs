@@ -1,0 +1,583 @@
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sqlx::Connection;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::helpers::{
+    browser, card_submission, payment_response, payment_response_after, spawn_app, TestApp,
+};
+
+async fn json_of(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn approved_payment_marks_the_order_paid() {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "approved");
+    assert_eq!(body["status_detail"], "accredited");
+    assert_eq!(body["order_id"], checkout.order_id);
+    assert_eq!(
+        body["redirect_url"],
+        format!("/orders/{}", checkout.order_id)
+    );
+    assert!(body["payment_id"].as_i64().is_some());
+    assert_eq!(app.order_status(&checkout.order_id).await, "paid");
+    assert_eq!(
+        app.count("select count(*) from payments where status = 'approved'")
+            .await,
+        1
+    );
+
+    let calls = app.payment_calls().await;
+    assert_eq!(calls.len(), 1);
+    let sent: Value = serde_json::from_slice(&calls[0].body).unwrap();
+    assert_eq!(
+        calls[0].headers["authorization"],
+        format!("Bearer {}", crate::helpers::ACCESS_TOKEN)
+    );
+    assert_eq!(
+        sent["transaction_amount"].to_string(),
+        "158.80",
+        "the order's own amount, exactly"
+    );
+    assert_eq!(sent["token"], "ff8080814c11e237014c1ff593b57b4d");
+    assert_eq!(sent["installments"], 1);
+    assert_eq!(sent["payment_method_id"], "master");
+    assert_eq!(sent["issuer_id"], "24");
+    assert_eq!(sent["payer"]["email"], "test_user_123@testuser.com");
+    assert_eq!(
+        sent["payer"]["identification"],
+        json!({"type": "CPF", "number": "12345678909"})
+    );
+    assert_eq!(sent["external_reference"], checkout.order_id);
+    assert_eq!(
+        sent["notification_url"],
+        "http://shop.example.com/webhooks/mercadopago"
+    );
+    assert!(sent["description"].as_str().unwrap().len() > 3);
+
+    let page = app.get_html(body["redirect_url"].as_str().unwrap()).await;
+    assert!(page.contains("data-status=\"approved\""));
+    assert!(page.contains("R$ 158,80"));
+    assert!(!page.contains("id=\"try-again\""));
+    // The cart was spent.
+    assert!(app
+        .get_html("/cart")
+        .await
+        .contains("Seu carrinho está vazio"));
+}
+
+#[tokio::test]
+async fn payment_in_review_leaves_the_order_in_process() {
+    let app = spawn_app().await;
+    app.mp_answers("in_process", "pending_contingency").await;
+    let checkout = app.start_checkout().await;
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "in_process");
+    assert_eq!(
+        app.order_status(&checkout.order_id).await,
+        "payment_in_process"
+    );
+    let page = app
+        .get_html(&format!("/orders/{}", checkout.order_id))
+        .await;
+    assert!(page.contains("data-status-detail=\"pending_contingency\""));
+    assert!(page.contains("status-waiting"));
+}
+
+#[tokio::test]
+async fn rejections_tell_what_to_do_and_allow_a_new_attempt() {
+    for detail in [
+        "cc_rejected_insufficient_amount",
+        "cc_rejected_bad_filled_security_code",
+        "cc_rejected_call_for_authorize",
+    ] {
+        let app = spawn_app().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/payments"))
+            .respond_with(payment_response("rejected", detail))
+            .up_to_n_times(1)
+            .mount(&app.mp)
+            .await;
+        let checkout = app.start_checkout().await;
+        let (status, body) = json_of(
+            app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "a declined payment is an answer, not an error");
+        assert_eq!(body["status"], "rejected");
+        assert_eq!(body["status_detail"], detail);
+        assert_eq!(app.order_status(&checkout.order_id).await, "rejected");
+
+        let page = app
+            .get_html(&format!("/orders/{}", checkout.order_id))
+            .await;
+        assert!(page.contains("status-failure"), "{detail}");
+        assert!(
+            page.contains("id=\"try-again\""),
+            "{detail}: a way back to try again"
+        );
+
+        // Trying again is a new attempt with a new idempotency key.
+        app.mp_answers("approved", "accredited").await;
+        let retry = app.open_checkout().await;
+        assert_eq!(retry.order_id, checkout.order_id, "same order");
+        let mut again = card_submission(&retry.amount);
+        again["formData"]["token"] = json!("aa8080814c11e237014c1ff593b57b4d");
+        let (status, body) = json_of(app.pay(&retry.csrf, &again).await).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["status"], "approved");
+        let calls = app.payment_calls().await;
+        assert_eq!(calls.len(), 2);
+        let keys: Vec<_> = calls
+            .iter()
+            .map(|c| c.headers["x-idempotency-key"].to_str().unwrap().to_string())
+            .collect();
+        assert_eq!(keys[0], format!("checkout-{}-1", checkout.order_id));
+        assert_eq!(keys[1], format!("checkout-{}-2", checkout.order_id));
+        assert_eq!(app.order_status(&checkout.order_id).await, "paid");
+    }
+}
+
+#[tokio::test]
+async fn tampered_amount_is_refused_and_mercado_pago_never_called() {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    assert_eq!(checkout.amount, "158.80");
+    for tampered in ["158.81", "158.79", "158.801", "0.01", "15880"] {
+        let (status, body) =
+            json_of(app.pay(&checkout.csrf, &card_submission(tampered)).await).await;
+        assert_eq!(status, 422, "{tampered}: {body}");
+        assert_eq!(body["error"], "amount_mismatch");
+        assert!(body["message"].as_str().unwrap().contains("R$ 158,80"));
+    }
+    assert_eq!(
+        app.payment_calls().await.len(),
+        0,
+        "Mercado Pago was never called"
+    );
+    assert_eq!(app.order_status(&checkout.order_id).await, "created");
+    assert_eq!(
+        app.count("select count(*) from payment_attempts where state = 'refused'")
+            .await,
+        5,
+        "each attempt recorded"
+    );
+}
+
+#[tokio::test]
+async fn same_amount_in_another_notation_is_accepted() {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    let (status, _) = json_of(app.pay(&checkout.csrf, &card_submission("1.588e2")).await).await;
+    assert_eq!(
+        status, 200,
+        "158.8 written with an exponent is the same amount"
+    );
+}
+
+#[tokio::test]
+async fn double_submit_replays_the_stored_answer() {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    let submission = card_submission(&checkout.amount);
+    let (_, first) = json_of(app.pay(&checkout.csrf, &submission).await).await;
+    let (status, second) = json_of(app.pay(&checkout.csrf, &submission).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(first, second);
+    assert_eq!(app.payment_calls().await.len(), 1);
+}
+
+#[tokio::test]
+async fn two_concurrent_submits_make_one_call() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(move |req: &wiremock::Request| {
+            // Slow enough that both submits overlap.
+            let body: Value = serde_json::from_slice(&req.body).unwrap();
+            ResponseTemplate::new(201)
+                .set_delay(Duration::from_millis(600))
+                .set_body_json(json!({"id": 77, "status": "approved", "status_detail": "accredited",
+                    "transaction_amount": body["transaction_amount"], "currency_id": "BRL", "payment_method_id": "master"}))
+        })
+        .mount(&app.mp)
+        .await;
+    let checkout = app.start_checkout().await;
+    let submission = card_submission(&checkout.amount);
+    let (a, b) = tokio::join!(
+        app.pay(&checkout.csrf, &submission),
+        app.pay(&checkout.csrf, &submission)
+    );
+    let (sa, a) = json_of(a).await;
+    let (sb, b) = json_of(b).await;
+    assert_eq!((sa, sb), (200, 200), "{a} {b}");
+    assert_eq!(a["payment_id"], 77);
+    assert_eq!(b["payment_id"], 77);
+    assert_eq!(app.payment_calls().await.len(), 1);
+    assert_eq!(app.count("select count(*) from payments").await, 1);
+}
+
+#[tokio::test]
+async fn mercado_pago_400_is_a_clear_error_and_the_order_stays_payable() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "message": "Invalid card_token_id", "error": "bad_request", "status": 400,
+            "cause": [{"code": 3003, "description": "Invalid card_token_id", "data": null}]})))
+        .mount(&app.mp)
+        .await;
+    let checkout = app.start_checkout().await;
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"], "payment_refused");
+    assert!(
+        body["message"].as_str().unwrap().contains("cartão"),
+        "{body}"
+    );
+    assert_eq!(app.order_status(&checkout.order_id).await, "created");
+    assert_eq!(
+        app.count("select count(*) from payment_attempts where state = 'failed'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn mercado_pago_401_means_nothing_was_charged() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "message": "Must provide your access_token to proceed", "error": "unauthorized", "status": 401,
+            "cause": [{"code": 5, "description": "Must provide your access_token to proceed", "data": null}]})))
+        .mount(&app.mp)
+        .await;
+    let checkout = app.start_checkout().await;
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 503);
+    assert_eq!(body["error"], "provider_unavailable");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("nada foi cobrado"));
+    assert!(!body.to_string().contains("access_token"), "no internals");
+    assert_eq!(app.order_status(&checkout.order_id).await, "created");
+}
+
+async fn assert_outcome_unknown(app: &TestApp, order_id: &str, body: &Value, status: u16) {
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"], "outcome_unknown");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("Não pague de novo"));
+    assert_eq!(body["redirect_url"], format!("/orders/{order_id}"));
+    assert_eq!(app.order_status(order_id).await, "payment_unknown");
+    let page = app.get_html(&format!("/orders/{order_id}")).await;
+    assert!(
+        !page.contains("id=\"try-again\""),
+        "no way to pay twice while unknown"
+    );
+}
+
+#[tokio::test]
+async fn mercado_pago_500_is_retried_with_the_same_key_then_left_unknown() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"message": "internal_error", "error": "internal_error", "status": 500, "cause": []})))
+        .mount(&app.mp)
+        .await;
+    let checkout = app.start_checkout().await;
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_outcome_unknown(&app, &checkout.order_id, &body, status).await;
+    let calls = app.payment_calls().await;
+    assert_eq!(calls.len(), 3);
+    let key = calls[0].headers["x-idempotency-key"].clone();
+    assert!(
+        calls.iter().all(|c| c.headers["x-idempotency-key"] == key),
+        "stable across retries"
+    );
+    assert!(
+        calls.iter().all(|c| c.body == calls[0].body),
+        "byte-identical body across retries"
+    );
+}
+
+#[tokio::test]
+async fn a_retried_500_that_succeeds_charges_once() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&app.mp)
+        .await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.count("select count(*) from payments").await, 1);
+    assert_eq!(app.order_status(&checkout.order_id).await, "paid");
+}
+
+#[tokio::test]
+async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
+    let app = spawn_app().await; // 2 s timeout
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(payment_response_after(
+            "approved",
+            "accredited",
+            Duration::from_secs(4),
+        ))
+        .mount(&app.mp)
+        .await;
+    let checkout = app.start_checkout().await;
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_outcome_unknown(&app, &checkout.order_id, &body, status).await;
+    assert_eq!(
+        app.payment_calls().await.len(),
+        1,
+        "a timeout is not retried blindly"
+    );
+
+    // Mercado Pago did create it; the result page and a second submit both ask before anything else.
+    Mock::given(method("GET"))
+        .and(path("/v1/payments/search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "paging": {"total": 1, "limit": 30, "offset": 0},
+            "results": [{"id": 555, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
+                         "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id}]})))
+        .mount(&app.mp)
+        .await;
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["payment_id"], 555);
+    assert_eq!(app.payment_calls().await.len(), 1, "no second charge");
+    assert_eq!(app.order_status(&checkout.order_id).await, "paid");
+}
+
+#[tokio::test]
+async fn malformed_and_missing_fields_are_400_with_a_message_and_change_nothing() {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    let good = card_submission(&checkout.amount);
+    let mut cases: Vec<(String, &str)> = vec![
+        ("{not json".into(), "malformed_request"),
+        ("[]".into(), "malformed_request"),
+        ("".into(), "malformed_request"),
+        (
+            json!({"formData": good["formData"]}).to_string(),
+            "invalid_payment_data",
+        ),
+        (
+            json!({"selectedPaymentMethod": "credit_card"}).to_string(),
+            "invalid_payment_data",
+        ),
+    ];
+    for (pointer, value, code) in [
+        ("/formData/token", json!(null), "invalid_payment_data"),
+        ("/formData/installments", json!("one"), "malformed_request"),
+        ("/formData/installments", json!(0), "invalid_payment_data"),
+        ("/formData/installments", json!(13), "invalid_payment_data"),
+        (
+            "/formData/transaction_amount",
+            json!("158.80"),
+            "malformed_request",
+        ),
+        (
+            "/formData/transaction_amount",
+            json!(null),
+            "invalid_payment_data",
+        ),
+        (
+            "/formData/payer/email",
+            json!("not-an-email"),
+            "invalid_payment_data",
+        ),
+        ("/formData/payer", json!(null), "invalid_payment_data"),
+        (
+            "/formData/payment_method_id",
+            json!(42),
+            "malformed_request",
+        ),
+        (
+            "/selectedPaymentMethod",
+            json!("ticket"),
+            "invalid_payment_data",
+        ),
+    ] {
+        let mut v = good.clone();
+        *v.pointer_mut(pointer).unwrap() = value;
+        cases.push((v.to_string(), code));
+    }
+    for (body, code) in cases {
+        let (status, answer) = json_of(app.pay_raw(&checkout.csrf, &body).await).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["error"], code, "{body}");
+        assert!(
+            answer["message"].as_str().unwrap().len() > 10,
+            "a message a person understands"
+        );
+    }
+    let res = app
+        .client
+        .post(app.url("/process_payment"))
+        .header("X-CSRF-Token", &checkout.csrf)
+        .header("Content-Type", "text/plain")
+        .body(good.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 415);
+    assert_eq!(app.payment_calls().await.len(), 0);
+    assert_eq!(app.order_status(&checkout.order_id).await, "created");
+    assert_eq!(app.count("select count(*) from payment_attempts").await, 0);
+}
+
+#[tokio::test]
+async fn another_sessions_order_is_not_there() {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+        .await;
+
+    let stranger = browser();
+    let res = stranger
+        .get(app.url(&format!("/orders/{}", checkout.order_id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    // A stranger with a session of their own and no order cannot pay anything.
+    let html = stranger
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::csrf_of(&html);
+    let res = stranger
+        .post(app.url("/process_payment"))
+        .header("X-CSRF-Token", csrf)
+        .json(&card_submission(&checkout.amount))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "order_not_found");
+    assert_eq!(app.payment_calls().await.len(), 1);
+}
+
+#[tokio::test]
+async fn missing_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    let (status, body) = json_of(app.pay("forged", &card_submission(&checkout.amount)).await).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "forbidden");
+    assert_eq!(app.payment_calls().await.len(), 0);
+}
+
+#[tokio::test]
+async fn database_outage_is_503_and_charges_nothing() {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    // One connection of our own stays open to switch the database off and on again.
+    let db: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut admin =
+        sqlx::PgConnection::connect(&format!("{}/postgres", crate::helpers::server_url()))
+            .await
+            .unwrap();
+    sqlx::query(&format!(r#"alter database "{db}" allow_connections false"#))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1")
+        .bind(&db)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("nada foi cobrado"));
+    assert_eq!(app.get("/healthz").await.status(), 503);
+    assert_eq!(app.payment_calls().await.len(), 0);
+    sqlx::query(&format!(r#"alter database "{db}" allow_connections true"#))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    // Each pooled connection the outage broke fails once, then is replaced.
+    let mut tries = 0;
+    while app.get("/healthz").await.status() != 200 {
+        tries += 1;
+        assert!(tries < 5, "the store recovers once the database is back");
+    }
+}

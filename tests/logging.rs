@@ -1,0 +1,79 @@
+//! Logs of a whole checkout, captured at debug level, never hold a secret, a card token,
+//! a whole email or a cookie.
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use helpers::{card_submission, spawn_app, ACCESS_TOKEN, SESSION_KEY, WEBHOOK_SECRET};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_checkout_leaves_no_secret_in_the_logs() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        // cookie_store is the test browser's own jar, logging what it keeps; not the server.
+        .with_env_filter("debug,cookie_store=off")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    let res = app
+        .pay(&checkout.csrf, &card_submission(&checkout.amount))
+        .await;
+    assert_eq!(res.status(), 200);
+    let cookie = app.get("/cart").await.headers().get("set-cookie").map(|c| {
+        c.to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_string()
+    });
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("calling Mercado Pago"),
+        "the capture works: {logs}"
+    );
+    assert!(logs.contains("t***@testuser.com"), "payers appear masked");
+    for secret in [
+        ACCESS_TOKEN,
+        WEBHOOK_SECRET,
+        SESSION_KEY,
+        "ff8080814c11e237014c1ff593b57b4d",
+        "test_user_123@testuser.com",
+        "12345678909",
+        &checkout.csrf,
+    ] {
+        assert!(!logs.contains(secret), "{secret} leaked into the logs");
+    }
+    if let Some(cookie) = cookie {
+        let at = logs
+            .find(&cookie)
+            .map(|i| &logs[i.saturating_sub(300)..(i + 100).min(logs.len())]);
+        assert!(at.is_none(), "cookie in logs: {at:?}");
+    }
+}
