@@ -10,7 +10,7 @@ use crate::mercadopago::{MercadoPagoClient, MpError, Payment};
 #[derive(Debug)]
 pub enum Resolution {
     /// Mercado Pago has a payment for the order; it is now recorded.
-    Found(Payment),
+    Found(Box<Payment>),
     /// Nothing found yet, but the call may still be landing: ask again later.
     NotYet,
     /// Nothing was made, long after the call: the order is payable again.
@@ -52,7 +52,7 @@ pub async fn resolve_unknown(
         let amount = recorded_amount(paid, expected);
         attempts::record_payment(pool, order_id, attempt_no, paid, amount).await?;
         tracing::info!(payment_id = paid.id, status = %paid.status, "unknown outcome resolved");
-        return Ok(Resolution::Found(paid.clone()));
+        return Ok(Resolution::Found(Box::new(paid.clone())));
     }
     if OffsetDateTime::now_utc() - since < grace {
         return Ok(Resolution::NotYet);
