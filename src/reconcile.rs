@@ -4,6 +4,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::db::attempts;
+use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId, OrderStatus};
 use crate::mercadopago::{MercadoPagoClient, MpError, Payment};
 
@@ -34,6 +35,7 @@ pub async fn resolve_unknown(
     attempt_no: i32,
     since: OffsetDateTime,
     grace: std::time::Duration,
+    source: Source,
 ) -> Result<Resolution, ResolveError> {
     let found = client.payments_for(&order_id.to_string()).await?;
     // A payment that can still succeed (or did) wins over a declined one.
@@ -50,7 +52,7 @@ pub async fn resolve_unknown(
         .await?;
         let expected = crate::db::money(total.total_minor, &total.currency)?;
         let amount = recorded_amount(paid, expected);
-        attempts::record_payment(pool, order_id, attempt_no, paid, amount).await?;
+        attempts::record_payment(pool, order_id, attempt_no, paid, amount, source).await?;
         tracing::info!(payment_id = paid.id, status = %paid.status, "unknown outcome resolved");
         return Ok(Resolution::Found(Box::new(paid.clone())));
     }

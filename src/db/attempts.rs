@@ -9,11 +9,12 @@ use std::time::Duration;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
+use crate::domain::order_status::Source;
 use crate::domain::{Money, MoneyError, OrderId, OrderStatus, ShopperId};
 use crate::mercadopago::Payment;
 
 use super::money;
-use super::orders::{latest_payment, parse_status, PaymentRecord};
+use super::orders::{latest_payment, parse_status, transition, PaymentRecord};
 
 /// Permission to make one call to Mercado Pago for an order.
 #[derive(Debug, Clone)]
@@ -77,7 +78,10 @@ pub async fn claim(
     let total = money(order.total_minor, &order.currency)?;
     let status = parse_status(&order.status)?;
     match status {
-        OrderStatus::Paid | OrderStatus::PaymentPending | OrderStatus::PaymentInProcess => {
+        OrderStatus::Paid
+        | OrderStatus::PartiallyRefunded
+        | OrderStatus::PaymentPending
+        | OrderStatus::PaymentInProcess => {
             drop(tx);
             return Ok(match latest_payment(pool, order_id).await? {
                 Some(p) => Claim::Replay(p),
@@ -161,11 +165,20 @@ pub async fn claim(
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
-        r#"update orders set status = 'processing', attempts = $2, updated_at = now() where id = $1"#,
+        r#"update orders set attempts = $2 where id = $1"#,
         order_id.0,
         attempt_no
     )
     .execute(&mut *tx)
+    .await?;
+    transition(
+        &mut tx,
+        order_id,
+        OrderStatus::Processing,
+        Source::Checkout,
+        None,
+        Some(&key),
+    )
     .await?;
     tx.commit().await?;
     Ok(Claim::Proceed(Ticket {
@@ -184,6 +197,7 @@ pub async fn record_payment(
     attempt_no: i32,
     payment: &Payment,
     amount: Money,
+    source: Source,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query!(
@@ -215,13 +229,9 @@ pub async fn record_payment(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        r#"update orders set status = $2, updated_at = now() where id = $1"#,
-        order_id.0,
-        OrderStatus::from_payment_status(&payment.status).as_str()
-    )
-    .execute(&mut *tx)
-    .await?;
+    let to = OrderStatus::from_payment(&payment.status, payment.status_detail());
+    let note = format!("{}/{}", payment.status, payment.status_detail());
+    transition(&mut tx, order_id, to, source, Some(payment.id), Some(&note)).await?;
     tx.commit().await
 }
 
@@ -245,14 +255,35 @@ pub async fn record_failure(
     .fetch_one(&mut *tx)
     .await?
     .unwrap_or_else(|| OrderStatus::Created.as_str().to_string());
-    sqlx::query!(
-        r#"update orders set status = $2, updated_at = now()
-           where id = $1 and status in ('processing', 'payment_unknown')"#,
-        order_id.0,
-        previous
-    )
-    .execute(&mut *tx)
-    .await?;
+    let previous = parse_status(&previous)?;
+    let current = parse_status(
+        &sqlx::query_scalar!("select status from orders where id = $1", order_id.0)
+            .fetch_one(&mut *tx)
+            .await?,
+    )?;
+    // Only an order still waiting on this attempt goes back; news that came meanwhile stays.
+    if matches!(
+        current,
+        OrderStatus::Processing | OrderStatus::PaymentUnknown
+    ) {
+        sqlx::query!(
+            "update orders set status = $2, updated_at = now() where id = $1",
+            order_id.0,
+            previous.as_str()
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            r#"insert into order_history (order_id, from_status, to_status, source, note)
+               values ($1, $2, $3, 'checkout', $4)"#,
+            order_id.0,
+            current.as_str(),
+            previous.as_str(),
+            error
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await
 }
 
@@ -285,11 +316,14 @@ async fn mark_unknown(
     )
     .execute(&mut **tx)
     .await?;
-    sqlx::query!(
-        r#"update orders set status = 'payment_unknown', updated_at = now() where id = $1"#,
-        order_id.0
+    transition(
+        tx,
+        order_id,
+        OrderStatus::PaymentUnknown,
+        Source::Checkout,
+        None,
+        Some(error),
     )
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

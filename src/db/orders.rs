@@ -1,6 +1,7 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
+use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId, OrderStatus, ShopperId, Site};
 
 use super::money;
@@ -167,4 +168,51 @@ pub async fn latest_payment(
 pub(crate) fn parse_status(raw: &str) -> Result<OrderStatus, sqlx::Error> {
     OrderStatus::parse(raw)
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown order status {raw}").into()))
+}
+
+/// Moves an order to `to` if the forward-only rule allows it, and writes the change to its
+/// history. Returns false (and changes nothing) when the move would go backwards.
+#[tracing::instrument(skip(tx))]
+pub async fn transition(
+    tx: &mut Transaction<'_, Postgres>,
+    id: OrderId,
+    to: OrderStatus,
+    source: Source,
+    payment_id: Option<i64>,
+    note: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let from = sqlx::query_scalar!("select status from orders where id = $1 for update", id.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    let from = parse_status(&from)?;
+    if !from.can_move_to(to) {
+        if from != to {
+            tracing::info!(
+                from = from.as_str(),
+                to = to.as_str(),
+                "order stays: the news would move it backwards"
+            );
+        }
+        return Ok(false);
+    }
+    sqlx::query!(
+        "update orders set status = $2, updated_at = now() where id = $1",
+        id.0,
+        to.as_str()
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"insert into order_history (order_id, from_status, to_status, source, payment_id, note)
+           values ($1, $2, $3, $4, $5, $6)"#,
+        id.0,
+        from.as_str(),
+        to.as_str(),
+        source.as_str(),
+        payment_id,
+        note
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
 }

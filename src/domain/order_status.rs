@@ -16,9 +16,32 @@ pub enum OrderStatus {
     /// The last payment was declined; the shopper may try again.
     Rejected,
     Paid,
+    /// Paid, and part of it given back.
+    PartiallyRefunded,
+    /// Cancelled by the merchant, or expired unpaid (Pix, ticket).
     Cancelled,
     Refunded,
     ChargedBack,
+}
+
+/// Who moved an order, for its history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Checkout,
+    Webhook,
+    Reconciliation,
+    Admin,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Checkout => "checkout",
+            Source::Webhook => "webhook",
+            Source::Reconciliation => "reconciliation",
+            Source::Admin => "admin",
+        }
+    }
 }
 
 impl OrderStatus {
@@ -31,6 +54,7 @@ impl OrderStatus {
             OrderStatus::PaymentUnknown => "payment_unknown",
             OrderStatus::Rejected => "rejected",
             OrderStatus::Paid => "paid",
+            OrderStatus::PartiallyRefunded => "partially_refunded",
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Refunded => "refunded",
             OrderStatus::ChargedBack => "charged_back",
@@ -46,11 +70,20 @@ impl OrderStatus {
             "payment_unknown" => OrderStatus::PaymentUnknown,
             "rejected" => OrderStatus::Rejected,
             "paid" => OrderStatus::Paid,
+            "partially_refunded" => OrderStatus::PartiallyRefunded,
             "cancelled" => OrderStatus::Cancelled,
             "refunded" => OrderStatus::Refunded,
             "charged_back" => OrderStatus::ChargedBack,
             _ => return None,
         })
+    }
+
+    /// What a payment's Mercado Pago `status` and `status_detail` mean for its order.
+    pub fn from_payment(status: &str, status_detail: &str) -> Self {
+        match (status, status_detail) {
+            ("approved", "partially_refunded") => OrderStatus::PartiallyRefunded,
+            _ => Self::from_payment_status(status),
+        }
     }
 
     /// What a payment's Mercado Pago `status` means for its order.
@@ -70,6 +103,26 @@ impl OrderStatus {
     /// Whether a new payment may be attempted: only when no payment can still succeed.
     pub fn accepts_payment(self) -> bool {
         matches!(self, OrderStatus::Created | OrderStatus::Rejected)
+    }
+
+    /// The forward-only rule: whether news may move an order from `self` to `to`. A late or
+    /// repeated notification never moves an order backwards: nothing leaves refunded,
+    /// charged back or cancelled, and a paid order only goes on to refunds and chargebacks.
+    pub fn can_move_to(self, to: OrderStatus) -> bool {
+        use OrderStatus::*;
+        if self == to {
+            return false;
+        }
+        match self {
+            // A failed attempt hands the order back to where it was before it.
+            Created | Rejected | Processing => to != Processing || self != Processing,
+            PaymentPending | PaymentInProcess | PaymentUnknown => {
+                !matches!(to, Created | Processing)
+            }
+            Paid => matches!(to, PartiallyRefunded | Refunded | ChargedBack),
+            PartiallyRefunded => matches!(to, Refunded | ChargedBack),
+            Cancelled | Refunded | ChargedBack => false,
+        }
     }
 }
 
@@ -93,6 +146,32 @@ mod tests {
         ] {
             assert_eq!(OrderStatus::parse(s).unwrap().as_str(), s);
         }
+    }
+
+    #[test]
+    fn never_backwards() {
+        use OrderStatus::*;
+        assert!(
+            !Refunded.can_move_to(Paid),
+            "approved after refunded leaves it refunded"
+        );
+        assert!(!Paid.can_move_to(PaymentPending));
+        assert!(
+            !Paid.can_move_to(Rejected),
+            "a late decline of an old attempt"
+        );
+        assert!(!Cancelled.can_move_to(Paid));
+        assert!(!ChargedBack.can_move_to(Refunded));
+        assert!(!PartiallyRefunded.can_move_to(Paid));
+        assert!(PaymentPending.can_move_to(Paid));
+        assert!(PaymentPending.can_move_to(Cancelled));
+        assert!(PaymentUnknown.can_move_to(Paid));
+        assert!(Paid.can_move_to(PartiallyRefunded));
+        assert!(PartiallyRefunded.can_move_to(Refunded));
+        assert!(Paid.can_move_to(ChargedBack));
+        assert!(Rejected.can_move_to(Processing), "a new attempt");
+        assert!(Processing.can_move_to(Created), "a failed attempt");
+        assert!(!Paid.can_move_to(Paid));
     }
 
     #[test]

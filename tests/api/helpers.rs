@@ -43,6 +43,8 @@ pub struct Options {
     pub timeout_secs: u64,
     /// `APP_BASE_URL`. Plain http by default: a Secure cookie would not come back to 127.0.0.1.
     pub base_url: &'static str,
+    /// No Mercado Pago credentials: the app mounts its own emulator, as `./scripts/run` does.
+    pub sandbox: bool,
 }
 
 impl Default for Options {
@@ -51,6 +53,7 @@ impl Default for Options {
             site: "MLB",
             timeout_secs: 2,
             base_url: "http://shop.example.com",
+            sandbox: false,
         }
     }
 }
@@ -86,6 +89,18 @@ pub async fn spawn_with(options: Options) -> TestApp {
         ("MP_TIMEOUT_SECS", options.timeout_secs.to_string()),
         ("MP_CONNECT_TIMEOUT_SECS", "1".into()),
     ]);
+    let mut vars = vars;
+    if options.sandbox {
+        for name in [
+            "MP_ACCESS_TOKEN",
+            "MP_PUBLIC_KEY",
+            "MP_API_BASE",
+            "MP_SDK_URL",
+            "APP_BASE_URL",
+        ] {
+            vars.remove(name);
+        }
+    }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
     let app = Application::build(settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -5,6 +5,7 @@ use askama::Template;
 
 use crate::db::attempts;
 use crate::db::orders::{self, Order};
+use crate::domain::order_status::Source;
 use crate::domain::{OrderId, OrderStatus};
 use crate::i18n::{outcome_unknown_message, status_message, StatusMessage, Tone};
 use crate::reconcile::{self, Resolution};
@@ -39,6 +40,7 @@ async fn resolve(state: &AppState, id: OrderId) -> bool {
         attempt_no,
         since,
         state.unknown_grace,
+        Source::Reconciliation,
     )
     .await
     {

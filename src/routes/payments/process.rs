@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db::attempts::{self, Claim, Ticket};
 use crate::db::orders::{self, PaymentRecord};
+use crate::domain::order_status::Source;
 use crate::domain::{CardPayment, Money, OrderId, OrderStatus, RawSubmission};
 use crate::mercadopago::{CreatePayment, Identification, Item, MpError, Payment, PaymentPayer};
 use crate::reconcile::{self, Resolution, ResolveError};
@@ -255,7 +256,7 @@ async fn record(
     expected: Money,
 ) -> Result<(), PaymentError> {
     let amount = reconcile::recorded_amount(paid, expected);
-    retry_db(|| attempts::record_payment(&state.pool, order_id, attempt_no, paid, amount))
+    retry_db(|| attempts::record_payment(&state.pool, order_id, attempt_no, paid, amount, Source::Checkout))
         .await
         .map_err(|source| {
             tracing::error!(payment_id = paid.id, order_id = %order_id, "payment made but not recorded; reconciliation must pick it up");
@@ -323,6 +324,7 @@ async fn resolve_unknown(
         attempt_no,
         since,
         state.unknown_grace,
+        Source::Checkout,
     )
     .await;
     match resolution {
