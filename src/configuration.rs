@@ -42,6 +42,7 @@ pub struct MercadoPagoSettings {
     pub webhook_secret: SecretString,
     pub connect_timeout: Duration,
     pub timeout: Duration,
+    pub webhook_tolerance: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +144,15 @@ impl Settings {
         };
         let connect_timeout = seconds("MP_CONNECT_TIMEOUT_SECS", 3)?;
         let timeout = seconds("MP_TIMEOUT_SECS", 12)?;
+        let webhook_tolerance = match get("MP_WEBHOOK_TOLERANCE_SECS") {
+            Some(raw) => Duration::from_secs(raw.trim().parse().map_err(|_| {
+                problem(
+                    "MP_WEBHOOK_TOLERANCE_SECS",
+                    "must be a whole number of seconds",
+                )
+            })?),
+            None => Duration::from_secs(600),
+        };
         let mercadopago = match access_token {
             Some(token) => MercadoPagoSettings {
                 mode: Mode::Live {
@@ -164,6 +174,7 @@ impl Settings {
                 })?),
                 connect_timeout,
                 timeout,
+                webhook_tolerance,
             },
             None => MercadoPagoSettings {
                 mode: Mode::Sandbox,
@@ -174,6 +185,7 @@ impl Settings {
                 ),
                 connect_timeout,
                 timeout,
+                webhook_tolerance,
             },
         };
         Ok(Self {

@@ -93,3 +93,85 @@ pub fn recorded_amount(paid: &Payment, expected: Money) -> Money {
         }
     }
 }
+
+/// What news about a payment did to our books.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Recorded; the order moved (true) or stayed because the news was old (false).
+    Recorded { moved: bool },
+    /// An approved payment that does not match its order: recorded and flagged, order not paid.
+    Flagged,
+    /// Its `external_reference` names no order of ours: flagged.
+    UnknownOrder,
+}
+
+/// Applies what Mercado Pago says about a payment (read from its API, never from a
+/// notification body) to the payment's order, forward only.
+#[tracing::instrument(skip(pool, payment), fields(payment_id = payment.id, status = %payment.status))]
+pub async fn apply_payment(
+    pool: &PgPool,
+    payment: &Payment,
+    source: Source,
+) -> Result<Applied, sqlx::Error> {
+    use crate::db::payments::{flag, upsert, AnomalyKind};
+    let reference = payment.external_reference.as_deref().unwrap_or("");
+    let order = match OrderId::parse(reference) {
+        Some(id) => sqlx::query!(
+            "select total_minor, currency from orders where id = $1",
+            id.0
+        )
+        .fetch_optional(pool)
+        .await?
+        .map(|o| (id, o)),
+        None => None,
+    };
+    let Some((order_id, order)) = order else {
+        let detail = format!(
+            "external_reference '{}' is no order of ours",
+            reference.chars().take(64).collect::<String>()
+        );
+        flag(
+            pool,
+            None,
+            payment.id,
+            AnomalyKind::UnknownReference,
+            &detail,
+        )
+        .await?;
+        return Ok(Applied::UnknownOrder);
+    };
+    let expected = crate::db::money(order.total_minor, &order.currency)?;
+    let amount = recorded_amount(payment, expected);
+    let currency_ok = payment
+        .currency_id
+        .as_deref()
+        .is_none_or(|c| c == expected.currency().code());
+    let mut tx = pool.begin().await?;
+    upsert(&mut tx, order_id, None, payment, amount).await?;
+    let to = OrderStatus::from_payment(&payment.status, payment.status_detail());
+    if to == OrderStatus::Paid && (amount != expected || !currency_ok) {
+        tx.commit().await?;
+        let detail = format!(
+            "approved {} {} for an order of {} {}",
+            payment.currency_id.as_deref().unwrap_or("?"),
+            amount.to_decimal_string(),
+            expected.currency(),
+            expected.to_decimal_string()
+        );
+        flag(
+            pool,
+            Some(order_id),
+            payment.id,
+            AnomalyKind::AmountMismatch,
+            &detail,
+        )
+        .await?;
+        return Ok(Applied::Flagged);
+    }
+    let note = format!("{}/{}", payment.status, payment.status_detail());
+    let moved =
+        crate::db::orders::transition(&mut tx, order_id, to, source, Some(payment.id), Some(&note))
+            .await?;
+    tx.commit().await?;
+    Ok(Applied::Recorded { moved })
+}

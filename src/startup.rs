@@ -74,6 +74,8 @@ impl Application {
             sandbox: settings.is_sandbox(),
             stale_after: mp.timeout + mp.connect_timeout + Duration::from_secs(10),
             unknown_grace: (mp.timeout + mp.connect_timeout) * 2,
+            webhook_secret: mp.webhook_secret.clone(),
+            webhook_tolerance: mp.webhook_tolerance,
         });
         if settings.is_sandbox() {
             tracing::warn!("SANDBOX MODE: no MP_ACCESS_TOKEN set; payments go to the offline Mercado Pago emulator at /sandbox/mp. No real money moves.");

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use secrecy::SecretString;
 use sqlx::PgPool;
 use url::Url;
 
@@ -21,6 +22,9 @@ pub struct AppState {
     pub stale_after: Duration,
     /// How long after an unanswered call, with no payment found, a new attempt is allowed.
     pub unknown_grace: Duration,
+    pub webhook_secret: SecretString,
+    /// How far a webhook's `ts` may be from now.
+    pub webhook_tolerance: Duration,
 }
 
 impl AppState {

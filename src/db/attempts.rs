@@ -200,26 +200,7 @@ pub async fn record_payment(
     source: Source,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query!(
-        r#"insert into payments
-           (id, order_id, attempt_no, status, status_detail, payment_method_id, payment_type_id,
-            currency, amount_minor, raw)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           on conflict (id) do update set status = excluded.status,
-             status_detail = excluded.status_detail, raw = excluded.raw, updated_at = now()"#,
-        payment.id,
-        order_id.0,
-        attempt_no,
-        payment.status,
-        payment.status_detail(),
-        payment.payment_method_id.as_deref().unwrap_or(""),
-        payment.payment_type_id.as_deref(),
-        amount.currency().code(),
-        amount.minor(),
-        payment.raw
-    )
-    .execute(&mut *tx)
-    .await?;
+    super::payments::upsert(&mut tx, order_id, Some(attempt_no), payment, amount).await?;
     sqlx::query!(
         r#"update payment_attempts set state = 'completed', payment_id = $3, error = null, updated_at = now()
            where order_id = $1 and attempt_no = $2"#,

@@ -2,6 +2,7 @@
 
 pub mod attempts;
 pub mod orders;
+pub mod payments;
 pub mod products;
 
 use crate::domain::{Currency, Money};

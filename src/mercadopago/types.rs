@@ -56,6 +56,8 @@ pub struct Payment {
     #[serde(default)]
     pub transaction_amount: Option<serde_json::Number>,
     #[serde(default)]
+    pub transaction_amount_refunded: Option<serde_json::Number>,
+    #[serde(default)]
     pub currency_id: Option<String>,
     #[serde(default)]
     pub payment_method_id: Option<String>,

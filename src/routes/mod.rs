@@ -8,6 +8,7 @@ pub mod orders;
 pub mod page;
 pub mod payments;
 pub mod storefront;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(payments::process_payment),
         )
         .route("/orders/{id}", web::get().to(orders::result))
+        .route("/webhooks/mercadopago", web::post().to(webhooks::receive))
         .route("/healthz", web::get().to(health::healthz))
         .route("/static/checkout.js", web::get().to(assets::checkout_js))
         .route("/static/style.css", web::get().to(assets::style_css));

@@ -6,3 +6,4 @@ mod helpers;
 mod process_payment;
 mod result_page;
 mod security;
+mod webhooks;

@@ -72,9 +72,14 @@ pub fn verify(
     let expected = hex::decode(v1).map_err(|_| SignatureError::Malformed)?;
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(manifest(request.data_id, request.x_request_id, ts).as_bytes());
-    mac.verify_slice(&expected).map_err(|_| SignatureError::Mismatch)?;
+    mac.verify_slice(&expected)
+        .map_err(|_| SignatureError::Mismatch)?;
     // Thirteen digits are milliseconds; ten are seconds.
-    let ts_seconds = if ts_number > 100_000_000_000 { ts_number / 1000 } else { ts_number };
+    let ts_seconds = if ts_number > 100_000_000_000 {
+        ts_number / 1000
+    } else {
+        ts_number
+    };
     if (now_unix - ts_seconds).unsigned_abs() > tolerance.as_secs() {
         return Err(SignatureError::Stale);
     }
@@ -99,7 +104,11 @@ mod tests {
     #[test]
     fn manifest_matches_the_documented_example() {
         assert_eq!(
-            manifest(Some("123456"), Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"), "1742505638683"),
+            manifest(
+                Some("123456"),
+                Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"),
+                "1742505638683"
+            ),
             "id:123456;request-id:bb56a2f1-6aae-46ac-982e-9dcd3581d08e;ts:1742505638683;"
         );
         assert_eq!(manifest(Some("ABC"), None, "1"), "id:abc;ts:1;");
@@ -109,29 +118,76 @@ mod tests {
     #[test]
     fn a_correct_signature_verifies_in_ms_and_in_seconds() {
         for ts in ["1742505638683", "1742505638"] {
-            let v1 = sign(SECRET, &manifest(Some("123456"), Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"), ts));
+            let v1 = sign(
+                SECRET,
+                &manifest(
+                    Some("123456"),
+                    Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"),
+                    ts,
+                ),
+            );
             let header = format!("ts={ts},v1={v1}");
-            assert_eq!(verify(&request(&header), SECRET, NOW_MS / 1000, Duration::from_secs(300)), Ok(()));
+            assert_eq!(
+                verify(
+                    &request(&header),
+                    SECRET,
+                    NOW_MS / 1000,
+                    Duration::from_secs(300)
+                ),
+                Ok(())
+            );
         }
     }
 
     #[test]
     fn forged_stale_missing_and_malformed_are_refused() {
         let ts = "1742505638683";
-        let v1 = sign(SECRET, &manifest(Some("123456"), Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"), ts));
+        let v1 = sign(
+            SECRET,
+            &manifest(
+                Some("123456"),
+                Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"),
+                ts,
+            ),
+        );
         let good = format!("ts={ts},v1={v1}");
         let now = NOW_MS / 1000;
         let tol = Duration::from_secs(300);
-        assert_eq!(verify(&request(&good), b"wrong-secret", now, tol), Err(SignatureError::Mismatch));
-        let other_id = SignedRequest { data_id: Some("999"), ..request(&good) };
-        assert_eq!(verify(&other_id, SECRET, now, tol), Err(SignatureError::Mismatch));
-        assert_eq!(verify(&request(&good), SECRET, now + 301, tol), Err(SignatureError::Stale));
-        let missing = SignedRequest { x_signature: None, ..request(&good) };
-        assert_eq!(verify(&missing, SECRET, now, tol), Err(SignatureError::Missing));
+        assert_eq!(
+            verify(&request(&good), b"wrong-secret", now, tol),
+            Err(SignatureError::Mismatch)
+        );
+        let other_id = SignedRequest {
+            data_id: Some("999"),
+            ..request(&good)
+        };
+        assert_eq!(
+            verify(&other_id, SECRET, now, tol),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(&request(&good), SECRET, now + 301, tol),
+            Err(SignatureError::Stale)
+        );
+        let missing = SignedRequest {
+            x_signature: None,
+            ..request(&good)
+        };
+        assert_eq!(
+            verify(&missing, SECRET, now, tol),
+            Err(SignatureError::Missing)
+        );
         for bad in ["", "ts=1", "v1=ab", "ts=x,v1=ab", "ts=1,v1=zz"] {
-            assert_eq!(verify(&request(bad), SECRET, now, tol), Err(SignatureError::Malformed), "{bad}");
+            assert_eq!(
+                verify(&request(bad), SECRET, now, tol),
+                Err(SignatureError::Malformed),
+                "{bad}"
+            );
         }
         let flipped = good.replace(&v1[..2], if &v1[..2] == "00" { "11" } else { "00" });
-        assert_eq!(verify(&request(&flipped), SECRET, now, tol), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verify(&request(&flipped), SECRET, now, tol),
+            Err(SignatureError::Mismatch)
+        );
     }
 }
