@@ -53,6 +53,8 @@ pub struct Settings {
     /// Public URL of the store; `None` means "the address we bind", known after binding.
     pub app_base_url: Option<Url>,
     pub session_key: SecretString,
+    /// How often the reconciliation worker looks for undecided orders.
+    pub reconcile_interval: Duration,
     pub host: String,
     pub port: u16,
 }
@@ -194,6 +196,18 @@ impl Settings {
             mercadopago,
             app_base_url,
             session_key: SecretString::from(session_key),
+            reconcile_interval: match get("RECONCILE_INTERVAL_SECS") {
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(s) if s >= 1 => Duration::from_secs(s),
+                    _ => {
+                        return Err(problem(
+                            "RECONCILE_INTERVAL_SECS",
+                            "must be a whole number of seconds, at least 1",
+                        ))
+                    }
+                },
+                None => Duration::from_secs(30),
+            },
             host,
             port,
         })

@@ -80,6 +80,10 @@ impl Application {
         if settings.is_sandbox() {
             tracing::warn!("SANDBOX MODE: no MP_ACCESS_TOKEN set; payments go to the offline Mercado Pago emulator at /sandbox/mp. No real money moves.");
         }
+        tokio::spawn(crate::reconcile::worker::run(
+            state.clone().into_inner(),
+            settings.reconcile_interval,
+        ));
         let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";

@@ -67,6 +67,19 @@ impl MercadoPagoClient {
         Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
     }
 
+    /// `PUT /v1/payments/{id}` `{"status":"cancelled"}`: only pending or in-process payments.
+    #[tracing::instrument(name = "mercadopago.cancel_payment", skip(self))]
+    pub async fn cancel_payment(&self, id: i64) -> Result<Payment, MpError> {
+        let request = self
+            .http
+            .put(self.url(&format!("/v1/payments/{id}")))
+            .bearer_auth(self.access_token.expose_secret())
+            .header("X-Idempotency-Key", format!("cancel-{id}"))
+            .json(&serde_json::json!({"status": "cancelled"}));
+        let value = self.send(request).await?;
+        Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
+    }
+
     /// `GET /v1/payments/search?external_reference=`: the payments made for one order.
     #[tracing::instrument(name = "mercadopago.search_payments", skip(self))]
     pub async fn payments_for(&self, external_reference: &str) -> Result<Vec<Payment>, MpError> {

@@ -65,6 +65,9 @@ pub struct Payment {
     pub payment_type_id: Option<String>,
     #[serde(default)]
     pub external_reference: Option<String>,
+    /// When a pending payment (Pix, ticket) stops being payable (ISO-8601 text).
+    #[serde(default)]
+    pub date_of_expiration: Option<String>,
     #[serde(skip)]
     pub raw: serde_json::Value,
 }
@@ -74,6 +77,12 @@ impl Payment {
         let mut payment: Payment = serde_json::from_value(raw.clone())?;
         payment.raw = raw;
         Ok(payment)
+    }
+
+    /// `date_of_expiration` read leniently: an unreadable date is no date.
+    pub fn expires_at(&self) -> Option<time::OffsetDateTime> {
+        let raw = self.date_of_expiration.as_deref()?;
+        time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()
     }
 
     pub fn status_detail(&self) -> &str {

@@ -45,6 +45,8 @@ pub struct Options {
     pub base_url: &'static str,
     /// No Mercado Pago credentials: the app mounts its own emulator, as `./scripts/run` does.
     pub sandbox: bool,
+    /// Seconds between reconciliation passes; long by default so tests see states unchanged.
+    pub reconcile_secs: u64,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             timeout_secs: 2,
             base_url: "http://shop.example.com",
             sandbox: false,
+            reconcile_secs: 3600,
         }
     }
 }
@@ -88,6 +91,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
         ("PORT", "0".into()),
         ("MP_TIMEOUT_SECS", options.timeout_secs.to_string()),
         ("MP_CONNECT_TIMEOUT_SECS", "1".into()),
+        (
+            "RECONCILE_INTERVAL_SECS",
+            options.reconcile_secs.to_string(),
+        ),
     ]);
     let mut vars = vars;
     if options.sandbox {

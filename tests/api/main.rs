@@ -4,6 +4,7 @@ mod cart;
 mod checkout_page;
 mod helpers;
 mod process_payment;
+mod reconciliation;
 mod result_page;
 mod security;
 mod webhooks;

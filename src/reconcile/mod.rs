@@ -1,4 +1,7 @@
-//! Finding out what became of a call to Mercado Pago that ended without an answer.
+//! Payment truth after the checkout's answer: what became of an unanswered call, and what
+//! news about a payment does to its order.
+
+pub mod worker;
 
 use sqlx::PgPool;
 use time::OffsetDateTime;

@@ -1,0 +1,94 @@
+use std::time::Duration;
+
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::helpers::{card_submission, payment_response_after, server_url, spawn_with, Options};
+
+#[tokio::test]
+async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
+    let app = spawn_with(Options {
+        reconcile_secs: 1,
+        ..Options::default()
+    })
+    .await;
+    // Mercado Pago creates the payment but answers after our 2 s timeout.
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(payment_response_after(
+            "approved",
+            "accredited",
+            Duration::from_secs(4),
+        ))
+        .mount(&app.mp)
+        .await;
+    let checkout = app.start_checkout().await;
+    let res = app
+        .pay(&checkout.csrf, &card_submission(&checkout.amount))
+        .await;
+    assert_eq!(res.status(), 502);
+    Mock::given(method("GET"))
+        .and(path("/v1/payments/search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "paging": {"total": 1, "limit": 30, "offset": 0},
+            "results": [{"id": 4242, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
+                         "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id}]})))
+        .mount(&app.mp)
+        .await;
+    // No shopper action from here on.
+    for _ in 0..80 {
+        if app.order_status(&checkout.order_id).await == "paid" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.order_status(&checkout.order_id).await, "paid");
+    assert_eq!(app.count("select count(*) from payments").await, 1);
+    assert_eq!(
+        app.payment_calls().await.len(),
+        1,
+        "exactly one payment was ever asked for"
+    );
+    let source: String =
+        sqlx::query_scalar("select source from order_history where to_status = 'paid'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(source, "reconciliation");
+}
+
+#[tokio::test]
+async fn two_instances_never_take_the_same_order() {
+    let app = spawn_with(Options::default()).await;
+    // Twenty undecided orders, as if twenty checkouts timed out.
+    for _ in 0..20 {
+        sqlx::query(
+            "insert into orders (id, shopper_id, site, currency, total_minor, status, cart_fingerprint)
+             values (gen_random_uuid(), gen_random_uuid(), 'MLB', 'BRL', 100, 'payment_unknown', 'x')",
+        )
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let db: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let url = format!("{}/{db}", server_url());
+    let a = sqlx::PgPool::connect(&url).await.unwrap();
+    let b = sqlx::PgPool::connect(&url).await.unwrap();
+    let (ta, tb) = tokio::join!(
+        checkout::reconcile::worker::claim_due(&a, 15, Duration::from_secs(30)),
+        checkout::reconcile::worker::claim_due(&b, 15, Duration::from_secs(30))
+    );
+    let (ta, tb) = (ta.unwrap(), tb.unwrap());
+    assert_eq!(ta.len() + tb.len(), 20, "all taken, none twice");
+    assert!(ta
+        .iter()
+        .all(|(id, _)| tb.iter().all(|(other, _)| other != id)));
+    let again = checkout::reconcile::worker::claim_due(&a, 50, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "a taken order waits for its next check");
+}
