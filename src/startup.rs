@@ -19,6 +19,7 @@ use url::Url;
 use crate::configuration::{Mode, Settings};
 use crate::mercadopago::MercadoPagoClient;
 use crate::routes;
+use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::security::{content_security_policy, error_pages};
 use crate::state::AppState;
 use crate::telemetry::echo_request_id;
@@ -85,6 +86,12 @@ impl Application {
             settings.reconcile_interval,
         ));
         let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
+        let sandbox = settings.is_sandbox().then(|| {
+            Sandbox::new(SandboxConfig::for_site(
+                settings.site,
+                mp.webhook_secret.expose_secret(),
+            ))
+        });
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";
         let server = HttpServer::new(move || {
@@ -108,6 +115,11 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(routes::configure)
+                .configure(|cfg| {
+                    if let Some(sandbox) = &sandbox {
+                        cfg.service(web::scope("/sandbox/mp").configure(|c| sandbox.configure(c)));
+                    }
+                })
         })
         .listen(listener)?
         .run();

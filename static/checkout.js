@@ -28,6 +28,9 @@
       },
       onSubmit: function (submission) {
         say("");
+        // Wallet and credits are paid at Mercado Pago with the preference; nothing to post.
+        var method = submission && submission.selectedPaymentMethod;
+        if (method === "wallet_purchase" || method === "onboarding_credits") return Promise.resolve();
         return fetch(data.processUrl, {
           method: "POST",
           credentials: "same-origin",

@@ -13,11 +13,17 @@ pub struct Browser {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub async fn start() -> Browser {
-    let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let port = free_port();
     let driver = Command::new(&chromedriver)
@@ -25,8 +31,11 @@ pub async fn start() -> Browser {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("start {chromedriver} (run ./scripts/test, which installs it): {e}"));
-    let profile = std::env::temp_dir().join(format!("checkout-chrome-{}", uuid::Uuid::new_v4().simple()));
+        .unwrap_or_else(|e| {
+            panic!("start {chromedriver} (run ./scripts/test, which installs it): {e}")
+        });
+    let profile =
+        std::env::temp_dir().join(format!("checkout-chrome-{}", uuid::Uuid::new_v4().simple()));
     let caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": chrome,
@@ -37,7 +46,7 @@ pub async fn start() -> Browser {
             ]
         }
     });
-    let caps = caps.as_object().unwrap().clone().into_iter().collect();
+    let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
     let url = format!("http://127.0.0.1:{port}");
     let mut last = None;
     for _ in 0..50 {
@@ -73,7 +82,11 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        self.wait(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.wait(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Waits until the page's path starts with `prefix`.
@@ -85,7 +98,10 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("never reached {prefix}; at {}", self.client.current_url().await.unwrap());
+        panic!(
+            "never reached {prefix}; at {}",
+            self.client.current_url().await.unwrap()
+        );
     }
 
     pub async fn text(&self) -> String {

@@ -1,0 +1,73 @@
+//! Bearer tokens and Mercado Pago's error shape.
+
+use actix_web::error::JsonPayloadError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::store::RecordedRequest;
+use super::Sandbox;
+
+/// `{message, error, status, cause: [{code, description, data}]}`, as Mercado Pago answers.
+pub fn mp_error(status: u16, error: &str, message: &str, code: i64) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)).json(
+        json!({
+            "message": message,
+            "error": error,
+            "status": status,
+            "cause": [{"code": code, "description": message, "data": null}],
+        }),
+    )
+}
+
+pub fn bad_request(code: i64, message: &str) -> HttpResponse {
+    mp_error(400, "bad_request", message, code)
+}
+
+pub fn not_found(message: &str) -> HttpResponse {
+    mp_error(404, "not_found", message, 2000)
+}
+
+/// Test credentials only, as Mercado Pago's sandbox: a bearer token starting with `TEST-`.
+/// Returns the refusal to answer with, if any.
+pub fn check(req: &HttpRequest) -> Option<HttpResponse> {
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match bearer {
+        Some(token) if token.starts_with("TEST-") => None,
+        Some(_) => Some(mp_error(401, "unauthorized", "invalid access token", 401)),
+        None => Some(mp_error(
+            401,
+            "unauthorized",
+            "Must provide your access_token to proceed",
+            5,
+        )),
+    }
+}
+
+/// Keeps the request for `Sandbox::requests`, without the bearer token itself.
+pub fn record(sandbox: &Sandbox, req: &HttpRequest, body: &Value) {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    let entry = RecordedRequest {
+        method: req.method().to_string(),
+        path: req.path().to_string(),
+        query: req.query_string().to_string(),
+        idempotency_key: header("x-idempotency-key"),
+        has_bearer: header("authorization").is_some_and(|a| a.starts_with("Bearer ")),
+        body: body.clone(),
+    };
+    sandbox.inner.store.lock().unwrap().requests.push(entry);
+}
+
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let response = bad_request(1, &format!("Params Error: {err}"));
+    actix_web::error::InternalError::from_response(err, response).into()
+}

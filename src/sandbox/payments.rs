@@ -1,0 +1,551 @@
+//! `/v1/payments`: create (with idempotency), read, search, cancel and capture.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use time::{Duration, OffsetDateTime, UtcOffset};
+
+use crate::domain::{Currency, Money};
+
+use super::auth::{bad_request, check, mp_error, not_found, record};
+use super::store::Replay;
+use super::{cards, methods, webhooks, Sandbox};
+
+pub const COLLECTOR_ID: i64 = 1_234_567_890;
+
+/// ISO-8601 with milliseconds and offset, as Mercado Pago writes (`...T00:01:10.000-04:00`).
+pub fn time_text(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::from_hms(-4, 0, 0).expect("valid offset"));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}-04:00",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+pub fn now_text() -> String {
+    time_text(OffsetDateTime::now_utc())
+}
+
+pub fn currency(sandbox: &Sandbox) -> Currency {
+    Currency::parse(&sandbox.inner.config.currency_id).unwrap_or(Currency::Brl)
+}
+
+/// An amount as Mercado Pago takes it: a positive JSON number with the currency's decimals.
+pub fn parse_amount(value: &Value, currency: Currency) -> Option<Money> {
+    let Value::Number(n) = value else { return None };
+    Money::parse_decimal(&n.to_string(), currency)
+        .ok()
+        .filter(|m| m.minor() > 0)
+}
+
+pub async fn create(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return bad_request(1, "Params Error: the body must be a JSON object"),
+    };
+    record(&sandbox, &req, &request);
+    if let Some(denied) = check(&req) {
+        return denied;
+    }
+    let delay = sandbox.inner.config.response_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let key = req
+        .headers()
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    if let Some(key) = &key {
+        let replay = sandbox
+            .inner
+            .store
+            .lock()
+            .unwrap()
+            .idempotency
+            .get(key)
+            .cloned();
+        if let Some(replay) = replay {
+            if replay.request != request {
+                return mp_error(
+                    409,
+                    "conflict",
+                    "the idempotency key was already used with another request",
+                    409,
+                );
+            }
+            return HttpResponse::build(
+                actix_web::http::StatusCode::from_u16(replay.status).unwrap(),
+            )
+            .json(with_base(&req, replay.body));
+        }
+    }
+    let (status, answer) = match build(&sandbox, &request) {
+        Ok(payment) => (201, payment),
+        Err((status, body)) => (status, body),
+    };
+    if let Some(key) = key {
+        sandbox.inner.store.lock().unwrap().idempotency.insert(
+            key,
+            Replay {
+                request: request.clone(),
+                status,
+                body: answer.clone(),
+            },
+        );
+    }
+    if status == 201 {
+        webhooks::notify(&sandbox, &answer, "payment.created");
+    }
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+        .json(with_base(&req, answer))
+}
+
+type Refusal = (u16, Value);
+
+fn refuse(code: i64, message: &str) -> Refusal {
+    (
+        400,
+        json!({"message": message, "error": "bad_request", "status": 400,
+               "cause": [{"code": code, "description": message, "data": null}]}),
+    )
+}
+
+/// Validates a payment request like Mercado Pago and makes the payment it asks for.
+fn build(sandbox: &Sandbox, r: &Value) -> Result<Value, Refusal> {
+    let config = &sandbox.inner.config;
+    let currency = currency(sandbox);
+    let amount = parse_amount(&r["transaction_amount"], currency)
+        .ok_or_else(|| refuse(2072, "Invalid transaction_amount"))?;
+    let method = r["payment_method_id"]
+        .as_str()
+        .ok_or_else(|| refuse(2131, "Cannot infer Payment Method"))?;
+    let kind = methods::payment_type(&config.site_id, method)
+        .filter(|k| *k != "account_money")
+        .ok_or_else(|| refuse(3011, "payment_method not found"))?;
+    let email = r["payer"]["email"].as_str().unwrap_or("");
+    if !email.contains('@') {
+        return Err(refuse(4050, "payer.email must be a valid email"));
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut p = base_payment(sandbox, r, method, kind, amount, now);
+    match kind {
+        "credit_card" | "debit_card" => card(sandbox, r, &mut p, amount)?,
+        "bank_transfer" if method == "pix" => pix(r, &mut p, now)?,
+        "bank_transfer" => pse(r, &mut p)?,
+        _ => ticket(r, &mut p, method, now)?,
+    }
+    let id = {
+        let mut store = sandbox.inner.store.lock().unwrap();
+        let id = store.new_payment_id();
+        p["id"] = id.into();
+        store.payments.insert(id, p.clone());
+        id
+    };
+    for ptr in [
+        "/transaction_details/external_resource_url",
+        "/point_of_interaction/transaction_data/ticket_url",
+    ] {
+        if let Some(Value::String(url)) = p.pointer_mut(ptr) {
+            *url = url.replace("{id}", &id.to_string());
+        }
+    }
+    sandbox
+        .inner
+        .store
+        .lock()
+        .unwrap()
+        .payments
+        .insert(id, p.clone());
+    Ok(p)
+}
+
+fn base_payment(
+    sandbox: &Sandbox,
+    r: &Value,
+    method: &str,
+    kind: &str,
+    amount: Money,
+    now: OffsetDateTime,
+) -> Value {
+    let number = amount.to_json_number();
+    json!({
+        "id": null,
+        "date_created": time_text(now),
+        "date_approved": null,
+        "date_last_updated": time_text(now),
+        "date_of_expiration": null,
+        "money_release_date": null,
+        "operation_type": "regular_payment",
+        "issuer_id": r.get("issuer_id").cloned().unwrap_or(Value::Null),
+        "payment_method_id": method,
+        "payment_type_id": kind,
+        "status": "pending",
+        "status_detail": "pending_waiting_payment",
+        "currency_id": sandbox.inner.config.currency_id,
+        "description": r.get("description").cloned().unwrap_or(Value::Null),
+        "live_mode": false,
+        "collector_id": COLLECTOR_ID,
+        "payer": {
+            "id": null, "type": "guest",
+            "email": r["payer"]["email"],
+            "identification": r["payer"].get("identification").cloned().unwrap_or(Value::Null),
+            "first_name": r["payer"].get("first_name").cloned().unwrap_or(Value::Null),
+            "last_name": r["payer"].get("last_name").cloned().unwrap_or(Value::Null),
+        },
+        "metadata": r.get("metadata").cloned().unwrap_or(json!({})),
+        "additional_info": r.get("additional_info").cloned().unwrap_or(json!({})),
+        "external_reference": r.get("external_reference").cloned().unwrap_or(Value::Null),
+        "transaction_amount": number,
+        "transaction_amount_refunded": 0,
+        "installments": r.get("installments").cloned().unwrap_or(json!(1)),
+        "transaction_details": {
+            "net_received_amount": number, "total_paid_amount": number, "overpaid_amount": 0,
+            "external_resource_url": null, "installment_amount": number,
+            "financial_institution": null, "payment_method_reference_id": null,
+        },
+        "card": {},
+        "captured": true,
+        "binary_mode": r.get("binary_mode").cloned().unwrap_or(json!(false)),
+        "statement_descriptor": r.get("statement_descriptor").cloned().unwrap_or(Value::Null),
+        "notification_url": r.get("notification_url").cloned().unwrap_or(Value::Null),
+        "callback_url": r.get("callback_url").cloned().unwrap_or(Value::Null),
+        "refunds": [],
+        "point_of_interaction": {},
+        "fee_details": [],
+        "processing_mode": "aggregator",
+        "three_ds_info": null,
+        "authorization_code": null,
+    })
+}
+
+fn card(sandbox: &Sandbox, r: &Value, p: &mut Value, amount: Money) -> Result<(), Refusal> {
+    let token_id = r["token"]
+        .as_str()
+        .ok_or_else(|| refuse(2006, "Card Token not found"))?;
+    let installments = r["installments"].as_i64().filter(|n| (1..=36).contains(n));
+    let installments = installments
+        .ok_or_else(|| refuse(1, "Params Error: installments must be between 1 and 36"))?;
+    let token = {
+        let mut store = sandbox.inner.store.lock().unwrap();
+        let token = store
+            .tokens
+            .get_mut(token_id)
+            .ok_or_else(|| refuse(2006, "Card Token not found"))?;
+        if token.used {
+            return Err(refuse(3003, "Invalid card_token_id"));
+        }
+        token.used = true;
+        token.clone()
+    };
+    let (mut status, mut detail) = cards::outcome(&token.cardholder);
+    if status == "in_process" && r["binary_mode"].as_bool() == Some(true) {
+        (status, detail) = ("rejected", "cc_rejected_other_reason");
+    }
+    if status == "approved" && r["capture"].as_bool() == Some(false) {
+        (status, detail) = ("authorized", "pending_capture");
+        p["captured"] = false.into();
+    }
+    p["status"] = status.into();
+    p["status_detail"] = detail.into();
+    if status == "approved" {
+        p["date_approved"] = p["date_created"].clone();
+        p["authorization_code"] = "301299".into();
+    }
+    let per = Money::from_minor(
+        (amount.minor() + installments - 1) / installments,
+        amount.currency(),
+    )
+    .unwrap_or(amount);
+    p["transaction_details"]["installment_amount"] = per.to_json_number().into();
+    p["card"] = json!({
+        "first_six_digits": token.first_six,
+        "last_four_digits": token.last_four,
+        "expiration_month": token.expiration_month,
+        "expiration_year": token.expiration_year,
+        "cardholder": {"name": token.cardholder, "identification": token.identification},
+    });
+    Ok(())
+}
+
+fn pix(r: &Value, p: &mut Value, now: OffsetDateTime) -> Result<(), Refusal> {
+    let expires = match r["date_of_expiration"].as_str() {
+        Some(text) => {
+            let at = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| refuse(23, "date_of_expiration has a bad format"))?;
+            let ahead = at - now;
+            if ahead < Duration::minutes(29) || ahead > Duration::days(30) {
+                return Err(refuse(
+                    4020,
+                    "date_of_expiration must be between 30 minutes and 30 days from now",
+                ));
+            }
+            at
+        }
+        None => now + Duration::hours(24),
+    };
+    let code = format!(
+        "00020126580014br.gov.bcb.pix0136sandbox-{}5204000053039865405{}5802BR5913SANDBOX STORE6009SAO PAULO62070503***6304ABCD",
+        uuid::Uuid::new_v4().simple(),
+        p["transaction_amount"]
+    );
+    p["status"] = "pending".into();
+    p["status_detail"] = "pending_waiting_transfer".into();
+    p["date_of_expiration"] = time_text(expires).into();
+    p["point_of_interaction"] = json!({
+        "type": "PIX",
+        "transaction_data": {
+            "qr_code": code,
+            "qr_code_base64": super::pages::QR_PNG_BASE64,
+            "ticket_url": "{base}/sandbox/voucher/{id}",
+        }
+    });
+    Ok(())
+}
+
+fn pse(r: &Value, p: &mut Value) -> Result<(), Refusal> {
+    for (field, value) in [
+        ("description", &r["description"]),
+        ("callback_url", &r["callback_url"]),
+        (
+            "additional_info.ip_address",
+            &r["additional_info"]["ip_address"],
+        ),
+        (
+            "transaction_details.financial_institution",
+            &r["transaction_details"]["financial_institution"],
+        ),
+    ] {
+        if value.as_str().is_none_or(str::is_empty) {
+            return Err(refuse(
+                1,
+                &format!("Params Error: {field} is required for PSE"),
+            ));
+        }
+    }
+    p["status"] = "pending".into();
+    p["status_detail"] = "pending_waiting_transfer".into();
+    p["transaction_details"]["financial_institution"] =
+        r["transaction_details"]["financial_institution"].clone();
+    p["transaction_details"]["external_resource_url"] = "{base}/sandbox/voucher/{id}".into();
+    Ok(())
+}
+
+fn ticket(r: &Value, p: &mut Value, method: &str, now: OffsetDateTime) -> Result<(), Refusal> {
+    if method == "pagoefectivo_atm" && r["description"].as_str().is_none_or(str::is_empty) {
+        return Err(refuse(
+            1,
+            "Params Error: description is required for pagoefectivo_atm",
+        ));
+    }
+    if method == "bolbradesco" {
+        let payer = &r["payer"];
+        let missing = ["first_name", "last_name"]
+            .into_iter()
+            .find(|f| payer[*f].as_str().is_none_or(str::is_empty));
+        if let Some(field) = missing {
+            return Err(refuse(
+                1,
+                &format!("Params Error: payer.{field} is required for boleto"),
+            ));
+        }
+        if payer["identification"]["number"]
+            .as_str()
+            .is_none_or(str::is_empty)
+        {
+            return Err(refuse(2067, "Invalid user identification number"));
+        }
+        p["barcode"] = json!({"content": format!("23791{:039}", now.unix_timestamp())});
+        p["transaction_details"]["verification_code"] = "1".into();
+        p["transaction_details"]["financial_institution"] = "bradesco".into();
+    }
+    let expires = match r["date_of_expiration"].as_str() {
+        Some(text) => OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| refuse(23, "date_of_expiration has a bad format"))?,
+        None => now + Duration::days(3),
+    };
+    p["status"] = "pending".into();
+    p["status_detail"] = "pending_waiting_payment".into();
+    p["date_of_expiration"] = time_text(expires).into();
+    p["transaction_details"]["external_resource_url"] = "{base}/sandbox/voucher/{id}".into();
+    p["transaction_details"]["payment_method_reference_id"] =
+        format!("{}", 1_000_000_000 + now.unix_timestamp() % 1_000_000_000).into();
+    Ok(())
+}
+
+/// Fills `{base}` in stored URLs with the address the request came to (mounted or standalone).
+pub fn with_base(req: &HttpRequest, mut p: Value) -> Value {
+    let info = req.connection_info();
+    let path = req.path();
+    let mount = path.find("/v1/").map(|i| &path[..i]).unwrap_or("");
+    let base = format!("{}://{}{}", info.scheme(), info.host(), mount);
+    for ptr in [
+        "/transaction_details/external_resource_url",
+        "/point_of_interaction/transaction_data/ticket_url",
+    ] {
+        if let Some(Value::String(s)) = p.pointer_mut(ptr) {
+            *s = s.replace("{base}", &base);
+        }
+    }
+    p
+}
+
+pub async fn get(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    record(&sandbox, &req, &Value::Null);
+    if let Some(denied) = check(&req) {
+        return denied;
+    }
+    let found = path.parse::<i64>().ok().and_then(|id| sandbox.payment(id));
+    match found {
+        Some(p) => HttpResponse::Ok().json(with_base(&req, p)),
+        None => not_found("Payment not found"),
+    }
+}
+
+pub async fn search(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    record(&sandbox, &req, &Value::Null);
+    if let Some(denied) = check(&req) {
+        return denied;
+    }
+    let mut found: Vec<Value> = sandbox
+        .inner
+        .store
+        .lock()
+        .unwrap()
+        .payments
+        .values()
+        .cloned()
+        .collect();
+    for field in ["external_reference", "status", "payment_method_id"] {
+        if let Some(want) = query.get(field) {
+            found.retain(|p| p[field].as_str() == Some(want.as_str()));
+        }
+    }
+    let range = query
+        .get("range")
+        .map(String::as_str)
+        .unwrap_or("date_created");
+    if let Some(begin) = query.get("begin_date") {
+        found.retain(|p| p[range].as_str().is_some_and(|d| d >= begin.as_str()));
+    }
+    if let Some(end) = query.get("end_date") {
+        found.retain(|p| p[range].as_str().is_some_and(|d| d <= end.as_str()));
+    }
+    let sort = query
+        .get("sort")
+        .map(String::as_str)
+        .unwrap_or("date_created");
+    found.sort_by(|a, b| {
+        let (x, y) = (&a[sort], &b[sort]);
+        x.as_str()
+            .cmp(&y.as_str())
+            .then(a["id"].as_i64().cmp(&b["id"].as_i64()))
+    });
+    if query.get("criteria").map(String::as_str) != Some("asc") {
+        found.reverse();
+    }
+    let total = found.len();
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(30)
+        .min(1000);
+    let offset: usize = query
+        .get("offset")
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
+    let results: Vec<Value> = found
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|p| with_base(&req, p))
+        .collect();
+    HttpResponse::Ok().json(
+        json!({"paging": {"total": total, "limit": limit, "offset": offset}, "results": results}),
+    )
+}
+
+/// `PUT /v1/payments/{id}`: `{"status":"cancelled"}` or `{"capture":true}`.
+pub async fn update(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    record(&sandbox, &req, &body);
+    if let Some(denied) = check(&req) {
+        return denied;
+    }
+    let Some(id) = path
+        .parse::<i64>()
+        .ok()
+        .filter(|id| sandbox.payment(*id).is_some())
+    else {
+        return not_found("Payment not found");
+    };
+    let current = sandbox.payment(id).unwrap_or_default();
+    let status = current["status"].as_str().unwrap_or("");
+    let changed = if body["status"].as_str() == Some("cancelled") {
+        if !matches!(status, "pending" | "in_process" | "authorized") {
+            return bad_request(
+                2063,
+                "The action requested is not valid for the current payment state",
+            );
+        }
+        set_status(&sandbox, id, "cancelled", "by_collector")
+    } else if body["capture"].as_bool() == Some(true) {
+        if status != "authorized" {
+            return bad_request(
+                2063,
+                "The action requested is not valid for the current payment state",
+            );
+        }
+        set_status(&sandbox, id, "approved", "accredited")
+    } else {
+        return bad_request(
+            1,
+            "Params Error: send {\"status\":\"cancelled\"} or {\"capture\":true}",
+        );
+    };
+    match changed {
+        Some(p) => HttpResponse::Ok().json(with_base(&req, p)),
+        None => not_found("Payment not found"),
+    }
+}
+
+/// Moves a payment to a new state (control API, cancel, capture, refunds) and notifies.
+pub fn set_status(sandbox: &Sandbox, id: i64, status: &str, detail: &str) -> Option<Value> {
+    let updated = {
+        let mut store = sandbox.inner.store.lock().unwrap();
+        let p = store.payments.get_mut(&id)?;
+        p["status"] = status.into();
+        p["status_detail"] = detail.into();
+        p["date_last_updated"] = now_text().into();
+        if status == "approved" && p["date_approved"].is_null() {
+            p["date_approved"] = now_text().into();
+            p["captured"] = true.into();
+        }
+        p.clone()
+    };
+    webhooks::notify(sandbox, &updated, "payment.updated");
+    Some(updated)
+}

@@ -1,0 +1,68 @@
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+/// A request as the emulator received it, for tests to assert what Mercado Pago saw.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub idempotency_key: Option<String>,
+    pub has_bearer: bool,
+    pub body: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct CardToken {
+    pub cardholder: String,
+    pub first_six: String,
+    pub last_four: String,
+    pub expiration_month: Value,
+    pub expiration_year: Value,
+    pub identification: Value,
+    pub used: bool,
+}
+
+/// A stored answer for an idempotency key: the request it answered and what was answered.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub request: Value,
+    pub status: u16,
+    pub body: Value,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Delivery {
+    pub payment_id: i64,
+    pub url: String,
+    pub request_id: String,
+    pub tries: u32,
+    pub last_status: Option<u16>,
+    pub acknowledged: bool,
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub next_id: i64,
+    pub payments: HashMap<i64, Value>,
+    pub tokens: HashMap<String, CardToken>,
+    pub idempotency: HashMap<String, Replay>,
+    pub preferences: HashMap<String, Value>,
+    pub requests: Vec<RecordedRequest>,
+    pub deliveries: Vec<Delivery>,
+    pub next_refund_id: i64,
+}
+
+impl Store {
+    pub fn new_payment_id(&mut self) -> i64 {
+        // Eleven digits, like Mercado Pago's.
+        self.next_id += 1;
+        10_000_000_000 + self.next_id
+    }
+
+    pub fn new_refund_id(&mut self) -> i64 {
+        self.next_refund_id += 1;
+        2_000_000_000 + self.next_refund_id
+    }
+}

@@ -1,0 +1,68 @@
+//! `POST /v1/card_tokens`: the browser tokenizes a card with the public key.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::auth::{bad_request, mp_error, record};
+use super::store::CardToken;
+use super::Sandbox;
+
+pub async fn create(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    record(&sandbox, &req, &json!({"cardholder": body["cardholder"]}));
+    let public_key_ok =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("public_key").cloned())
+            .is_some_and(|k| k.starts_with("TEST-"));
+    if !public_key_ok && super::auth::check(&req).is_some() {
+        return mp_error(401, "unauthorized", "invalid public_key", 401);
+    }
+    let number: String = body["card_number"]
+        .as_str()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    if !(13..=19).contains(&number.len()) {
+        return bad_request(3017, "invalid parameter card_number");
+    }
+    let name = body["cardholder"]["name"]
+        .as_str()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if name.is_empty() {
+        return bad_request(3000, "cardholder name is required");
+    }
+    let id = format!("{}", uuid::Uuid::new_v4().simple());
+    let token = CardToken {
+        cardholder: name.clone(),
+        first_six: number[..6].to_string(),
+        last_four: number[number.len() - 4..].to_string(),
+        expiration_month: body["expiration_month"].clone(),
+        expiration_year: body["expiration_year"].clone(),
+        identification: body["cardholder"]["identification"].clone(),
+        used: false,
+    };
+    let answer = json!({
+        "id": id,
+        "first_six_digits": token.first_six,
+        "last_four_digits": token.last_four,
+        "expiration_month": token.expiration_month,
+        "expiration_year": token.expiration_year,
+        "cardholder": {"name": name, "identification": token.identification},
+        "status": "active",
+        "date_created": super::payments::now_text(),
+        "luhn_validation": true,
+        "live_mode": false,
+        "card_number_length": number.len(),
+        "security_code_length": 3,
+        "require_esc": false,
+    });
+    sandbox.inner.store.lock().unwrap().tokens.insert(id, token);
+    HttpResponse::Created().json(answer)
+}
