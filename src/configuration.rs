@@ -55,6 +55,8 @@ pub struct Settings {
     pub session_key: SecretString,
     /// How often the reconciliation worker looks for undecided orders.
     pub reconcile_interval: Duration,
+    /// Sandbox only: how long the emulator waits before answering a payment (load tests).
+    pub sandbox_delay: Duration,
     pub host: String,
     pub port: u16,
 }
@@ -207,6 +209,15 @@ impl Settings {
                     }
                 },
                 None => Duration::from_secs(30),
+            },
+            sandbox_delay: match get("SANDBOX_RESPONSE_DELAY_MS") {
+                Some(raw) => Duration::from_millis(raw.trim().parse().map_err(|_| {
+                    problem(
+                        "SANDBOX_RESPONSE_DELAY_MS",
+                        "must be a whole number of milliseconds",
+                    )
+                })?),
+                None => Duration::ZERO,
             },
             host,
             port,

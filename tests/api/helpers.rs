@@ -47,6 +47,8 @@ pub struct Options {
     pub sandbox: bool,
     /// Seconds between reconciliation passes; long by default so tests see states unchanged.
     pub reconcile_secs: u64,
+    /// Sandbox only: milliseconds the emulator waits before answering a payment.
+    pub sandbox_delay_ms: u64,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             base_url: "http://shop.example.com",
             sandbox: false,
             reconcile_secs: 3600,
+            sandbox_delay_ms: 0,
         }
     }
 }
@@ -94,6 +97,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
         (
             "RECONCILE_INTERVAL_SECS",
             options.reconcile_secs.to_string(),
+        ),
+        (
+            "SANDBOX_RESPONSE_DELAY_MS",
+            options.sandbox_delay_ms.to_string(),
         ),
     ]);
     let mut vars = vars;
@@ -347,4 +354,40 @@ pub fn card_submission(amount: &str) -> Value {
             }
         }
     })
+}
+
+impl TestApp {
+    /// A card token made at the app's own emulator, as the stand-in Brick makes it.
+    pub async fn sandbox_token(&self, cardholder: &str) -> String {
+        let res: Value = self
+            .client
+            .post(self.url("/sandbox/mp/v1/card_tokens?public_key=TEST-sandbox-public-key"))
+            .json(&json!({"card_number": "5031433215406351", "expiration_month": 11, "expiration_year": 2030,
+                          "security_code": "123", "cardholder": {"name": cardholder, "identification": {"type": "CPF", "number": "12345678909"}}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        res["id"].as_str().expect("a card token").to_string()
+    }
+
+    /// The payment creations the app's emulator received.
+    pub async fn sandbox_payment_posts(&self) -> Vec<Value> {
+        let all: Vec<Value> = self
+            .client
+            .get(self.url("/sandbox/mp/sandbox/control/requests"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        all.into_iter()
+            .filter(|r| {
+                r["method"] == "POST" && r["path"].as_str().unwrap_or("").ends_with("/v1/payments")
+            })
+            .collect()
+    }
 }
