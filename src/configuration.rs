@@ -57,6 +57,8 @@ pub struct Settings {
     pub reconcile_interval: Duration,
     /// Sandbox only: how long the emulator waits before answering a payment (load tests).
     pub sandbox_delay: Duration,
+    /// How long a Pix code stays payable (Mercado Pago allows 30 minutes to 30 days).
+    pub pix_expiration: Duration,
     pub host: String,
     pub port: u16,
 }
@@ -218,6 +220,18 @@ impl Settings {
                     )
                 })?),
                 None => Duration::ZERO,
+            },
+            pix_expiration: match get("PIX_EXPIRATION_MINUTES") {
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(m) if (30..=43_200).contains(&m) => Duration::from_secs(m * 60),
+                    _ => {
+                        return Err(problem(
+                            "PIX_EXPIRATION_MINUTES",
+                            "must be whole minutes from 30 to 43200 (30 days)",
+                        ))
+                    }
+                },
+                None => Duration::from_secs(30 * 60),
             },
             host,
             port,

@@ -77,6 +77,7 @@ impl Application {
             unknown_grace: (mp.timeout + mp.connect_timeout) * 2,
             webhook_secret: mp.webhook_secret.clone(),
             webhook_tolerance: mp.webhook_tolerance,
+            pix_expiration: settings.pix_expiration,
         });
         if settings.is_sandbox() {
             tracing::warn!("SANDBOX MODE: no MP_ACCESS_TOKEN set; payments go to the offline Mercado Pago emulator at /sandbox/mp. No real money moves.");

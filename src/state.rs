@@ -25,6 +25,8 @@ pub struct AppState {
     pub webhook_secret: SecretString,
     /// How far a webhook's `ts` may be from now.
     pub webhook_tolerance: Duration,
+    /// How long a Pix code stays payable.
+    pub pix_expiration: Duration,
 }
 
 impl AppState {

@@ -14,6 +14,7 @@
 
   var initialization = { amount: Number(data.amount) };
   if (data.email) initialization.payer = { email: data.email };
+  if (data.preferenceId) initialization.preferenceId = data.preferenceId;
 
   var settings = {
     initialization: initialization,

@@ -30,7 +30,10 @@ pub struct PaymentRecord {
     pub status: String,
     pub status_detail: String,
     pub payment_method_id: String,
+    pub payment_type_id: Option<String>,
     pub amount: Money,
+    /// Mercado Pago's whole answer: Pix codes, voucher links, expiry.
+    pub raw: serde_json::Value,
 }
 
 /// Writes a new order and its lines, priced as given (the caller priced them from the catalog).
@@ -147,7 +150,7 @@ pub async fn latest_payment(
     id: OrderId,
 ) -> Result<Option<PaymentRecord>, sqlx::Error> {
     sqlx::query!(
-        r#"select id, status, status_detail, payment_method_id, amount_minor, currency
+        r#"select id, status, status_detail, payment_method_id, payment_type_id, amount_minor, currency, raw
            from payments where order_id = $1 order by created_at desc, id desc limit 1"#,
         id.0
     )
@@ -159,7 +162,9 @@ pub async fn latest_payment(
             status: r.status,
             status_detail: r.status_detail,
             payment_method_id: r.payment_method_id,
+            payment_type_id: r.payment_type_id,
             amount: money(r.amount_minor, &r.currency)?,
+            raw: r.raw,
         })
     })
     .transpose()

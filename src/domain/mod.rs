@@ -13,5 +13,7 @@ pub use email::Email;
 pub use ids::{OrderId, PaymentId, ShopperId};
 pub use money::{Currency, Money, MoneyError};
 pub use order_status::OrderStatus;
-pub use payment_submission::{CardPayment, RawSubmission, SubmissionError};
+pub use payment_submission::{
+    CardPayment, OfflineKind, OfflinePayment, PaymentRequest, RawSubmission, SubmissionError,
+};
 pub use site::{Lang, Site};

@@ -27,12 +27,26 @@ pub struct RawFormData {
     pub transaction_amount: Option<serde_json::Number>,
     pub installments: Option<i64>,
     pub payer: Option<RawPayer>,
+    pub metadata: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct RawPayer {
     pub email: Option<String>,
     pub identification: Option<RawIdentification>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub address: Option<RawAddress>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RawAddress {
+    pub zip_code: Option<String>,
+    pub street_name: Option<String>,
+    pub street_number: Option<serde_json::Value>,
+    pub neighborhood: Option<String>,
+    pub city: Option<String>,
+    pub federal_unit: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -292,6 +306,248 @@ impl CardPayment {
     }
 }
 
+/// How an offline method is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineKind {
+    /// Pix: a QR code paid from a bank app, usually within minutes.
+    BankTransfer,
+    /// Boleto, lottery, cash points: a voucher paid within days.
+    Ticket,
+    Atm,
+}
+
+impl OfflineKind {
+    pub fn payment_type(self) -> &'static str {
+        match self {
+            OfflineKind::BankTransfer => "bank_transfer",
+            OfflineKind::Ticket => "ticket",
+            OfflineKind::Atm => "atm",
+        }
+    }
+}
+
+/// A postal address, all parts present (boleto needs every one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub zip_code: String,
+    pub street_name: String,
+    pub street_number: String,
+    pub neighborhood: String,
+    pub city: String,
+    pub federal_unit: String,
+}
+
+/// The payer of a voucher, transfer or ATM payment.
+#[derive(Debug, Clone)]
+pub struct OfflinePayer {
+    pub email: Email,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub identification: Option<Identification>,
+    pub address: Option<Address>,
+}
+
+/// A Pix, ticket or ATM payment the shopper asked for.
+#[derive(Debug, Clone)]
+pub struct OfflinePayment {
+    pub kind: OfflineKind,
+    pub payment_method_id: PaymentMethodId,
+    pub claimed_amount: serde_json::Number,
+    pub payer: OfflinePayer,
+    /// Mexico's Brick says where the shopper will pay (`metadata.payment_point`).
+    pub payment_point: Option<String>,
+}
+
+/// Any payment `/process_payment` takes.
+#[derive(Debug, Clone)]
+pub enum PaymentRequest {
+    Card(CardPayment),
+    Offline(OfflinePayment),
+}
+
+impl PaymentRequest {
+    pub fn parse(raw: RawSubmission, site: Site) -> Result<Self, SubmissionError> {
+        let kind = match raw.selected_payment_method.as_deref() {
+            Some("credit_card" | "debit_card") => {
+                return CardPayment::parse(raw, site).map(PaymentRequest::Card)
+            }
+            Some("bank_transfer") => OfflineKind::BankTransfer,
+            Some("ticket") => OfflineKind::Ticket,
+            Some("atm") => OfflineKind::Atm,
+            Some("wallet_purchase" | "onboarding_credits") => {
+                return Err(refuse(
+                    "selectedPaymentMethod",
+                    "Mercado Pago wallet payments are made at Mercado Pago: use its button",
+                ))
+            }
+            Some(other) => {
+                return Err(refuse(
+                    "selectedPaymentMethod",
+                    format!("'{}' is not a payment method of this store", short(other)),
+                ))
+            }
+            None => return Err(refuse("selectedPaymentMethod", "choose a payment method")),
+        };
+        let form = raw
+            .form_data
+            .ok_or_else(|| refuse("formData", "the payment form was not sent"))?;
+        let method = PaymentMethodId::parse(
+            form.payment_method_id
+                .as_deref()
+                .ok_or_else(|| refuse("formData.payment_method_id", "choose a payment method"))?,
+        )?;
+        if !site.offers(kind.payment_type(), method.as_str()) {
+            return Err(refuse(
+                "formData.payment_method_id",
+                format!(
+                    "'{}' is not offered in this country; choose another payment method",
+                    method.as_str()
+                ),
+            ));
+        }
+        let claimed_amount = form
+            .transaction_amount
+            .ok_or_else(|| refuse("formData.transaction_amount", "the amount is missing"))?;
+        let raw_payer = form
+            .payer
+            .ok_or_else(|| refuse("formData.payer", "the payer's details are missing"))?;
+        let email = Email::parse(
+            raw_payer
+                .email
+                .as_deref()
+                .ok_or_else(|| refuse("formData.payer.email", "enter your email address"))?,
+        )
+        .map_err(|m| refuse("formData.payer.email", m))?;
+        let name = |value: &Option<String>,
+                    field: &'static str|
+         -> Result<Option<String>, SubmissionError> {
+            match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                Some(v) if v.chars().count() <= 80 && !v.chars().any(char::is_control) => {
+                    Ok(Some(v.to_string()))
+                }
+                Some(_) => Err(refuse(field, "check this name")),
+                None => Ok(None),
+            }
+        };
+        let first_name = name(&raw_payer.first_name, "formData.payer.first_name")?;
+        let last_name = name(&raw_payer.last_name, "formData.payer.last_name")?;
+        let identification = match &raw_payer.identification {
+            Some(raw_id) => Identification::parse(raw_id, site)?,
+            None => None,
+        };
+        let address = match &raw_payer.address {
+            Some(a) => Some(Address::parse(a)?),
+            None => None,
+        };
+        // Boleto is registered to a person: Mercado Pago refuses it without these.
+        if method.as_str() == "bolbradesco" {
+            if first_name.is_none() {
+                return Err(refuse("formData.payer.first_name", "enter your first name"));
+            }
+            if last_name.is_none() {
+                return Err(refuse("formData.payer.last_name", "enter your last name"));
+            }
+            if identification.is_none() {
+                return Err(refuse(
+                    "formData.payer.identification.number",
+                    "enter your CPF or CNPJ",
+                ));
+            }
+            if address.is_none() {
+                return Err(refuse("formData.payer.address", "enter your address"));
+            }
+        }
+        let payment_point = form
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("payment_point"))
+            .and_then(|p| p.as_str())
+            .filter(|p| {
+                p.len() <= 40
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            })
+            .map(String::from);
+        Ok(PaymentRequest::Offline(OfflinePayment {
+            kind,
+            payment_method_id: method,
+            claimed_amount,
+            payer: OfflinePayer {
+                email,
+                first_name,
+                last_name,
+                identification,
+                address,
+            },
+            payment_point,
+        }))
+    }
+
+    pub fn claimed_amount(&self) -> &serde_json::Number {
+        match self {
+            PaymentRequest::Card(c) => &c.claimed_amount,
+            PaymentRequest::Offline(o) => &o.claimed_amount,
+        }
+    }
+
+    /// The claimed amount in the order's currency, exactly, or why it can't be one.
+    pub fn claimed_money(&self, site: Site) -> Result<Money, MoneyError> {
+        Money::parse_decimal(&self.claimed_amount().to_string(), site.currency())
+    }
+
+    pub fn payment_method_id(&self) -> &str {
+        match self {
+            PaymentRequest::Card(c) => c.payment_method_id.as_str(),
+            PaymentRequest::Offline(o) => o.payment_method_id.as_str(),
+        }
+    }
+
+    pub fn payer_email(&self) -> &Email {
+        match self {
+            PaymentRequest::Card(c) => &c.payer.email,
+            PaymentRequest::Offline(o) => &o.payer.email,
+        }
+    }
+}
+
+impl Address {
+    fn parse(raw: &RawAddress) -> Result<Self, SubmissionError> {
+        let part =
+            |value: Option<String>, field: &'static str| -> Result<String, SubmissionError> {
+                let value = value.map(|v| v.trim().to_string()).unwrap_or_default();
+                if value.is_empty() {
+                    return Err(refuse(field, "complete your address"));
+                }
+                if value.chars().count() > 120 || value.chars().any(char::is_control) {
+                    return Err(refuse(field, "check your address"));
+                }
+                Ok(value)
+            };
+        let number = match &raw.street_number {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        Ok(Self {
+            zip_code: part(raw.zip_code.clone(), "formData.payer.address.zip_code")?,
+            street_name: part(
+                raw.street_name.clone(),
+                "formData.payer.address.street_name",
+            )?,
+            street_number: part(number, "formData.payer.address.street_number")?,
+            neighborhood: part(
+                raw.neighborhood.clone(),
+                "formData.payer.address.neighborhood",
+            )?,
+            city: part(raw.city.clone(), "formData.payer.address.city")?,
+            federal_unit: part(
+                raw.federal_unit.clone(),
+                "formData.payer.address.federal_unit",
+            )?,
+        })
+    }
+}
+
 fn short(s: &str) -> String {
     s.chars().take(30).collect()
 }
@@ -390,6 +646,82 @@ mod tests {
     fn token_never_shows_in_debug() {
         let p = submission(good()).unwrap();
         assert!(!format!("{p:?}").contains("ff8080814c11e237014c1ff593b57b4d"));
+    }
+
+    fn offline(selected: &str, method: &str) -> serde_json::Value {
+        json!({"selectedPaymentMethod": selected, "formData": {
+            "payment_method_id": method, "transaction_amount": 100.5,
+            "payer": {"email": "buyer@example.com", "first_name": "Ana", "last_name": "Silva",
+                      "identification": {"type": "CPF", "number": "19119119100"},
+                      "address": {"zip_code": "06233200", "street_name": "Av", "street_number": 3003,
+                                  "neighborhood": "Bonfim", "city": "Osasco", "federal_unit": "SP"}}}})
+    }
+
+    fn request(v: serde_json::Value, site: Site) -> Result<PaymentRequest, SubmissionError> {
+        PaymentRequest::parse(serde_json::from_value(v).unwrap(), site)
+    }
+
+    #[test]
+    fn a_method_not_offered_on_the_site_is_refused_with_a_clear_error() {
+        let err = request(offline("bank_transfer", "pix"), Site::Mla).unwrap_err();
+        assert_eq!(err.field, "formData.payment_method_id");
+        assert!(err.message.contains("not offered"));
+        assert!(request(offline("ticket", "oxxo"), Site::Mlb).is_err());
+        assert!(request(offline("atm", "bancomer"), Site::Mlc).is_err());
+        assert!(request(offline("ticket", "rapipago"), Site::Mlm).is_err());
+        assert!(request(offline("bank_transfer", "pix"), Site::Mlb).is_ok());
+        assert!(request(offline("atm", "bancomer"), Site::Mlm).is_ok());
+        let wallet = json!({"selectedPaymentMethod": "wallet_purchase", "formData": null});
+        assert_eq!(
+            request(wallet, Site::Mlb).unwrap_err().field,
+            "selectedPaymentMethod"
+        );
+    }
+
+    #[test]
+    fn boleto_needs_name_document_and_address() {
+        for (pointer, field) in [
+            ("/formData/payer/first_name", "formData.payer.first_name"),
+            (
+                "/formData/payer/identification",
+                "formData.payer.identification.number",
+            ),
+            ("/formData/payer/address", "formData.payer.address"),
+        ] {
+            let mut v = offline("ticket", "bolbradesco");
+            *v.pointer_mut(pointer).unwrap() = json!(null);
+            assert_eq!(request(v, Site::Mlb).unwrap_err().field, field);
+        }
+        let mut v = offline("ticket", "bolbradesco");
+        *v.pointer_mut("/formData/payer/address/city").unwrap() = json!("");
+        assert_eq!(
+            request(v, Site::Mlb).unwrap_err().field,
+            "formData.payer.address.city"
+        );
+        let PaymentRequest::Offline(ok) =
+            request(offline("ticket", "bolbradesco"), Site::Mlb).unwrap()
+        else {
+            panic!("offline")
+        };
+        assert_eq!(ok.payer.address.unwrap().street_number, "3003");
+    }
+
+    #[test]
+    fn clp_and_cop_amounts_never_carry_decimals() {
+        for site in [Site::Mlc, Site::Mco] {
+            let mut v = good();
+            *v.pointer_mut("/formData/payer/identification").unwrap() = json!(null);
+            *v.pointer_mut("/formData/transaction_amount").unwrap() = json!(12990.5);
+            let p =
+                PaymentRequest::parse(serde_json::from_value(v.clone()).unwrap(), site).unwrap();
+            assert!(matches!(
+                p.claimed_money(site),
+                Err(MoneyError::TooManyDecimals { decimals: 0, .. })
+            ));
+            *v.pointer_mut("/formData/transaction_amount").unwrap() = json!(12990);
+            let p = PaymentRequest::parse(serde_json::from_value(v).unwrap(), site).unwrap();
+            assert_eq!(p.claimed_money(site).unwrap().to_decimal_string(), "12990");
+        }
     }
 
     #[test]

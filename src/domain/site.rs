@@ -45,6 +45,14 @@ pub struct SiteProfile {
     pub identification_types: &'static [&'static str],
     /// Upper bound of `installments` we accept and pass to the Brick as `maxInstallments`.
     pub max_installments: u8,
+    /// Cash and voucher methods (`payment_type_id` ticket).
+    pub tickets: &'static [&'static str],
+    /// Bank transfers (Pix).
+    pub bank_transfers: &'static [&'static str],
+    /// ATM payments.
+    pub atm: &'static [&'static str],
+    /// Mercado Pago credits / Meses sin Tarjeta next to the wallet.
+    pub credits: bool,
 }
 
 const PROFILES: [SiteProfile; 7] = [
@@ -55,6 +63,10 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Pt,
         identification_types: &["CPF", "CNPJ"],
         max_installments: 12,
+        tickets: &["bolbradesco", "pec"],
+        bank_transfers: &["pix"],
+        atm: &[],
+        credits: true,
     },
     SiteProfile {
         id: "MLA",
@@ -63,6 +75,10 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["DNI", "CI", "LC", "LE", "Otro"],
         max_installments: 12,
+        tickets: &["rapipago", "pagofacil"],
+        bank_transfers: &[],
+        atm: &[],
+        credits: true,
     },
     SiteProfile {
         id: "MLM",
@@ -71,6 +87,10 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &[],
         max_installments: 24,
+        tickets: &["oxxo", "paycash"],
+        bank_transfers: &[],
+        atm: &["bancomer", "banamex"],
+        credits: true,
     },
     SiteProfile {
         id: "MPE",
@@ -79,6 +99,10 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["DNI", "C.E", "RUC", "Otro"],
         max_installments: 36,
+        tickets: &[],
+        bank_transfers: &[],
+        atm: &[],
+        credits: false,
     },
     SiteProfile {
         id: "MCO",
@@ -87,6 +111,10 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["CC", "CE", "NIT", "Otro"],
         max_installments: 36,
+        tickets: &[],
+        bank_transfers: &[],
+        atm: &[],
+        credits: false,
     },
     SiteProfile {
         id: "MLU",
@@ -95,6 +123,10 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["CI", "Otro"],
         max_installments: 12,
+        tickets: &[],
+        bank_transfers: &[],
+        atm: &[],
+        credits: false,
     },
     SiteProfile {
         id: "MLC",
@@ -103,6 +135,10 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["RUT", "Otro"],
         max_installments: 36,
+        tickets: &[],
+        bank_transfers: &[],
+        atm: &[],
+        credits: false,
     },
 ];
 
@@ -139,6 +175,40 @@ impl Site {
     pub fn lang(self) -> Lang {
         self.profile().lang
     }
+
+    /// The `payment_type_id` of a non-card method this site offers, if it offers it.
+    pub fn offers(self, payment_type: &str, method: &str) -> bool {
+        let p = self.profile();
+        let list = match payment_type {
+            "ticket" => p.tickets,
+            "bank_transfer" => p.bank_transfers,
+            "atm" => p.atm,
+            _ => return false,
+        };
+        list.contains(&method)
+    }
+
+    /// The Payment Brick's `customization.paymentMethods` for this site.
+    pub fn brick_payment_methods(self) -> serde_json::Value {
+        let p = self.profile();
+        let mut methods = serde_json::json!({
+            "creditCard": "all",
+            "debitCard": "all",
+            // Wallet everywhere; "all" adds credits / Meses sin Tarjeta where they exist.
+            "mercadoPago": if p.credits { "all" } else { "wallet_purchase" },
+            "maxInstallments": p.max_installments,
+        });
+        for (key, list) in [
+            ("ticket", p.tickets),
+            ("bankTransfer", p.bank_transfers),
+            ("atm", p.atm),
+        ] {
+            if !list.is_empty() {
+                methods[key] = serde_json::json!(list);
+            }
+        }
+        methods
+    }
 }
 
 #[cfg(test)]
@@ -155,5 +225,29 @@ mod tests {
         assert_eq!(Site::Mco.currency().decimals(), 0);
         assert_eq!(Site::Mlb.lang(), Lang::Pt);
         assert!(Site::parse("MLX").is_err());
+    }
+
+    #[test]
+    fn each_site_offers_the_methods_of_its_table() {
+        assert!(Site::Mlb.offers("bank_transfer", "pix"));
+        assert!(Site::Mlb.offers("ticket", "bolbradesco") && Site::Mlb.offers("ticket", "pec"));
+        assert!(Site::Mla.offers("ticket", "rapipago") && Site::Mla.offers("ticket", "pagofacil"));
+        assert!(Site::Mlm.offers("ticket", "oxxo") && Site::Mlm.offers("atm", "banamex"));
+        assert!(!Site::Mla.offers("bank_transfer", "pix"));
+        assert!(!Site::Mlm.offers("ticket", "bolbradesco"));
+        for site in [Site::Mpe, Site::Mco, Site::Mlu, Site::Mlc] {
+            let m = site.brick_payment_methods();
+            assert!(
+                m.get("ticket").is_none()
+                    && m.get("bankTransfer").is_none()
+                    && m.get("atm").is_none()
+            );
+            assert_eq!(m["mercadoPago"], "wallet_purchase");
+        }
+        assert_eq!(
+            Site::Mlb.brick_payment_methods()["bankTransfer"],
+            serde_json::json!(["pix"])
+        );
+        assert_eq!(Site::Mlm.brick_payment_methods()["mercadoPago"], "all");
     }
 }

@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::error::{Cause, MpError};
-use super::types::{CreatePayment, Payment, SearchResult};
+use super::types::{CreatePayment, CreatePreference, Payment, Preference, SearchResult};
 
 /// One shared HTTP client for every call: connection reuse, and timeouts that bound how long
 /// a shopper waits on Mercado Pago.
@@ -54,6 +54,23 @@ impl MercadoPagoClient {
             .json(body);
         let value = self.send(request).await?;
         Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
+    }
+
+    /// `POST /checkout/preferences`.
+    #[tracing::instrument(name = "mercadopago.create_preference", skip_all, fields(external_reference = %body.external_reference))]
+    pub async fn create_preference(
+        &self,
+        body: &CreatePreference,
+        idempotency_key: &str,
+    ) -> Result<Preference, MpError> {
+        let request = self
+            .http
+            .post(self.url("/checkout/preferences"))
+            .bearer_auth(self.access_token.expose_secret())
+            .header("X-Idempotency-Key", idempotency_key)
+            .json(body);
+        let value = self.send(request).await?;
+        serde_json::from_value(value).map_err(|e| MpError::Transport(format!("preference: {e}")))
     }
 
     /// `GET /v1/payments/{id}`.

@@ -2,8 +2,12 @@
 
 mod client;
 mod error;
+pub mod time;
 mod types;
 
 pub use client::MercadoPagoClient;
 pub use error::{Cause, MpError};
-pub use types::{AdditionalInfo, CreatePayment, Identification, Item, Payment, PaymentPayer};
+pub use types::{
+    AdditionalInfo, Address, BackUrls, CreatePayment, CreatePreference, Identification, Item,
+    Payment, PaymentPayer, Preference, PreferenceItem,
+};

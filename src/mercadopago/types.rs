@@ -17,13 +17,65 @@ pub struct CreatePayment {
     pub notification_url: String,
     pub metadata: serde_json::Value,
     pub additional_info: AdditionalInfo,
+    /// Pix and vouchers: when the payment stops being payable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_of_expiration: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct PaymentPayer {
     pub email: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identification: Option<Identification>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Address {
+    pub zip_code: String,
+    pub street_name: String,
+    pub street_number: String,
+    pub neighborhood: String,
+    pub city: String,
+    pub federal_unit: String,
+}
+
+/// Body of `POST /checkout/preferences`, for the wallet and credits options.
+#[derive(Debug, Serialize)]
+pub struct CreatePreference {
+    pub items: Vec<PreferenceItem>,
+    pub external_reference: String,
+    pub notification_url: String,
+    pub back_urls: BackUrls,
+    pub auto_return: &'static str,
+    pub purpose: &'static str,
+    pub metadata: serde_json::Value,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PreferenceItem {
+    pub id: String,
+    pub title: String,
+    pub quantity: i32,
+    pub currency_id: String,
+    pub unit_price: serde_json::Number,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BackUrls {
+    pub success: String,
+    pub failure: String,
+    pub pending: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Preference {
+    pub id: String,
 }
 
 #[derive(Debug, Serialize)]

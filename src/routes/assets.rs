@@ -4,9 +4,14 @@ use actix_web::HttpResponse;
 
 const CHECKOUT_JS: &str = include_str!("../../static/checkout.js");
 const STYLE_CSS: &str = include_str!("../../static/style.css");
+const RESULT_JS: &str = include_str!("../../static/result.js");
 
 pub async fn checkout_js() -> HttpResponse {
     asset("application/javascript; charset=utf-8", CHECKOUT_JS)
+}
+
+pub async fn result_js() -> HttpResponse {
+    asset("application/javascript; charset=utf-8", RESULT_JS)
 }
 
 pub async fn style_css() -> HttpResponse {

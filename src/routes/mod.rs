@@ -25,8 +25,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(payments::process_payment),
         )
         .route("/orders/{id}", web::get().to(orders::result))
+        .route("/orders/{id}/status", web::get().to(orders::status))
+        .route(
+            "/orders/{id}/return",
+            web::get().to(orders::back_from_mercadopago),
+        )
         .route("/webhooks/mercadopago", web::post().to(webhooks::receive))
         .route("/healthz", web::get().to(health::healthz))
         .route("/static/checkout.js", web::get().to(assets::checkout_js))
-        .route("/static/style.css", web::get().to(assets::style_css));
+        .route("/static/style.css", web::get().to(assets::style_css))
+        .route("/static/result.js", web::get().to(assets::result_js));
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime};
 
 use crate::domain::{Currency, Money};
 
@@ -14,20 +14,7 @@ use super::{cards, methods, webhooks, Sandbox};
 
 pub const COLLECTOR_ID: i64 = 1_234_567_890;
 
-/// ISO-8601 with milliseconds and offset, as Mercado Pago writes (`...T00:01:10.000-04:00`).
-pub fn time_text(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::from_hms(-4, 0, 0).expect("valid offset"));
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}-04:00",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
-}
+pub use crate::mercadopago::time::iso as time_text;
 
 pub fn now_text() -> String {
     time_text(OffsetDateTime::now_utc())

@@ -4,6 +4,7 @@ mod against_sandbox;
 mod cart;
 mod checkout_page;
 mod helpers;
+mod methods;
 mod process_payment;
 mod reconciliation;
 mod result_page;

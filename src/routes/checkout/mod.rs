@@ -7,6 +7,7 @@ use askama::Template;
 use crate::db::orders::{self, Order, OrderLine};
 use crate::db::products;
 use crate::domain::{Money, OrderId};
+use crate::mercadopago::{BackUrls, CreatePreference, PreferenceItem};
 use crate::session::{OpenOrder, TypedSession};
 use crate::state::AppState;
 
@@ -26,6 +27,8 @@ struct CheckoutPage {
     payer_email: String,
     /// The Brick's `customization.paymentMethods`, as JSON.
     payment_methods: String,
+    /// `initialization.preferenceId`, for the wallet; empty when there is none.
+    preference_id: String,
 }
 
 pub async fn checkout(
@@ -92,11 +95,14 @@ pub async fn checkout(
         return Ok(redirect(&format!("/orders/{}", order.id)));
     }
     let profile = state.site.profile();
-    let payment_methods = serde_json::json!({
-        "creditCard": "all",
-        "debitCard": "all",
-        "maxInstallments": profile.max_installments,
-    });
+    let preference_id = preference_for(&state, &order).await;
+    let mut payment_methods = state.site.brick_payment_methods();
+    if preference_id.is_none() {
+        // Without a preference the Brick cannot offer the wallet; cards and the rest still work.
+        payment_methods
+            .as_object_mut()
+            .map(|m| m.remove("mercadoPago"));
+    }
     render(&CheckoutPage {
         ctx: PageContext::new(&state, &session)?,
         amount: order.total.to_decimal_string(),
@@ -106,7 +112,67 @@ pub async fn checkout(
         locale: profile.locale,
         payer_email: session.payer_email()?.unwrap_or_default(),
         payment_methods: payment_methods.to_string(),
+        preference_id: preference_id.unwrap_or_default(),
     })
+}
+
+/// The order's preference for the wallet and credits options, made once per order.
+async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
+    let known = sqlx::query_scalar!("select preference_id from orders where id = $1", order.id.0)
+        .fetch_one(&state.pool)
+        .await
+        .ok()
+        .flatten();
+    if known.is_some() {
+        return known;
+    }
+    let back = state.url(&format!("/orders/{}/return", order.id));
+    let body = CreatePreference {
+        items: order
+            .lines
+            .iter()
+            .map(|l| PreferenceItem {
+                id: l.product_id.to_string(),
+                title: l.name.clone(),
+                quantity: l.quantity,
+                currency_id: l.unit_price.currency().code().to_string(),
+                unit_price: l.unit_price.to_json_number(),
+            })
+            .collect(),
+        external_reference: order.id.to_string(),
+        notification_url: state.notification_url(),
+        back_urls: BackUrls {
+            success: back.clone(),
+            failure: back.clone(),
+            pending: back,
+        },
+        auto_return: "approved",
+        purpose: "wallet_purchase",
+        metadata: serde_json::json!({ "order_id": order.id.to_string() }),
+    };
+    let created = state
+        .mercadopago
+        .create_preference(&body, &format!("preference-{}", order.id))
+        .await;
+    match created {
+        Ok(preference) => {
+            let saved = sqlx::query!(
+                "update orders set preference_id = $2 where id = $1 and preference_id is null",
+                order.id.0,
+                preference.id
+            )
+            .execute(&state.pool)
+            .await;
+            if let Err(e) = saved {
+                tracing::warn!(error = %e, "could not keep the order's preference");
+            }
+            Some(preference.id)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no wallet option: could not create a preference");
+            None
+        }
+    }
 }
 
 pub fn redirect(to: &str) -> HttpResponse {

@@ -1,4 +1,7 @@
-//! The result page: where an order and its payment stand, in words a shopper understands.
+//! The result page: where an order and its payment stand, in words a shopper understands;
+//! its status poll; and the route Mercado Pago's wallet sends the shopper back to.
+
+mod instructions;
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -9,8 +12,10 @@ use crate::domain::order_status::Source;
 use crate::domain::{OrderId, OrderStatus};
 use crate::i18n::{outcome_unknown_message, status_message, StatusMessage, Tone};
 use crate::reconcile::{self, Resolution};
+
 use crate::session::TypedSession;
 use crate::state::AppState;
+use instructions::Instructions;
 
 use super::page::{render, PageContext, PageError};
 
@@ -26,6 +31,9 @@ struct ResultPage {
     status_detail: String,
     can_pay: bool,
     refresh: bool,
+    poll: bool,
+    order_status: &'static str,
+    instructions: Option<Instructions>,
 }
 
 /// Asks Mercado Pago about an unanswered call; true when the order changed.
@@ -93,13 +101,19 @@ pub async fn result(
         Tone::Waiting => "waiting",
         Tone::Failure => "failure",
     };
-    // Pages of undecided payments refresh themselves, with no JavaScript needed.
+    // Pages of undecided payments update themselves (and refresh without JavaScript).
     let refresh = matches!(
         order.status,
-        OrderStatus::Processing | OrderStatus::PaymentUnknown | OrderStatus::PaymentInProcess
+        OrderStatus::Processing
+            | OrderStatus::PaymentUnknown
+            | OrderStatus::PaymentInProcess
+            | OrderStatus::PaymentPending
     );
     render(&ResultPage {
         refresh,
+        poll: refresh,
+        order_status: order.status.as_str(),
+        instructions: payment.as_ref().and_then(Instructions::of),
         ctx: PageContext::new(&state, &session)?,
         can_pay: order.status.accepts_payment(),
         payment_id: payment.as_ref().map(|p| p.id),
@@ -133,4 +147,45 @@ fn not_paid_yet(lang: crate::domain::Lang) -> StatusMessage {
         detail: detail.to_string(),
         can_retry: true,
     }
+}
+
+/// `GET /orders/{id}/status`: where the order stands, for the result page's own polling.
+pub async fn status(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = OrderId::parse(&path).ok_or(PageError::NotFound)?;
+    let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
+    let order = orders::find_for_shopper(&state.pool, id, shopper)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let payment = orders::latest_payment(&state.pool, id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({
+            "order_status": order.status.as_str(),
+            "payment_status": payment.as_ref().map(|p| p.status.clone()),
+            "status_detail": payment.as_ref().map(|p| p.status_detail.clone()),
+        })))
+}
+
+/// `GET /orders/{id}/return`: Mercado Pago's wallet sends the shopper back here. The query
+/// string is never believed: the order's payments are read from Mercado Pago and applied.
+pub async fn back_from_mercadopago(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = OrderId::parse(&path).ok_or(PageError::NotFound)?;
+    match state.mercadopago.payments_for(&id.to_string()).await {
+        Ok(payments) => {
+            for payment in &payments {
+                reconcile::apply_payment(&state.pool, payment, Source::Checkout).await?;
+            }
+        }
+        // The result page still shows the last known state, and the webhook or the
+        // reconciliation worker will bring the rest.
+        Err(e) => tracing::warn!(error = %e, "could not read the order's payments on return"),
+    }
+    Ok(crate::routes::checkout::redirect(&format!("/orders/{id}")))
 }

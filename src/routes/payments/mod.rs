@@ -1,5 +1,6 @@
 //! `POST /process_payment`: the Payment Brick's submit, turned into at most one charge.
 
+mod body;
 mod error;
 mod process;
 

@@ -6,12 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::db::attempts::{self, Claim, Ticket};
 use crate::db::orders::{self, PaymentRecord};
 use crate::domain::order_status::Source;
-use crate::domain::{CardPayment, Money, OrderId, OrderStatus, RawSubmission};
-use crate::mercadopago::{CreatePayment, Identification, Item, MpError, Payment, PaymentPayer};
+use crate::domain::{Money, OrderId, OrderStatus, PaymentRequest, RawSubmission};
+use crate::mercadopago::{CreatePayment, MpError, Payment};
 use crate::reconcile::{self, Resolution, ResolveError};
 use crate::session::TypedSession;
 use crate::state::AppState;
 
+use super::body::{payment_body, Line};
 use super::{PaymentAnswer, PaymentError};
 
 const CSRF_HEADER: &str = "x-csrf-token";
@@ -72,15 +73,15 @@ async fn handle(
         path: e.path().to_string(),
         detail: e.inner().to_string(),
     })?;
-    let payment = CardPayment::parse(raw, state.site)?;
+    let payment = PaymentRequest::parse(raw, state.site)?;
     let shopper = session.shopper_if_known()?.ok_or(PaymentError::NoOrder)?;
     let open = session.open_order()?.ok_or(PaymentError::NoOrder)?;
     tracing::Span::current().record("order_id", tracing::field::display(open.id));
-    session.set_payer_email(payment.payer.email.as_str())?;
+    session.set_payer_email(payment.payer_email().as_str())?;
 
     let claimed = payment.claimed_money(state.site);
-    let claimed_text = payment.claimed_amount.to_string();
-    let method = payment.payment_method_id.as_str().to_string();
+    let claimed_text = payment.claimed_amount().to_string();
+    let method = payment.payment_method_id().to_string();
     let claim = |pool| {
         attempts::claim(
             pool,
@@ -123,7 +124,7 @@ async fn handle(
 async fn charge(
     state: &AppState,
     ticket: Ticket,
-    payment: &CardPayment,
+    payment: &PaymentRequest,
 ) -> Result<PaymentAnswer, PaymentError> {
     let lines = sqlx::query!(
         r#"select product_id, name, quantity, unit_price_minor from order_items where order_id = $1 order by line_no"#,
@@ -145,47 +146,17 @@ async fn charge(
             return Err(e.into());
         }
     };
-    let currency = ticket.total.currency();
-    let items = lines
-        .iter()
-        .map(|l| Item {
-            id: l.product_id.to_string(),
-            title: l.name.clone(),
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line {
+            product_id: l.product_id,
+            name: l.name,
             quantity: l.quantity,
-            unit_price: Money::from_minor(l.unit_price_minor, currency)
-                .map(Money::to_json_number)
-                .unwrap_or_else(|_| 0.into()),
+            unit_price_minor: l.unit_price_minor,
         })
         .collect();
-    let body = CreatePayment {
-        // The order's own amount, never the browser's.
-        transaction_amount: ticket.total.to_json_number(),
-        token: Some(payment.token.expose().to_string()),
-        description: format!(
-            "{} #{}",
-            state.texts().store_name,
-            short_id(ticket.order_id)
-        ),
-        installments: Some(payment.installments.get()),
-        payment_method_id: payment.payment_method_id.as_str().to_string(),
-        issuer_id: payment.issuer_id.clone(),
-        payer: PaymentPayer {
-            email: payment.payer.email.as_str().to_string(),
-            identification: payment
-                .payer
-                .identification
-                .as_ref()
-                .map(|i| Identification {
-                    kind: i.kind.clone(),
-                    number: i.number.clone(),
-                }),
-        },
-        external_reference: ticket.order_id.to_string(),
-        notification_url: state.notification_url(),
-        metadata: serde_json::json!({ "order_id": ticket.order_id.to_string(), "attempt": ticket.attempt_no }),
-        additional_info: crate::mercadopago::AdditionalInfo { items },
-    };
-    tracing::info!(attempt = ticket.attempt_no, method = %body.payment_method_id, amount = %ticket.total.to_decimal_string(), payer = %payment.payer.email.masked(), "calling Mercado Pago");
+    let body = payment_body(state, &ticket, payment, &lines);
+    tracing::info!(attempt = ticket.attempt_no, method = %body.payment_method_id, amount = %ticket.total.to_decimal_string(), payer = %payment.payer_email().masked(), "calling Mercado Pago");
     match create_with_retries(state, &body, &ticket.idempotency_key).await {
         Ok(paid) => {
             record(
@@ -358,8 +329,4 @@ fn answer_from(order_id: OrderId, paid: &Payment) -> PaymentAnswer {
 
 pub fn result_url(order_id: OrderId) -> String {
     format!("/orders/{order_id}")
-}
-
-fn short_id(order_id: OrderId) -> String {
-    order_id.to_string().chars().take(8).collect()
 }
