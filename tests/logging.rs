@@ -69,7 +69,9 @@ async fn a_checkout_leaves_no_secret_in_the_logs() {
         "12345678909",
         &checkout.csrf,
     ] {
-        let at = logs.find(secret).map(|i| &logs[i.saturating_sub(400)..(i + 80).min(logs.len())]);
+        let at = logs
+            .find(secret)
+            .map(|i| &logs[i.saturating_sub(400)..(i + 80).min(logs.len())]);
         assert!(at.is_none(), "{secret} leaked into the logs: {at:?}");
     }
     if let Some(cookie) = cookie {

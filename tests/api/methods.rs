@@ -8,7 +8,11 @@ use crate::helpers::{attr, browser, card_submission, spawn_with, Options, TestAp
 /// A test document: type and number.
 type Document = Option<(&'static str, &'static str)>;
 /// Site, its test document, and the methods of the table besides cards and wallet.
-type SiteRow = (&'static str, Document, &'static [(&'static str, &'static str)]);
+type SiteRow = (
+    &'static str,
+    Document,
+    &'static [(&'static str, &'static str)],
+);
 
 const SITES: [SiteRow; 7] = [
     (
