@@ -53,6 +53,8 @@ pub struct SiteProfile {
     pub atm: &'static [&'static str],
     /// Mercado Pago credits / Meses sin Tarjeta next to the wallet.
     pub credits: bool,
+    /// Hours from UTC of the country's main time zone, for dates shown to shoppers.
+    pub utc_offset_hours: i8,
 }
 
 const PROFILES: [SiteProfile; 7] = [
@@ -67,6 +69,7 @@ const PROFILES: [SiteProfile; 7] = [
         bank_transfers: &["pix"],
         atm: &[],
         credits: true,
+        utc_offset_hours: -3,
     },
     SiteProfile {
         id: "MLA",
@@ -79,6 +82,7 @@ const PROFILES: [SiteProfile; 7] = [
         bank_transfers: &[],
         atm: &[],
         credits: true,
+        utc_offset_hours: -3,
     },
     SiteProfile {
         id: "MLM",
@@ -91,6 +95,7 @@ const PROFILES: [SiteProfile; 7] = [
         bank_transfers: &[],
         atm: &["bancomer", "banamex"],
         credits: true,
+        utc_offset_hours: -6,
     },
     SiteProfile {
         id: "MPE",
@@ -103,6 +108,7 @@ const PROFILES: [SiteProfile; 7] = [
         bank_transfers: &[],
         atm: &[],
         credits: false,
+        utc_offset_hours: -5,
     },
     SiteProfile {
         id: "MCO",
@@ -115,6 +121,7 @@ const PROFILES: [SiteProfile; 7] = [
         bank_transfers: &[],
         atm: &[],
         credits: false,
+        utc_offset_hours: -5,
     },
     SiteProfile {
         id: "MLU",
@@ -127,6 +134,7 @@ const PROFILES: [SiteProfile; 7] = [
         bank_transfers: &[],
         atm: &[],
         credits: false,
+        utc_offset_hours: -3,
     },
     SiteProfile {
         id: "MLC",
@@ -139,6 +147,7 @@ const PROFILES: [SiteProfile; 7] = [
         bank_transfers: &[],
         atm: &[],
         credits: false,
+        utc_offset_hours: -4,
     },
 ];
 

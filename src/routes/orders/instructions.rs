@@ -27,7 +27,7 @@ pub struct Instructions {
 
 impl Instructions {
     /// Only for payments still waiting for the shopper.
-    pub fn of(payment: &PaymentRecord) -> Option<Self> {
+    pub fn of(payment: &PaymentRecord, site: crate::domain::Site) -> Option<Self> {
         if payment.status != "pending" {
             return None;
         }
@@ -63,6 +63,9 @@ impl Instructions {
                 .unwrap_or_default(),
             expires_text: expires
                 .map(|t| {
+                    let offset = time::UtcOffset::from_hms(site.profile().utc_offset_hours, 0, 0)
+                        .unwrap_or(time::UtcOffset::UTC);
+                    let t = t.to_offset(offset);
                     format!(
                         "{:02}/{:02}/{} {:02}:{:02}",
                         t.day(),

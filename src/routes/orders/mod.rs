@@ -113,7 +113,9 @@ pub async fn result(
         refresh,
         poll: refresh,
         order_status: order.status.as_str(),
-        instructions: payment.as_ref().and_then(Instructions::of),
+        instructions: payment
+            .as_ref()
+            .and_then(|p| Instructions::of(p, state.site)),
         ctx: PageContext::new(&state, &session)?,
         can_pay: order.status.accepts_payment(),
         payment_id: payment.as_ref().map(|p| p.id),
