@@ -88,10 +88,10 @@ impl Application {
         ));
         let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
         let sandbox = settings.is_sandbox().then(|| {
-            Sandbox::new(SandboxConfig::for_site(
-                settings.site,
-                mp.webhook_secret.expose_secret(),
-            ))
+            let mut config =
+                SandboxConfig::for_site(settings.site, mp.webhook_secret.expose_secret());
+            config.response_delay = settings.sandbox_delay;
+            Sandbox::new(config)
         });
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";

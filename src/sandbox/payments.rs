@@ -45,10 +45,6 @@ pub async fn create(
     if let Some(denied) = check(&req) {
         return denied;
     }
-    let delay = sandbox.inner.config.response_delay;
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
     let key = req
         .headers()
         .get("x-idempotency-key")
@@ -94,6 +90,11 @@ pub async fn create(
     }
     if status == 201 {
         webhooks::notify(&sandbox, &answer, "payment.created");
+    }
+    // A slow Mercado Pago: the payment exists already, only the answer is late.
+    let delay = sandbox.inner.config.response_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
         .json(with_base(&req, answer))

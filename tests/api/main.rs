@@ -5,6 +5,7 @@ mod cart;
 mod checkout_page;
 mod helpers;
 mod methods;
+mod payment_truth;
 mod process_payment;
 mod reconciliation;
 mod result_page;

@@ -1,0 +1,199 @@
+//! Issue 5 against the emulator: the truth about a payment after the checkout's answer.
+
+use std::time::Duration;
+
+use checkout::routes::webhooks::signature::{manifest, sign};
+use serde_json::{json, Value};
+
+use crate::helpers::{card_submission, spawn_with, Options, TestApp, WEBHOOK_SECRET};
+
+async fn store(options: Options) -> TestApp {
+    spawn_with(Options {
+        sandbox: true,
+        ..options
+    })
+    .await
+}
+
+async fn eventually(app: &TestApp, sql: &str, want: i64) {
+    for _ in 0..100 {
+        if app.count(sql).await == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{sql} never became {want}: {}", app.count(sql).await);
+}
+
+async fn pix(app: &TestApp) -> (String, i64) {
+    let checkout = app.start_checkout().await;
+    let body = json!({"selectedPaymentMethod": "bank_transfer", "formData": {"payment_method_id": "pix",
+        "transaction_amount": checkout.amount.parse::<serde_json::Number>().unwrap(), "payer": {"email": "p@example.com"}}});
+    let answer: Value = app.pay(&checkout.csrf, &body).await.json().await.unwrap();
+    assert_eq!(answer["status"], "pending");
+    (checkout.order_id, answer["payment_id"].as_i64().unwrap())
+}
+
+async fn control(app: &TestApp, payment_id: i64, action: &str) {
+    let res = app
+        .client
+        .post(app.url(&format!(
+            "/sandbox/mp/sandbox/control/payments/{payment_id}/{action}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{action}");
+}
+
+/// What Mercado Pago would send for the payment, signed with the store's secret.
+async fn notify(app: &TestApp, payment_id: i64, request_id: &str) -> u16 {
+    let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
+    let v1 = sign(
+        WEBHOOK_SECRET.as_bytes(),
+        &manifest(Some(&payment_id.to_string()), Some(request_id), &ts),
+    );
+    app.client
+        .post(app.url(&format!("/webhooks/mercadopago?data.id={payment_id}&type=payment")))
+        .header("x-signature", format!("ts={ts},v1={v1}"))
+        .header("x-request-id", request_id)
+        .json(&json!({"type": "payment", "action": "payment.updated", "data": {"id": payment_id.to_string()}}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_pending_pix_approved_in_the_sandbox_is_paid_through_the_webhook_alone() {
+    let app = store(Options::default()).await; // reconciliation effectively off
+    let (order, payment) = pix(&app).await;
+    control(&app, payment, "approve").await;
+    eventually(
+        &app,
+        &format!("select count(*) from orders where id = '{order}' and status = 'paid'"),
+        1,
+    )
+    .await;
+    assert_eq!(
+        app.count(
+            "select count(*) from order_history where to_status = 'paid' and source = 'webhook'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn five_concurrent_deliveries_of_one_notification_change_the_order_once() {
+    let app = store(Options::default()).await;
+    let (order, payment) = pix(&app).await;
+    control(&app, payment, "approve").await;
+    let sends = (0..5).map(|_| notify(&app, payment, "same-request"));
+    for status in futures_util::future::join_all(sends).await {
+        assert_eq!(status, 200);
+    }
+    eventually(
+        &app,
+        &format!("select count(*) from orders where id = '{order}' and status = 'paid'"),
+        1,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        app.count("select count(*) from order_history where to_status = 'paid'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_refund_in_mercado_pago_reaches_the_order_and_a_late_approval_does_not_undo_it() {
+    let app = store(Options::default()).await;
+    let checkout = app.start_checkout().await;
+    let mut card = card_submission(&checkout.amount);
+    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let answer: Value = app.pay(&checkout.csrf, &card).await.json().await.unwrap();
+    let payment = answer["payment_id"].as_i64().unwrap();
+    // A refund made in Mercado Pago's panel.
+    let res = app
+        .client
+        .post(app.url(&format!("/sandbox/mp/v1/payments/{payment}/refunds")))
+        .bearer_auth("TEST-panel")
+        .header("X-Idempotency-Key", "panel-refund")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let refunded = format!(
+        "select count(*) from orders where id = '{}' and status = 'refunded'",
+        checkout.order_id
+    );
+    eventually(&app, &refunded, 1).await;
+    // The old "payment.created" notification arrives late.
+    assert_eq!(notify(&app, payment, "late-created").await, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.count(&refunded).await, 1);
+    let page = app
+        .get_html(&format!("/orders/{}", checkout.order_id))
+        .await;
+    assert!(
+        page.contains("Pagamento devolvido"),
+        "the result page says refunded"
+    );
+}
+
+#[tokio::test]
+async fn an_approved_payment_of_a_smaller_amount_never_pays_the_order() {
+    let app = store(Options::default()).await;
+    let checkout = app.start_checkout().await;
+    // Someone pays 1.00 with our order's reference, straight at Mercado Pago.
+    let token = app.sandbox_token("APRO").await;
+    let res = app
+        .client
+        .post(app.url("/sandbox/mp/v1/payments"))
+        .bearer_auth("TEST-someone")
+        .json(&json!({"transaction_amount": 1.0, "token": token, "installments": 1, "payment_method_id": "visa",
+                      "external_reference": checkout.order_id, "payer": {"email": "x@example.com"},
+                      "notification_url": app.url("/webhooks/mercadopago")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    eventually(
+        &app,
+        "select count(*) from anomalies where kind = 'amount_mismatch'",
+        1,
+    )
+    .await;
+    assert_eq!(app.order_status(&checkout.order_id).await, "created");
+}
+
+#[tokio::test]
+async fn a_checkout_that_timed_out_after_the_payment_was_made_ends_right_through_reconciliation() {
+    let app = store(Options {
+        timeout_secs: 1,
+        sandbox_delay_ms: 2500,
+        reconcile_secs: 1,
+        ..Options::default()
+    })
+    .await;
+    let checkout = app.start_checkout().await;
+    let mut card = card_submission(&checkout.amount);
+    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let res = app.pay(&checkout.csrf, &card).await;
+    assert_eq!(res.status(), 502, "the answer came too late");
+    let paid = format!(
+        "select count(*) from orders where id = '{}' and status = 'paid'",
+        checkout.order_id
+    );
+    eventually(&app, &paid, 1).await;
+    assert_eq!(app.count("select count(*) from payments").await, 1);
+    assert_eq!(
+        app.sandbox_payment_posts().await.len(),
+        1,
+        "exactly one payment"
+    );
+}
