@@ -1,5 +1,7 @@
+use std::io::BufRead;
+
 use checkout::configuration::Settings;
-use checkout::startup::Application;
+use checkout::startup::{database, Application};
 use checkout::telemetry;
 
 #[actix_web::main]
@@ -12,9 +14,41 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
-    Application::build(settings)
-        .await?
-        .run_until_stopped()
-        .await?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
+        ["create-admin", email] => {
+            // From standard input, so the password is in no shell history or process list.
+            eprintln!("password for {email} (at least 12 characters), then Enter:");
+            let password = std::io::stdin()
+                .lock()
+                .lines()
+                .next()
+                .transpose()?
+                .unwrap_or_default();
+            let pool = database(&settings).await?;
+            checkout::routes::admin::auth::create_admin(
+                &pool,
+                email,
+                password.trim_end_matches(['\r', '\n']),
+            )
+            .await?;
+            eprintln!("{email} can now sign in at /admin");
+        }
+        _ => {
+            eprintln!("usage: checkout                     run the store\n       checkout create-admin EMAIL  create or reset a back-office account (password on stdin)");
+            std::process::exit(2);
+        }
+    }
     Ok(())
 }

@@ -40,16 +40,17 @@ struct ErrorPage {
     body: &'static str,
 }
 
-/// Turns bare error statuses of HTML routes into a localized page; JSON answers pass untouched.
+/// Turns bare error statuses (plain text or empty) into a localized page; JSON answers and
+/// pages that explain their own error pass untouched.
 pub fn error_pages<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = res
+    let explains_itself = res
         .headers()
         .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        .is_some_and(|v| !v.as_bytes().starts_with(b"text/plain"));
     let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
-    if is_json {
+    if explains_itself || res.status().is_redirection() {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let t = state.texts();

@@ -32,11 +32,7 @@ pub struct Application {
 impl Application {
     /// Connects to the database, runs migrations, binds, and wires every route.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = connect(&settings).await?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .context("running database migrations")?;
+        let pool = database(&settings).await?;
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
@@ -135,6 +131,16 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The pool, with every migration applied.
+pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
+    let pool = connect(settings).await?;
+    sqlx::migrate!("./migrations")
+        .run(&pool)
+        .await
+        .context("running database migrations")?;
+    Ok(pool)
 }
 
 async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {

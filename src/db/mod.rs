@@ -1,6 +1,8 @@
 //! Queries, checked at compile time against `migrations/` (offline data in `.sqlx/`).
 
+pub mod admin;
 pub mod attempts;
+pub mod backoffice;
 pub mod orders;
 pub mod payments;
 pub mod products;

@@ -84,6 +84,27 @@ impl MercadoPagoClient {
         Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
     }
 
+    /// `POST /v1/payments/{id}/refunds`: `amount` None refunds everything that remains.
+    #[tracing::instrument(name = "mercadopago.refund", skip(self))]
+    pub async fn refund(
+        &self,
+        id: i64,
+        amount: Option<serde_json::Number>,
+        idempotency_key: &str,
+    ) -> Result<serde_json::Value, MpError> {
+        let body = match amount {
+            Some(amount) => serde_json::json!({ "amount": amount }),
+            None => serde_json::json!({}),
+        };
+        let request = self
+            .http
+            .post(self.url(&format!("/v1/payments/{id}/refunds")))
+            .bearer_auth(self.access_token.expose_secret())
+            .header("X-Idempotency-Key", idempotency_key)
+            .json(&body);
+        self.send(request).await
+    }
+
     /// `PUT /v1/payments/{id}` `{"status":"cancelled"}`: only pending or in-process payments.
     #[tracing::instrument(name = "mercadopago.cancel_payment", skip(self))]
     pub async fn cancel_payment(&self, id: i64) -> Result<Payment, MpError> {

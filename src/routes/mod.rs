@@ -1,5 +1,6 @@
 //! HTTP routes, one folder per area of the shopper's journey.
 
+pub mod admin;
 pub mod assets;
 pub mod cart;
 pub mod checkout;
@@ -34,5 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/static/checkout.js", web::get().to(assets::checkout_js))
         .route("/static/style.css", web::get().to(assets::style_css))
-        .route("/static/result.js", web::get().to(assets::result_js));
+        .route("/static/result.js", web::get().to(assets::result_js))
+        .configure(admin::configure);
 }

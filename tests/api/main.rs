@@ -1,5 +1,6 @@
 //! Black-box tests of the store over HTTP: one app, one database, one mock Mercado Pago each.
 
+mod admin;
 mod against_sandbox;
 mod cart;
 mod checkout_page;

@@ -1,0 +1,316 @@
+//! What the back office reads: orders with filters, an order's full story, the dashboard.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::{Currency, Money};
+
+use super::money;
+
+#[derive(Debug, Default)]
+pub struct OrderFilter {
+    pub status: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// An order id, a payment id or a payer's email.
+    pub search: Option<String>,
+}
+
+pub struct OrderRow {
+    pub id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub status: String,
+    pub total: Money,
+    pub payer_email: String,
+    pub payment_id: Option<i64>,
+}
+
+pub async fn orders(
+    pool: &PgPool,
+    f: &OrderFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<OrderRow>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select o.id, o.created_at, o.status, o.total_minor, o.currency,
+             (select p.raw->'payer'->>'email' from payments p where p.order_id = o.id
+               order by p.created_at desc limit 1) as payer_email,
+             (select p.id from payments p where p.order_id = o.id order by p.created_at desc limit 1) as payment_id
+           from orders o
+           where ($1::text is null or o.status = $1)
+             and ($2::timestamptz is null or o.created_at >= $2)
+             and ($3::timestamptz is null or o.created_at < $3)
+             and ($4::text is null or o.id::text = $4 or exists (
+                   select 1 from payments p where p.order_id = o.id
+                     and (p.id::text = $4 or lower(p.raw->'payer'->>'email') = lower($4))))
+           order by o.created_at desc, o.id limit $5 offset $6"#,
+        f.status,
+        f.from,
+        f.until,
+        f.search,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(OrderRow {
+                id: r.id,
+                created_at: r.created_at,
+                status: r.status,
+                total: money(r.total_minor, &r.currency)?,
+                payer_email: r.payer_email.unwrap_or_default(),
+                payment_id: r.payment_id,
+            })
+        })
+        .collect()
+}
+
+pub struct PaymentRow {
+    pub id: i64,
+    pub status: String,
+    pub status_detail: String,
+    pub payment_method_id: String,
+    pub amount: Money,
+    pub refunded: Money,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn payments(pool: &PgPool, order_id: Uuid) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select id, status, status_detail, payment_method_id, amount_minor, refunded_minor, currency, created_at
+           from payments where order_id = $1 order by created_at, id"#,
+        order_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(PaymentRow {
+                id: r.id,
+                status: r.status,
+                status_detail: r.status_detail,
+                payment_method_id: r.payment_method_id,
+                amount: money(r.amount_minor, &r.currency)?,
+                refunded: money(r.refunded_minor, &r.currency)?,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+pub struct HistoryRow {
+    pub at: OffsetDateTime,
+    pub from_status: String,
+    pub to_status: String,
+    pub source: String,
+    pub note: String,
+}
+
+pub async fn history(pool: &PgPool, order_id: Uuid) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    Ok(sqlx::query!(
+        "select created_at, from_status, to_status, source, note from order_history where order_id = $1 order by id",
+        order_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| HistoryRow {
+        at: r.created_at,
+        from_status: r.from_status,
+        to_status: r.to_status,
+        source: r.source,
+        note: r.note.unwrap_or_default(),
+    })
+    .collect())
+}
+
+pub struct AnomalyRow {
+    pub order_id: Option<Uuid>,
+    pub payment_id: Option<i64>,
+    pub kind: String,
+    pub detail: String,
+    pub at: OffsetDateTime,
+}
+
+pub async fn anomalies(
+    pool: &PgPool,
+    order_id: Option<Uuid>,
+) -> Result<Vec<AnomalyRow>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"select order_id, payment_id, kind, detail, created_at from anomalies
+           where resolved_at is null and ($1::uuid is null or order_id = $1) order by id desc limit 50"#,
+        order_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| AnomalyRow {
+        order_id: r.order_id,
+        payment_id: r.payment_id,
+        kind: r.kind,
+        detail: r.detail,
+        at: r.created_at,
+    })
+    .collect())
+}
+
+pub struct Dashboard {
+    pub paid_today: Money,
+    pub paid_30_days: Money,
+    pub by_status: Vec<(String, i64)>,
+    /// Pending payments whose expiry is within a day: (order, payment, expiry text).
+    pub expiring: Vec<(Uuid, i64, String)>,
+}
+
+pub async fn dashboard(pool: &PgPool, currency: Currency) -> Result<Dashboard, sqlx::Error> {
+    let sums = sqlx::query!(
+        r#"select
+             coalesce(sum(total_minor) filter (where updated_at >= date_trunc('day', now())), 0)::bigint as "today!",
+             coalesce(sum(total_minor) filter (where updated_at >= now() - interval '30 days'), 0)::bigint as "month!"
+           from orders where status in ('paid', 'partially_refunded') and currency = $1"#,
+        currency.code()
+    )
+    .fetch_one(pool)
+    .await?;
+    let by_status = sqlx::query!(
+        r#"select status, count(*) as "n!" from orders group by status order by status"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.status, r.n))
+    .collect();
+    let expiring = sqlx::query!(
+        r#"select order_id, id, raw->>'date_of_expiration' as "expires!" from payments
+           where status = 'pending' and raw->>'date_of_expiration' ~ '^\d{4}-\d{2}-\d{2}T'
+             and (raw->>'date_of_expiration')::timestamptz < now() + interval '24 hours'
+           order by (raw->>'date_of_expiration')::timestamptz limit 50"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.order_id, r.id, r.expires))
+    .collect();
+    Ok(Dashboard {
+        paid_today: Money::from_minor(sums.today, currency).unwrap_or(Money::zero(currency)),
+        paid_30_days: Money::from_minor(sums.month, currency).unwrap_or(Money::zero(currency)),
+        by_status,
+        expiring,
+    })
+}
+
+pub struct ProductRow {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub image_url: String,
+    pub price: Money,
+    pub active: bool,
+}
+
+pub async fn products(pool: &PgPool, currency: Currency) -> Result<Vec<ProductRow>, sqlx::Error> {
+    sqlx::query!(
+        "select id, name, description, image_url, price_minor, currency, active from products where currency = $1 order by id",
+        currency.code()
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(ProductRow {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            image_url: r.image_url.unwrap_or_default(),
+            price: money(r.price_minor, &r.currency)?,
+            active: r.active,
+        })
+    })
+    .collect()
+}
+
+pub struct ProductInput {
+    pub name: String,
+    pub description: String,
+    pub image_url: Option<String>,
+    pub price: Money,
+    pub active: bool,
+}
+
+pub async fn create_product(pool: &PgPool, p: &ProductInput) -> Result<i64, sqlx::Error> {
+    let slug = format!("p-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    sqlx::query_scalar!(
+        r#"insert into products (slug, name, description, image_url, currency, price_minor, active)
+           values ($1, $2, $3, $4, $5, $6, $7) returning id"#,
+        slug,
+        p.name,
+        p.description,
+        p.image_url,
+        p.price.currency().code(),
+        p.price.minor(),
+        p.active
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Changes the catalog only: orders keep the prices they copied when they were placed.
+pub async fn update_product(pool: &PgPool, id: i64, p: &ProductInput) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"update products set name = $2, description = $3, image_url = $4, price_minor = $5, active = $6,
+             updated_at = now() where id = $1 and currency = $7"#,
+        id,
+        p.name,
+        p.description,
+        p.image_url,
+        p.price.minor(),
+        p.active,
+        p.price.currency().code()
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A refund asked for once per key: `None` when the key was already used.
+pub async fn claim_refund(
+    pool: &PgPool,
+    key: &str,
+    payment_id: i64,
+    order_id: Uuid,
+    amount: Money,
+    admin_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"insert into refunds (idempotency_key, payment_id, order_id, amount_minor, state, admin_id)
+           values ($1, $2, $3, $4, 'requested', $5) on conflict (idempotency_key) do nothing returning id"#,
+        key,
+        payment_id,
+        order_id,
+        amount.minor(),
+        admin_id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn finish_refund(
+    pool: &PgPool,
+    id: i64,
+    mp_refund_id: Option<i64>,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update refunds set state = $2, mp_refund_id = $3, error = $4, updated_at = now() where id = $1",
+        id,
+        if error.is_some() { "failed" } else { "done" },
+        mp_refund_id,
+        error
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

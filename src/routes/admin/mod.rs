@@ -1,0 +1,96 @@
+//! The merchant's back office under `/admin`: sign-in, dashboard, orders (search, CSV,
+//! refunds, cancellations) and catalog. Every route but sign-in needs an `Admin`.
+
+pub mod auth;
+mod dashboard;
+mod orders;
+mod products;
+mod refunds;
+mod texts;
+
+use actix_web::http::header::LOCATION;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse, ResponseError};
+
+pub use texts::{admin_texts, AdminTexts};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .route("", web::get().to(dashboard::dashboard))
+            .route("/login", web::get().to(auth::login_form))
+            .route("/login", web::post().to(auth::login))
+            .route("/logout", web::post().to(auth::logout))
+            .route("/orders", web::get().to(orders::list))
+            .route("/orders.csv", web::get().to(orders::csv))
+            .route("/orders/{id}", web::get().to(orders::detail))
+            .route("/orders/{id}/refund", web::post().to(refunds::refund))
+            .route("/orders/{id}/cancel", web::post().to(refunds::cancel))
+            .route("/products", web::get().to(products::list))
+            .route("/products", web::post().to(products::create))
+            .route("/products/{id}", web::get().to(products::edit))
+            .route("/products/{id}", web::post().to(products::update)),
+    );
+}
+
+/// Errors of the back office. Signed out means a trip to the sign-in page.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("not signed in")]
+    SignedOut,
+    #[error("the form's CSRF token did not match")]
+    Csrf,
+    #[error("not found")]
+    NotFound,
+    #[error("bad form: {0}")]
+    BadForm(String),
+    #[error("database unavailable")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ResponseError for AdminError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AdminError::SignedOut => StatusCode::SEE_OTHER,
+            AdminError::Csrf => StatusCode::FORBIDDEN,
+            AdminError::NotFound => StatusCode::NOT_FOUND,
+            AdminError::BadForm(_) => StatusCode::BAD_REQUEST,
+            AdminError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AdminError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AdminError::SignedOut = self {
+            return HttpResponse::SeeOther()
+                .insert_header((LOCATION, "/admin/login"))
+                .finish();
+        }
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error.cause_chain = %crate::routes::page::anyhow_chain(self), "admin page failed");
+        } else {
+            tracing::warn!(error = %self, "admin request refused");
+        }
+        HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(status.canonical_reason().unwrap_or("error"))
+    }
+}
+
+/// Renders a back-office page.
+pub fn page(t: &impl askama::Template) -> Result<HttpResponse, AdminError> {
+    let html = t.render().map_err(|e| AdminError::Unexpected(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(html))
+}
+
+pub fn see(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to))
+        .finish()
+}

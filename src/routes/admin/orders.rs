@@ -1,0 +1,290 @@
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use time::{Date, OffsetDateTime, Time, UtcOffset};
+
+use crate::db::backoffice::{self, AnomalyRow, HistoryRow, OrderFilter, OrderRow, PaymentRow};
+use crate::db::orders::Order;
+use crate::domain::{OrderId, ShopperId};
+use crate::state::AppState;
+
+use super::auth::Admin;
+use super::{admin_texts, page, AdminError, AdminTexts};
+
+const PAGE_SIZE: i64 = 25;
+
+pub const STATUSES: [&str; 11] = [
+    "created",
+    "processing",
+    "payment_pending",
+    "payment_in_process",
+    "payment_unknown",
+    "rejected",
+    "paid",
+    "partially_refunded",
+    "cancelled",
+    "refunded",
+    "charged_back",
+];
+
+#[derive(Deserialize, Default)]
+pub struct Query {
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+impl Query {
+    fn filter(&self, state: &AppState) -> Result<OrderFilter, AdminError> {
+        let offset = UtcOffset::from_hms(state.site.profile().utc_offset_hours, 0, 0)
+            .unwrap_or(UtcOffset::UTC);
+        let day = |raw: &Option<String>| -> Result<Option<OffsetDateTime>, AdminError> {
+            match raw.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                None => Ok(None),
+                Some(d) => {
+                    Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                        .map(|d| Some(d.with_time(Time::MIDNIGHT).assume_offset(offset)))
+                        .map_err(|_| {
+                            AdminError::BadForm(format!("'{d}' is not a date (YYYY-MM-DD)"))
+                        })
+                }
+            }
+        };
+        let status = self
+            .status
+            .clone()
+            .filter(|s| STATUSES.contains(&s.as_str()));
+        Ok(OrderFilter {
+            status,
+            from: day(&self.from)?,
+            until: day(&self.to)?.map(|d| d + time::Duration::days(1)),
+            search: self
+                .q
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(String::from),
+        })
+    }
+
+    fn query_string(&self, page: i64) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", &self.status),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("page", &page.to_string());
+        s.finish()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/orders.html")]
+struct OrdersPage {
+    t: &'static AdminTexts,
+    lang: &'static str,
+    admin: Admin,
+    sandbox: bool,
+    rows: Vec<OrderRow>,
+    statuses: &'static [&'static str],
+    status: String,
+    from: String,
+    to: String,
+    q: String,
+    previous: Option<String>,
+    next: Option<String>,
+    csv: String,
+}
+
+pub async fn list(
+    admin: Admin,
+    state: web::Data<AppState>,
+    query: web::Query<Query>,
+) -> Result<HttpResponse, AdminError> {
+    let filter = query.filter(&state)?;
+    let page_no = query.page.unwrap_or(1).max(1);
+    let mut rows = backoffice::orders(
+        &state.pool,
+        &filter,
+        PAGE_SIZE + 1,
+        (page_no - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    page(&OrdersPage {
+        t: admin_texts(state.site.lang()),
+        lang: state.site.lang().code(),
+        sandbox: state.sandbox,
+        rows,
+        statuses: &STATUSES,
+        status: query.status.clone().unwrap_or_default(),
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
+        q: query.q.clone().unwrap_or_default(),
+        previous: (page_no > 1).then(|| query.query_string(page_no - 1)),
+        next: more.then(|| query.query_string(page_no + 1)),
+        csv: query.query_string(1),
+        admin,
+    })
+}
+
+/// The filtered list as CSV (all pages), for the merchant's spreadsheet.
+pub async fn csv(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    query: web::Query<Query>,
+) -> Result<HttpResponse, AdminError> {
+    let rows = backoffice::orders(&state.pool, &query.filter(&state)?, 100_000, 0).await?;
+    let mut out =
+        String::from("order_id,created_at,status,currency,total,payment_id,payer_email\n");
+    for r in rows {
+        let created = r
+            .created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            r.id,
+            created,
+            r.status,
+            r.total.currency(),
+            r.total.to_decimal_string(),
+            r.payment_id.map(|p| p.to_string()).unwrap_or_default(),
+            csv_field(&r.payer_email)
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"orders.csv\""))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(out))
+}
+
+/// Quotes a field, and defuses spreadsheet formulas a payer could have typed.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/order.html")]
+struct OrderPage {
+    t: &'static AdminTexts,
+    lang: &'static str,
+    admin: Admin,
+    sandbox: bool,
+    order: Order,
+    payments: Vec<PaymentRow>,
+    history: Vec<HistoryRow>,
+    anomalies: Vec<AnomalyRow>,
+    refundable: Option<(i64, String)>,
+    cancellable: Option<i64>,
+    refund_key: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct Notice {
+    notice: Option<String>,
+}
+
+pub async fn detail(
+    admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    notice: web::Query<Notice>,
+) -> Result<HttpResponse, AdminError> {
+    let id = OrderId::parse(&path).ok_or(AdminError::NotFound)?;
+    let t = admin_texts(state.site.lang());
+    let notice = match notice.notice.as_deref() {
+        Some("refunded") => Some(t.refund_done),
+        Some("cancelled") => Some(t.cancelled),
+        _ => None,
+    };
+    render_detail(&state, admin, id, notice, None).await
+}
+
+pub async fn render_detail(
+    state: &AppState,
+    admin: Admin,
+    id: OrderId,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+) -> Result<HttpResponse, AdminError> {
+    let order = order_by_id(state, id).await?;
+    let payments = backoffice::payments(&state.pool, id.0).await?;
+    let refundable = payments
+        .iter()
+        .rev()
+        .find(|p| p.status == "approved")
+        .and_then(|p| {
+            p.amount
+                .checked_sub(p.refunded)
+                .ok()
+                .filter(|r| r.minor() > 0)
+                .map(|r| (p.id, r.to_string()))
+        });
+    let cancellable = payments
+        .iter()
+        .rev()
+        .find(|p| matches!(p.status.as_str(), "pending" | "in_process"))
+        .map(|p| p.id);
+    let mut response = page(&OrderPage {
+        t: admin_texts(state.site.lang()),
+        lang: state.site.lang().code(),
+        sandbox: state.sandbox,
+        history: backoffice::history(&state.pool, id.0).await?,
+        anomalies: backoffice::anomalies(&state.pool, Some(id.0)).await?,
+        order,
+        payments,
+        refundable,
+        cancellable,
+        refund_key: uuid::Uuid::new_v4().to_string(),
+        notice,
+        error,
+        admin,
+    })?;
+    if error.is_some() {
+        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// Any order, by id: the back office sees every shopper's.
+pub async fn order_by_id(state: &AppState, id: OrderId) -> Result<Order, AdminError> {
+    let shopper = sqlx::query_scalar!("select shopper_id from orders where id = $1", id.0)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AdminError::NotFound)?;
+    crate::db::orders::find_for_shopper(&state.pool, id, ShopperId(shopper))
+        .await?
+        .ok_or(AdminError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(super::csv_field("a@b.co"), "a@b.co");
+        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::csv_field("x,\"y\""), "\"x,\"\"y\"\"\"");
+    }
+}

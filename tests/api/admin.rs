@@ -1,0 +1,349 @@
+use serde_json::Value;
+
+use crate::helpers::{attr, browser, card_submission, spawn_with, Options, TestApp};
+
+const EMAIL: &str = "owner@example.com";
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn with_admin(options: Options) -> TestApp {
+    let app = spawn_with(options).await;
+    checkout::routes::admin::auth::create_admin(&app.pool, EMAIL, PASSWORD)
+        .await
+        .unwrap();
+    app
+}
+
+/// Signs in with a client of its own (the back office is not the shopper's session).
+async fn sign_in(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> (reqwest::Client, reqwest::Response) {
+    let admin = browser();
+    let page = admin
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let res = admin
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (admin, res)
+}
+
+async fn signed_in(app: &TestApp) -> reqwest::Client {
+    let (admin, res) = sign_in(app, EMAIL, PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/admin");
+    admin
+}
+
+async fn html(client: &reqwest::Client, url: String) -> String {
+    let res = client.get(url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn no_admin_page_or_action_without_signing_in() {
+    let app = with_admin(Options::default()).await;
+    let order = "6f1c2a52-3c3e-4a57-9c39-5b4a0c8f0e11";
+    let stranger = browser();
+    for path in [
+        "/admin",
+        "/admin/orders",
+        "/admin/orders.csv",
+        &format!("/admin/orders/{order}"),
+        "/admin/products",
+        "/admin/products/1",
+    ] {
+        let res = stranger.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 303, "GET {path}");
+        assert_eq!(res.headers()["location"], "/admin/login", "GET {path}");
+    }
+    for path in [
+        "/admin/logout".to_string(),
+        format!("/admin/orders/{order}/refund"),
+        format!("/admin/orders/{order}/cancel"),
+        "/admin/products".to_string(),
+        "/admin/products/1".to_string(),
+    ] {
+        let res = stranger
+            .post(app.url(&path))
+            .form(&[("csrf_token", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "POST {path}");
+    }
+    // A shopper's session is not a merchant's.
+    app.get_html("/").await;
+    assert_eq!(app.get("/admin/orders").await.status(), 303);
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_and_then_rate_limited() {
+    let app = with_admin(Options::default()).await;
+    for _ in 0..5 {
+        let (_, res) = sign_in(&app, EMAIL, "wrong password guess").await;
+        assert_eq!(res.status(), 401);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("E-mail ou senha incorretos"));
+    }
+    let (_, res) = sign_in(&app, EMAIL, PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        429,
+        "even the right password waits after repeated failures"
+    );
+    let (_, res) = sign_in(&app, "nobody@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 429, "limited per address too");
+}
+
+#[tokio::test]
+async fn posts_without_the_forms_token_are_refused() {
+    let app = with_admin(Options::default()).await;
+    // Sign-in itself: a cross-site form has no token cookie.
+    let res = browser()
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("email", EMAIL),
+            ("password", PASSWORD),
+            ("csrf_token", "guess"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let admin = signed_in(&app).await;
+    let before = app.count("select count(*) from products").await;
+    let res = admin
+        .post(app.url("/admin/products"))
+        .form(&[
+            ("csrf_token", "forged"),
+            ("name", "Evil"),
+            ("price", "1.00"),
+            ("active", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = admin
+        .post(app.url("/admin/products"))
+        .form(&[("name", "Evil"), ("price", "1.00")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(app.count("select count(*) from products").await, before);
+}
+
+async fn refund(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    order: &str,
+    amount: &str,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let page = html(admin, app.url(&format!("/admin/orders/{order}"))).await;
+    let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let form_key = attr(&page, "name=\"refund_key\" value=\"").unwrap();
+    admin
+        .post(app.url(&format!("/admin/orders/{order}/refund")))
+        .form(&[
+            ("csrf_token", csrf),
+            ("refund_key", key.map(String::from).unwrap_or(form_key)),
+            ("amount", amount.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn refund_calls(app: &TestApp) -> usize {
+    let all: Vec<Value> = app
+        .client
+        .get(app.url("/sandbox/mp/sandbox/control/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    all.iter()
+        .filter(|r| r["path"].as_str().unwrap_or("").ends_with("/refunds"))
+        .count()
+}
+
+#[tokio::test]
+async fn partial_and_full_refunds_follow_mercado_pago_and_refuse_too_much() {
+    let app = with_admin(Options {
+        sandbox: true,
+        ..Options::default()
+    })
+    .await;
+    let checkout = app.start_checkout().await;
+    let mut card = card_submission(&checkout.amount);
+    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let paid: Value = app.pay(&checkout.csrf, &card).await.json().await.unwrap();
+    let payment = paid["payment_id"].as_i64().unwrap();
+    let admin = signed_in(&app).await;
+    let order = checkout.order_id.as_str();
+
+    // Too much: refused with a clear message, Mercado Pago never asked.
+    let res = refund(&app, &admin, order, "158.81", None).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("maior que o que resta"));
+    assert_eq!(refund_calls(&app).await, 0);
+
+    // Two partial refunds; the second submitted twice with the same form.
+    assert_eq!(
+        refund(&app, &admin, order, "30.00", None).await.status(),
+        303
+    );
+    assert_eq!(app.order_status(order).await, "partially_refunded");
+    let key = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        refund(&app, &admin, order, "20,00", Some(&key))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        refund(&app, &admin, order, "20,00", Some(&key))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(refund_calls(&app).await, 2, "a double submit refunds once");
+    let remaining = attr(
+        &html(&admin, app.url(&format!("/admin/orders/{order}"))).await,
+        "id=\"remaining\">",
+    )
+    .unwrap_or_default();
+    let page = html(&admin, app.url(&format!("/admin/orders/{order}"))).await;
+    assert!(
+        page.contains("R$ 108,80"),
+        "158.80 - 30 - 20 remains: {remaining}"
+    );
+
+    // The rest, in full.
+    assert_eq!(refund(&app, &admin, order, "", None).await.status(), 303);
+    assert_eq!(app.order_status(order).await, "refunded");
+    let read: Value = app
+        .client
+        .get(app.url(&format!("/sandbox/mp/v1/payments/{payment}")))
+        .bearer_auth("TEST-x")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (read["status"].as_str(), read["status_detail"].as_str()),
+        (Some("refunded"), Some("refunded"))
+    );
+    assert_eq!(read["refunds"].as_array().unwrap().len(), 3);
+    let steps: Vec<String> = sqlx::query_scalar("select to_status from order_history order by id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        steps.ends_with(&["partially_refunded".to_string(), "refunded".to_string()]),
+        "{steps:?}"
+    );
+    assert_eq!(
+        app.count("select count(*) from refunds where state = 'done'")
+            .await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn editing_a_price_leaves_placed_orders_alone() {
+    let app = with_admin(Options::default()).await;
+    let checkout = app.start_checkout().await;
+    let admin = signed_in(&app).await;
+    let ids = app.product_ids().await;
+    let page = html(&admin, app.url(&format!("/admin/products/{}", ids[0]))).await;
+    let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let res = admin
+        .post(app.url(&format!("/admin/products/{}", ids[0])))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Café especial 250 g"),
+            ("price", "99,90"),
+            ("active", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(
+        app.get_html("/").await.contains("R$ 99,90"),
+        "the catalog changed"
+    );
+    let total: i64 = sqlx::query_scalar("select total_minor from orders where id = $1::uuid")
+        .bind(&checkout.order_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(total, 15880, "the order kept its price");
+    assert_eq!(
+        app.open_checkout().await.amount,
+        "158.80",
+        "and the shopper still pays what was ordered"
+    );
+}
+
+#[tokio::test]
+async fn orders_are_found_by_payer_email_and_exported() {
+    let app = with_admin(Options {
+        sandbox: true,
+        ..Options::default()
+    })
+    .await;
+    let checkout = app.start_checkout().await;
+    let mut card = card_submission(&checkout.amount);
+    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    app.pay(&checkout.csrf, &card).await;
+    let admin = signed_in(&app).await;
+    let found = html(
+        &admin,
+        app.url("/admin/orders?q=TEST_USER_123@testuser.com"),
+    )
+    .await;
+    assert!(found.contains(&checkout.order_id));
+    let none = html(&admin, app.url("/admin/orders?q=someone@else.com")).await;
+    assert!(!none.contains(&checkout.order_id));
+    let paid = html(&admin, app.url("/admin/orders?status=paid")).await;
+    assert!(paid.contains(&checkout.order_id));
+    let csv = admin
+        .get(app.url("/admin/orders.csv?status=paid"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("order_id,created_at,status,currency,total,payment_id,payer_email\n"));
+    assert!(csv.contains(&format!("{},", checkout.order_id)) && csv.contains(",BRL,158.80,"));
+    let dashboard = html(&admin, app.url("/admin")).await;
+    assert!(dashboard.contains("R$ 158,80"), "paid today");
+}

@@ -1,0 +1,87 @@
+use fantoccini::Locator;
+
+use crate::driver;
+use crate::helpers::{card_submission, spawn_with, Options};
+
+#[tokio::test]
+async fn a_merchant_signs_in_finds_an_order_by_payer_email_and_refunds_it() {
+    let app = spawn_with(Options {
+        sandbox: true,
+        ..Options::default()
+    })
+    .await;
+    checkout::routes::admin::auth::create_admin(
+        &app.pool,
+        "owner@example.com",
+        "correct horse battery staple",
+    )
+    .await
+    .unwrap();
+    // A shopper paid earlier.
+    let checkout = app.start_checkout().await;
+    let mut card = card_submission(&checkout.amount);
+    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    card["formData"]["payer"]["email"] = "maria.souza@example.com".into();
+    assert_eq!(app.pay(&checkout.csrf, &card).await.status(), 200);
+
+    let browser = driver::start().await;
+    browser.client.goto(&app.url("/admin")).await.unwrap();
+    browser.wait_for_path("/admin/login").await;
+    browser
+        .wait("#email")
+        .await
+        .send_keys("owner@example.com")
+        .await
+        .unwrap();
+    browser
+        .wait("#password")
+        .await
+        .send_keys("correct horse battery staple")
+        .await
+        .unwrap();
+    browser.click("#sign-in").await;
+    browser.wait_for_path("/admin").await;
+    browser
+        .client
+        .goto(&app.url("/admin/orders"))
+        .await
+        .unwrap();
+    browser
+        .wait("#q")
+        .await
+        .send_keys("maria.souza@example.com")
+        .await
+        .unwrap();
+    browser.click("#filter").await;
+    for _ in 0..50 {
+        let url = browser.client.current_url().await.unwrap();
+        if url.query().unwrap_or("").contains("q=maria") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let listed = browser.wait("#orders").await.text().await.unwrap();
+    assert!(
+        listed.contains(&checkout.order_id) && listed.contains("maria.souza@example.com"),
+        "{listed}"
+    );
+    browser.click("a.order-link").await;
+    browser
+        .wait_for_path(&format!("/admin/orders/{}", checkout.order_id))
+        .await;
+    browser.screenshot("admin-order").await;
+    browser.click("#refund").await;
+    browser.wait("#notice").await;
+    let status = browser
+        .client
+        .find(Locator::Css("#order-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "refunded");
+    browser.screenshot("admin-refunded").await;
+    assert_eq!(app.order_status(&checkout.order_id).await, "refunded");
+    browser.close().await;
+}
