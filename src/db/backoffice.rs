@@ -11,6 +11,7 @@ use super::money;
 #[derive(Debug, Default)]
 pub struct OrderFilter {
     pub status: Option<String>,
+    pub site: Option<String>,
     pub from: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     /// An order id, a payment id or a payer's email.
@@ -44,13 +45,15 @@ pub async fn orders(
              and ($4::text is null or o.id::text = $4 or exists (
                    select 1 from payments p where p.order_id = o.id
                      and (p.id::text = $4 or lower(p.raw->'payer'->>'email') = lower($4))))
+             and ($7::text is null or o.site = $7)
            order by o.created_at desc, o.id limit $5 offset $6"#,
         f.status,
         f.from,
         f.until,
         f.search,
         limit,
-        offset
+        offset,
+        f.site
     )
     .fetch_all(pool)
     .await?;

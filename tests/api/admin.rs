@@ -332,8 +332,31 @@ async fn orders_are_found_by_payer_email_and_exported() {
     assert!(found.contains(&checkout.order_id));
     let none = html(&admin, app.url("/admin/orders?q=someone@else.com")).await;
     assert!(!none.contains(&checkout.order_id));
-    let paid = html(&admin, app.url("/admin/orders?status=paid")).await;
+    let paid = html(&admin, app.url("/admin/orders?status=paid&site=MLB")).await;
     assert!(paid.contains(&checkout.order_id));
+    assert!(!html(&admin, app.url("/admin/orders?site=MLA"))
+        .await
+        .contains(&checkout.order_id));
+    assert!(!html(&admin, app.url("/admin/orders?status=refunded"))
+        .await
+        .contains(&checkout.order_id));
+    let today = time::OffsetDateTime::now_utc().date();
+    let later = today + time::Duration::days(2);
+    assert!(html(
+        &admin,
+        app.url(&format!(
+            "/admin/orders?from={}&to={}",
+            today - time::Duration::days(1),
+            later
+        ))
+    )
+    .await
+    .contains(&checkout.order_id));
+    assert!(
+        !html(&admin, app.url(&format!("/admin/orders?from={later}")))
+            .await
+            .contains(&checkout.order_id)
+    );
     let csv = admin
         .get(app.url("/admin/orders.csv?status=paid"))
         .send()

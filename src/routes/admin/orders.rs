@@ -5,7 +5,7 @@ use time::{Date, OffsetDateTime, Time, UtcOffset};
 
 use crate::db::backoffice::{self, AnomalyRow, HistoryRow, OrderFilter, OrderRow, PaymentRow};
 use crate::db::orders::Order;
-use crate::domain::{OrderId, ShopperId};
+use crate::domain::{OrderId, ShopperId, Site};
 use crate::state::AppState;
 
 use super::auth::Admin;
@@ -30,6 +30,7 @@ pub const STATUSES: [&str; 11] = [
 #[derive(Deserialize, Default)]
 pub struct Query {
     status: Option<String>,
+    site: Option<String>,
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
@@ -56,8 +57,14 @@ impl Query {
             .status
             .clone()
             .filter(|s| STATUSES.contains(&s.as_str()));
+        let site = self
+            .site
+            .as_deref()
+            .and_then(|s| Site::parse(s).ok())
+            .map(|s| s.id().to_string());
         Ok(OrderFilter {
             status,
+            site,
             from: day(&self.from)?,
             until: day(&self.to)?.map(|d| d + time::Duration::days(1)),
             search: self
@@ -96,6 +103,8 @@ struct OrdersPage {
     rows: Vec<OrderRow>,
     statuses: &'static [&'static str],
     status: String,
+    sites: Vec<&'static str>,
+    site: String,
     from: String,
     to: String,
     q: String,
@@ -127,6 +136,8 @@ pub async fn list(
         rows,
         statuses: &STATUSES,
         status: query.status.clone().unwrap_or_default(),
+        sites: Site::ALL.iter().map(|s| s.id()).collect(),
+        site: query.site.clone().unwrap_or_default(),
         from: query.from.clone().unwrap_or_default(),
         to: query.to.clone().unwrap_or_default(),
         q: query.q.clone().unwrap_or_default(),
