@@ -63,6 +63,7 @@ impl Application {
         .context("building the HTTP client for Mercado Pago")?;
         let state = web::Data::new(AppState {
             pool,
+            catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
             mercadopago,
             site: settings.site,
             public_key: mp.public_key.clone(),

@@ -11,6 +11,7 @@ use crate::mercadopago::MercadoPagoClient;
 /// What every handler may use, built once at start.
 pub struct AppState {
     pub pool: PgPool,
+    pub catalog: crate::db::catalog::Catalog,
     pub mercadopago: MercadoPagoClient,
     pub site: Site,
     pub public_key: String,

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod attempts;
 pub mod backoffice;
+pub mod catalog;
 pub mod orders;
 pub mod payments;
 pub mod products;

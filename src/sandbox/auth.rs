@@ -64,7 +64,12 @@ pub fn record(sandbox: &Sandbox, req: &HttpRequest, body: &Value) {
         has_bearer: header("authorization").is_some_and(|a| a.starts_with("Bearer ")),
         body: body.clone(),
     };
-    sandbox.inner.store.lock().unwrap().requests.push(entry);
+    let mut store = sandbox.inner.store.lock().unwrap();
+    // A long-running sandbox must not grow without end: keep the latest requests only.
+    if store.requests.len() >= super::store::MAX_REQUESTS {
+        store.requests.drain(..super::store::MAX_REQUESTS / 2);
+    }
+    store.requests.push(entry);
 }
 
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

@@ -136,6 +136,7 @@ fn build(sandbox: &Sandbox, r: &Value) -> Result<Value, Refusal> {
     }
     let id = {
         let mut store = sandbox.inner.store.lock().unwrap();
+        store.trim();
         let id = store.new_payment_id();
         p["id"] = id.into();
         store.payments.insert(id, p.clone());

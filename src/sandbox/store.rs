@@ -2,6 +2,9 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+/// How many requests `Sandbox::requests` remembers.
+pub const MAX_REQUESTS: usize = 2_000;
+
 /// A request as the emulator received it, for tests to assert what Mercado Pago saw.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
@@ -55,6 +58,16 @@ pub struct Store {
 }
 
 impl Store {
+    /// Used tokens and delivered webhooks are only history; past a bound, the oldest go.
+    pub fn trim(&mut self) {
+        if self.tokens.len() > 10_000 {
+            self.tokens.retain(|_, t| !t.used);
+        }
+        if self.deliveries.len() > 2_000 {
+            self.deliveries.drain(..1_000);
+        }
+    }
+
     pub fn new_payment_id(&mut self) -> i64 {
         // Eleven digits, like Mercado Pago's.
         self.next_id += 1;

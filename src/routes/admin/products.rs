@@ -91,6 +91,7 @@ pub async fn create(
     admin.check_csrf(&form.csrf_token)?;
     let input = form.parse(&state)?;
     backoffice::create_product(&state.pool, &input).await?;
+    state.catalog.invalidate();
     Ok(see("/admin/products"))
 }
 
@@ -137,5 +138,6 @@ pub async fn update(
     if !backoffice::update_product(&state.pool, path.into_inner(), &input).await? {
         return Err(AdminError::NotFound);
     }
+    state.catalog.invalidate();
     Ok(see("/admin/products"))
 }

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::products::{self, Product};
+use crate::db::products::Product;
 use crate::domain::{Cart, Money};
 use crate::session::TypedSession;
 use crate::state::AppState;
@@ -60,7 +60,7 @@ pub async fn view(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, PageError> {
-    let catalog = products::active(&state.pool, state.site.currency()).await?;
+    let catalog = state.catalog.active(&state.pool).await?;
     let mut cart = session.cart()?;
     let (rows, total) = price_cart(&mut cart, &catalog, Money::zero(state.site.currency()))?;
     session.set_cart(&cart)?;
@@ -85,7 +85,7 @@ pub async fn add(
     form: web::Form<CartForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&session, &form.csrf_token)?;
-    let catalog = products::active(&state.pool, state.site.currency()).await?;
+    let catalog = state.catalog.active(&state.pool).await?;
     if !catalog.iter().any(|p| p.id == form.product_id) {
         return Err(PageError::NotFound);
     }

@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::db::orders::{self, Order, OrderLine};
-use crate::db::products;
 use crate::domain::{Money, OrderId};
 use crate::mercadopago::{BackUrls, CreatePreference, PreferenceItem};
 use crate::session::{OpenOrder, TypedSession};
@@ -35,7 +34,7 @@ pub async fn checkout(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, PageError> {
-    let catalog = products::active(&state.pool, state.site.currency()).await?;
+    let catalog = state.catalog.active(&state.pool).await?;
     let mut cart = session.cart()?;
     let (rows, total) = price_cart(&mut cart, &catalog, Money::zero(state.site.currency()))?;
     session.set_cart(&cart)?;

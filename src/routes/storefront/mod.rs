@@ -1,7 +1,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use crate::db::products::{self, Product};
+use crate::db::products::Product;
 use crate::session::TypedSession;
 use crate::state::AppState;
 
@@ -11,14 +11,14 @@ use super::page::{render, PageContext, PageError};
 #[template(path = "storefront.html")]
 struct StorefrontPage {
     ctx: PageContext,
-    products: Vec<Product>,
+    products: std::sync::Arc<Vec<Product>>,
 }
 
 pub async fn storefront(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, PageError> {
-    let products = products::active(&state.pool, state.site.currency()).await?;
+    let products = state.catalog.active(&state.pool).await?;
     render(&StorefrontPage {
         ctx: PageContext::new(&state, &session)?,
         products,

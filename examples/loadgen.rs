@@ -1,0 +1,227 @@
+//! Load generator for `bench/run`: drives whole checkouts against a store in sandbox mode.
+//!
+//!   loadgen payments URL SHOPPERS CONCURRENCY   each shopper a fresh cart, order and card
+//!                                               token (prepared first), then one
+//!                                               /process_payment each: only that is timed
+//!   loadgen webhooks URL COUNT CONCURRENCY SECRET  signed notifications for a real payment
+//!
+//! Prints one line: `name requests seconds rps p50_ms p99_ms errors`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use checkout::routes::webhooks::signature::{manifest, sign};
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
+
+struct Shopper {
+    cookie: String,
+    csrf: String,
+    amount: String,
+    token: String,
+}
+
+fn attr(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(prefix)? + prefix.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+/// Cookies by hand: one shared client (one connection pool) for thousands of shoppers.
+fn keep_cookie(res: &reqwest::Response, cookie: &mut String) {
+    for value in res.headers().get_all("set-cookie") {
+        if let Some(pair) = value.to_str().ok().and_then(|v| v.split(';').next()) {
+            if pair.starts_with("checkout_session=") {
+                *cookie = pair.to_string();
+            }
+        }
+    }
+}
+
+async fn prepare(client: &reqwest::Client, base: &str) -> anyhow::Result<Shopper> {
+    let mut cookie = String::new();
+    let res = client.get(format!("{base}/")).send().await?;
+    keep_cookie(&res, &mut cookie);
+    let html = res.text().await?;
+    let csrf =
+        attr(&html, "name=\"csrf_token\" value=\"").ok_or_else(|| anyhow::anyhow!("no csrf"))?;
+    let product =
+        attr(&html, "name=\"product_id\" value=\"").ok_or_else(|| anyhow::anyhow!("no product"))?;
+    let res = client
+        .post(format!("{base}/cart/add"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("product_id", product.as_str()),
+            ("quantity", "1"),
+        ])
+        .send()
+        .await?;
+    keep_cookie(&res, &mut cookie);
+    let res = client
+        .get(format!("{base}/checkout"))
+        .header("cookie", &cookie)
+        .send()
+        .await?;
+    keep_cookie(&res, &mut cookie);
+    let html = res.text().await?;
+    let csrf = attr(&html, "data-csrf=\"").ok_or_else(|| anyhow::anyhow!("no checkout"))?;
+    let amount = attr(&html, "data-amount=\"").ok_or_else(|| anyhow::anyhow!("no amount"))?;
+    let token: Value = client
+        .post(format!("{base}/sandbox/mp/v1/card_tokens?public_key=TEST-bench"))
+        .json(&json!({"card_number": "5031433215406351", "expiration_month": 11, "expiration_year": 2030,
+                      "security_code": "123", "cardholder": {"name": "APRO", "identification": {"type": "CPF", "number": "12345678909"}}}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = token["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no token"))?
+        .to_string();
+    Ok(Shopper {
+        cookie,
+        csrf,
+        amount,
+        token,
+    })
+}
+
+async fn pay(client: &reqwest::Client, base: &str, s: &Shopper) -> bool {
+    let body = json!({"selectedPaymentMethod": "credit_card", "formData": {
+        "token": s.token, "issuer_id": "24", "payment_method_id": "master",
+        "transaction_amount": s.amount.parse::<serde_json::Number>().unwrap(), "installments": 1,
+        "payer": {"email": "bench@example.com", "identification": {"type": "CPF", "number": "12345678909"}}}});
+    match client
+        .post(format!("{base}/process_payment"))
+        .header("cookie", &s.cookie)
+        .header("x-csrf-token", &s.csrf)
+        .json(&body)
+        .send()
+        .await
+    {
+        Ok(res) if res.status() == 200 => res
+            .json::<Value>()
+            .await
+            .map(|v| v["status"] == "approved")
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+fn report(name: &str, mut latencies: Vec<Duration>, elapsed: Duration, errors: usize) {
+    latencies.sort();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+    };
+    let ms = |d: Option<&Duration>| d.map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
+    println!(
+        "{name} {} {:.2} {:.0} {:.1} {:.1} {errors}",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        ms(pick(0.5)),
+        ms(pick(0.99))
+    );
+}
+
+async fn timed<F, Fut>(concurrency: usize, jobs: usize, job: F) -> (Vec<Duration>, Duration, usize)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    let results: Vec<(Duration, bool)> = stream::iter(0..jobs)
+        .map(|i| {
+            let fut = job(i);
+            async move {
+                let t = Instant::now();
+                let ok = fut.await;
+                (t.elapsed(), ok)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    let errors = results.iter().filter(|(_, ok)| !ok).count();
+    (
+        results.into_iter().map(|(d, _)| d).collect(),
+        elapsed,
+        errors,
+    )
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(2048)
+        .timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let base = arg(1);
+    match arg(0).as_str() {
+        "payments" => {
+            let shoppers: usize = arg(2).parse()?;
+            let concurrency: usize = arg(3).parse()?;
+            let prepared: Vec<Option<Shopper>> = stream::iter(0..shoppers)
+                .map(|_| {
+                    let (client, base) = (client.clone(), base.clone());
+                    async move { prepare(&client, &base).await.ok() }
+                })
+                .buffer_unordered(64)
+                .collect()
+                .await;
+            let prepared: Arc<Vec<Shopper>> = Arc::new(prepared.into_iter().flatten().collect());
+            let (lat, elapsed, errors) = timed(concurrency, prepared.len(), |i| {
+                let (client, base, prepared) = (client.clone(), base.clone(), prepared.clone());
+                async move { pay(&client, &base, &prepared[i]).await }
+            })
+            .await;
+            report("payments", lat, elapsed, errors + (shoppers - prepared.len()));
+        }
+        "webhooks" => {
+            let count: usize = arg(2).parse()?;
+            let concurrency: usize = arg(3).parse()?;
+            let secret = arg(4);
+            // One real payment, so each notification's re-read finds it.
+            let shopper = prepare(&client, &base).await?;
+            let paid: Value = client
+                .post(format!("{base}/process_payment"))
+                .header("cookie", &shopper.cookie)
+                .header("x-csrf-token", &shopper.csrf)
+                .json(&json!({"selectedPaymentMethod": "credit_card", "formData": {"token": shopper.token, "payment_method_id": "master",
+                    "transaction_amount": shopper.amount.parse::<serde_json::Number>()?, "installments": 1,
+                    "payer": {"email": "bench@example.com", "identification": {"type": "CPF", "number": "12345678909"}}}}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let id = paid["payment_id"].as_i64().ok_or_else(|| anyhow::anyhow!("no payment: {paid}"))?.to_string();
+            let (lat, elapsed, errors) = timed(concurrency, count, |i| {
+                let (client, base, id, secret) = (client.clone(), base.clone(), id.clone(), secret.clone());
+                async move {
+                    let request_id = format!("bench-{i}");
+                    let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
+                    let v1 = sign(secret.as_bytes(), &manifest(Some(&id), Some(&request_id), &ts));
+                    client
+                        .post(format!("{base}/webhooks/mercadopago?data.id={id}&type=payment"))
+                        .header("x-signature", format!("ts={ts},v1={v1}"))
+                        .header("x-request-id", request_id)
+                        .json(&json!({"type": "payment", "action": "payment.updated", "data": {"id": id}}))
+                        .send()
+                        .await
+                        .map(|r| r.status() == 200)
+                        .unwrap_or(false)
+                }
+            })
+            .await;
+            report("webhooks", lat, elapsed, errors);
+        }
+        _ => anyhow::bail!("usage: loadgen payments URL SHOPPERS CONCURRENCY | webhooks URL COUNT CONCURRENCY SECRET"),
+    }
+    Ok(())
+}
