@@ -104,8 +104,21 @@ impl Browser {
         );
     }
 
+    /// The page's text. The result page reloads itself when the payment changes, so an
+    /// element found just before a reload can go stale: look again.
     pub async fn text(&self) -> String {
-        self.wait("body").await.text().await.unwrap()
+        for _ in 0..50 {
+            match self.wait("body").await.text().await {
+                Ok(text) => return text,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Err(e) => panic!("reading the page's text: {e}"),
+            }
+        }
+        panic!("the page kept reloading")
     }
 
     /// Saves a PNG under target/screenshots/ for a person to look at.
