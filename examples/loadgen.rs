@@ -5,6 +5,9 @@
 //!                                               /process_payment each: only that is timed
 //!   loadgen webhooks URL COUNT CONCURRENCY SECRET  signed notifications for a real payment
 //!
+//! Card tokens come from `MP_BASE` when set (the emulator as its own process), else from the
+//! store's own `/sandbox/mp`.
+//!
 //! Prints one line: `name requests seconds rps p50_ms p99_ms errors`.
 
 use std::sync::Arc;
@@ -38,6 +41,11 @@ fn keep_cookie(res: &reqwest::Response, cookie: &mut String) {
     }
 }
 
+/// Where Mercado Pago (the emulator) is: `MP_BASE`, or the one mounted in a sandbox-mode store.
+fn mp_base(store: &str) -> String {
+    std::env::var("MP_BASE").unwrap_or_else(|_| format!("{store}/sandbox/mp"))
+}
+
 async fn prepare(client: &reqwest::Client, base: &str) -> anyhow::Result<Shopper> {
     let mut cookie = String::new();
     let res = client.get(format!("{base}/")).send().await?;
@@ -68,7 +76,7 @@ async fn prepare(client: &reqwest::Client, base: &str) -> anyhow::Result<Shopper
     let csrf = attr(&html, "data-csrf=\"").ok_or_else(|| anyhow::anyhow!("no checkout"))?;
     let amount = attr(&html, "data-amount=\"").ok_or_else(|| anyhow::anyhow!("no amount"))?;
     let token: Value = client
-        .post(format!("{base}/sandbox/mp/v1/card_tokens?public_key=TEST-bench"))
+        .post(format!("{}/v1/card_tokens?public_key=TEST-bench", mp_base(base)))
         .json(&json!({"card_number": "5031433215406351", "expiration_month": 11, "expiration_year": 2030,
                       "security_code": "123", "cardholder": {"name": "APRO", "identification": {"type": "CPF", "number": "12345678909"}}}))
         .send()

@@ -27,6 +27,15 @@ async fn main() -> anyhow::Result<()> {
                 .run_until_stopped()
                 .await?
         }
+        ["sandbox"] => {
+            let mut config = checkout::sandbox::SandboxConfig::for_site(
+                settings.site,
+                secrecy::ExposeSecret::expose_secret(&settings.mercadopago.webhook_secret),
+            );
+            config.response_delay = settings.sandbox_delay;
+            tracing::warn!(host = %settings.host, port = settings.port, "Mercado Pago emulator only (no store)");
+            checkout::sandbox::serve(config, &settings.host, settings.port).await?
+        }
         ["create-admin", email] => {
             // From standard input, so the password is in no shell history or process list.
             eprintln!("password for {email} (at least 12 characters), then Enter:");
@@ -46,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("{email} can now sign in at /admin");
         }
         _ => {
-            eprintln!("usage: checkout                     run the store\n       checkout create-admin EMAIL  create or reset a back-office account (password on stdin)");
+            eprintln!("usage: checkout                     run the store\n       checkout create-admin EMAIL  create or reset a back-office account (password on stdin)\n       checkout sandbox             run only the Mercado Pago emulator on HOST:PORT");
             std::process::exit(2);
         }
     }

@@ -75,6 +75,7 @@ impl Application {
             webhook_secret: mp.webhook_secret.clone(),
             webhook_tolerance: mp.webhook_tolerance,
             pix_expiration: settings.pix_expiration,
+            rereads: Default::default(),
         });
         if settings.is_sandbox() {
             tracing::warn!("SANDBOX MODE: no MP_ACCESS_TOKEN set; payments go to the offline Mercado Pago emulator at /sandbox/mp. No real money moves.");

@@ -28,6 +28,8 @@ pub struct AppState {
     pub webhook_tolerance: Duration,
     /// How long a Pix code stays payable.
     pub pix_expiration: Duration,
+    /// Notified payments being re-read, so a burst of notifications costs one re-read.
+    pub rereads: crate::reconcile::rereads::Rereads,
 }
 
 impl AppState {

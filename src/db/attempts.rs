@@ -152,7 +152,8 @@ pub async fn claim(
     let attempt_no = order.attempts + 1;
     let key = idempotency_key(order_id, attempt_no);
     sqlx::query!(
-        r#"insert into payment_attempts
+        r#"with counted as (update orders set attempts = $2 where id = $1)
+           insert into payment_attempts
            (order_id, attempt_no, idempotency_key, state, payment_method_id, claimed_amount, previous_status)
            values ($1, $2, $3, 'in_flight', $4, $5, $6)"#,
         order_id.0,
@@ -161,13 +162,6 @@ pub async fn claim(
         payment_method_id,
         claimed_text,
         status.as_str()
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        r#"update orders set attempts = $2 where id = $1"#,
-        order_id.0,
-        attempt_no
     )
     .execute(&mut *tx)
     .await?;

@@ -22,6 +22,21 @@ pub struct Order {
     pub total: Money,
     pub lines: Vec<OrderLine>,
     pub created_at: OffsetDateTime,
+    /// The cart the order was made from: while it is unchanged, checkout reuses the order.
+    pub cart_fingerprint: String,
+    /// The wallet preference, once made.
+    pub preference_id: Option<String>,
+}
+
+impl Order {
+    /// Whether checkout may keep offering this order for a cart with `fingerprint`.
+    pub fn reusable_for(&self, fingerprint: &str) -> bool {
+        self.cart_fingerprint == fingerprint
+            && !matches!(
+                self.status,
+                OrderStatus::Cancelled | OrderStatus::Refunded | OrderStatus::ChargedBack
+            )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -79,69 +94,49 @@ pub async fn create(
 }
 
 /// The shopper's order, if it is theirs. Another shopper's order is simply not found.
+/// One round trip: the order's columns repeat on each of its lines.
 #[tracing::instrument(skip(pool))]
 pub async fn find_for_shopper(
     pool: &PgPool,
     id: OrderId,
     shopper: ShopperId,
 ) -> Result<Option<Order>, sqlx::Error> {
-    let Some(row) = sqlx::query!(
-        r#"select id, status, total_minor, currency, created_at
-           from orders where id = $1 and shopper_id = $2"#,
+    let rows = sqlx::query!(
+        r#"select o.status, o.total_minor, o.currency, o.created_at, o.cart_fingerprint,
+                  o.preference_id, i.product_id, i.name, i.unit_price_minor, i.quantity,
+                  i.line_total_minor
+           from orders o join order_items i on i.order_id = o.id
+           where o.id = $1 and o.shopper_id = $2
+           order by i.line_no"#,
         id.0,
         shopper.0
     )
-    .fetch_optional(pool)
-    .await?
-    else {
+    .fetch_all(pool)
+    .await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let lines = sqlx::query!(
-        r#"select product_id, name, unit_price_minor, quantity, line_total_minor
-           from order_items where order_id = $1 order by line_no"#,
-        id.0
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|l| {
-        Ok(OrderLine {
-            product_id: l.product_id,
-            name: l.name,
-            unit_price: money(l.unit_price_minor, &row.currency)?,
-            quantity: l.quantity,
-            line_total: money(l.line_total_minor, &row.currency)?,
+    let lines = rows
+        .iter()
+        .map(|l| {
+            Ok(OrderLine {
+                product_id: l.product_id,
+                name: l.name.clone(),
+                unit_price: money(l.unit_price_minor, &l.currency)?,
+                quantity: l.quantity,
+                line_total: money(l.line_total_minor, &l.currency)?,
+            })
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Some(Order {
-        id: OrderId(row.id),
-        status: parse_status(&row.status)?,
-        total: money(row.total_minor, &row.currency)?,
+        id,
+        status: parse_status(&first.status)?,
+        total: money(first.total_minor, &first.currency)?,
+        created_at: first.created_at,
+        cart_fingerprint: first.cart_fingerprint.clone(),
+        preference_id: first.preference_id.clone(),
         lines,
-        created_at: row.created_at,
     }))
-}
-
-/// The order to reuse for an unchanged cart: same shopper, same cart, not closed.
-#[tracing::instrument(skip(pool))]
-pub async fn reusable(
-    pool: &PgPool,
-    id: OrderId,
-    shopper: ShopperId,
-    cart_fingerprint: &str,
-) -> Result<bool, sqlx::Error> {
-    let found = sqlx::query_scalar!(
-        r#"select exists(select 1 from orders where id = $1 and shopper_id = $2
-             and cart_fingerprint = $3 and status not in ('cancelled', 'refunded', 'charged_back'))
-           as "found!""#,
-        id.0,
-        shopper.0,
-        cart_fingerprint
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(found)
 }
 
 /// The newest payment Mercado Pago reported for the order.
@@ -200,15 +195,10 @@ pub async fn transition(
         }
         return Ok(false);
     }
+    // One round trip for the move and its history row.
     sqlx::query!(
-        "update orders set status = $2, updated_at = now() where id = $1",
-        id.0,
-        to.as_str()
-    )
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query!(
-        r#"insert into order_history (order_id, from_status, to_status, source, payment_id, note)
+        r#"with moved as (update orders set status = $3, updated_at = now() where id = $1)
+           insert into order_history (order_id, from_status, to_status, source, payment_id, note)
            values ($1, $2, $3, $4, $5, $6)"#,
         id.0,
         from.as_str(),

@@ -15,12 +15,25 @@ pub async fn upsert(
     amount: Money,
 ) -> Result<(), sqlx::Error> {
     let known = sqlx::query!(
-        "select status, status_detail from payments where id = $1 for update",
+        "select status, status_detail, refunded_minor from payments where id = $1 for update",
         payment.id
     )
     .fetch_optional(&mut **tx)
     .await?;
+    let refunded = payment
+        .transaction_amount_refunded
+        .as_ref()
+        .and_then(|n| Money::parse_decimal(&n.to_string(), amount.currency()).ok())
+        .map(Money::minor)
+        .unwrap_or(0);
     if let Some(known) = known {
+        // A re-read that brings nothing new (most notifications) writes nothing.
+        if known.status == payment.status
+            && known.status_detail == payment.status_detail()
+            && known.refunded_minor == refunded
+        {
+            return Ok(());
+        }
         let was = OrderStatus::from_payment(&known.status, &known.status_detail);
         let now = OrderStatus::from_payment(&payment.status, payment.status_detail());
         if was != now && !was.can_move_to(now) {
@@ -28,12 +41,6 @@ pub async fn upsert(
             return Ok(());
         }
     }
-    let refunded = payment
-        .transaction_amount_refunded
-        .as_ref()
-        .and_then(|n| Money::parse_decimal(&n.to_string(), amount.currency()).ok())
-        .map(Money::minor)
-        .unwrap_or(0);
     sqlx::query!(
         r#"insert into payments
            (id, order_id, attempt_no, status, status_detail, payment_method_id, payment_type_id,

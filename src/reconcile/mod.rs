@@ -1,6 +1,7 @@
 //! Payment truth after the checkout's answer: what became of an unanswered call, and what
 //! news about a payment does to its order.
 
+pub mod rereads;
 pub mod worker;
 
 use sqlx::PgPool;

@@ -122,6 +122,19 @@ pub struct RunningSandbox {
     _server: actix_web::dev::ServerHandle,
 }
 
+/// The emulator alone on `host:port`, as its own process (`checkout sandbox`): the benchmark
+/// runs it beside the store so that the store's CPU and memory figures are the store's own.
+pub async fn serve(config: SandboxConfig, host: &str, port: u16) -> std::io::Result<()> {
+    let sandbox = Sandbox::new(config);
+    HttpServer::new(move || {
+        let s = sandbox.clone();
+        App::new().configure(move |c| s.configure(c))
+    })
+    .bind((host, port))?
+    .run()
+    .await
+}
+
 /// Starts the emulator on 127.0.0.1:0; `base_url` has no trailing slash.
 pub async fn start_standalone(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
     let sandbox = Sandbox::new(config);

@@ -43,16 +43,18 @@ pub async fn checkout(
     }
     let shopper = session.shopper()?;
     let fingerprint = cart.fingerprint();
-    let reuse = match session.open_order()? {
+    // The page is reloaded often: the open order is read in one round trip, and reused
+    // while the cart is unchanged.
+    let open = match session.open_order()? {
         Some(open) if open.cart_fingerprint == fingerprint => {
-            orders::reusable(&state.pool, open.id, shopper, &fingerprint)
+            orders::find_for_shopper(&state.pool, open.id, shopper)
                 .await?
-                .then_some(open.id)
+                .filter(|order| order.reusable_for(&fingerprint))
         }
         _ => None,
     };
-    let order_id = match reuse {
-        Some(id) => id,
+    let order = match open {
+        Some(order) => order,
         None => {
             let id = OrderId::new();
             let lines: Vec<OrderLine> = rows
@@ -83,12 +85,11 @@ pub async fn checkout(
             })?;
             session.renew();
             tracing::info!(order_id = %id, total = %total.to_decimal_string(), "order placed");
-            id
+            orders::find_for_shopper(&state.pool, id, shopper)
+                .await?
+                .ok_or(PageError::NotFound)?
         }
     };
-    let order = orders::find_for_shopper(&state.pool, order_id, shopper)
-        .await?
-        .ok_or(PageError::NotFound)?;
     if !order.status.accepts_payment() {
         // Paid, pending or being decided: the result page says where it stands.
         return Ok(redirect(&format!("/orders/{}", order.id)));
@@ -117,13 +118,8 @@ pub async fn checkout(
 
 /// The order's preference for the wallet and credits options, made once per order.
 async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
-    let known = sqlx::query_scalar!("select preference_id from orders where id = $1", order.id.0)
-        .fetch_one(&state.pool)
-        .await
-        .ok()
-        .flatten();
-    if known.is_some() {
-        return known;
+    if order.preference_id.is_some() {
+        return order.preference_id.clone();
     }
     let back = state.url(&format!("/orders/{}/return", order.id));
     let body = CreatePreference {

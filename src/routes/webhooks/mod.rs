@@ -1,6 +1,6 @@
 //! `POST /webhooks/mercadopago`: notifications are pointers. Verify the signature on the raw
 //! request, keep the notification (a replay is ignored), answer 200 at once, then re-read the
-//! payment from Mercado Pago and apply it, forward only.
+//! payment from Mercado Pago and apply it, forward only (`reconcile::rereads`).
 
 pub mod signature;
 
@@ -10,8 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use crate::domain::order_status::Source;
-use crate::reconcile::apply_payment;
+use crate::reconcile::rereads::Rereads;
 use crate::state::AppState;
 
 use signature::{verify, SignedRequest};
@@ -26,7 +25,7 @@ pub async fn receive(
         if topic == "payment" {
             if let Ok(payment_id) = id.parse::<i64>() {
                 tracing::info!(payment_id, "IPN hint: re-reading the payment");
-                tokio::spawn(process(state.into_inner(), None, payment_id));
+                Rereads::schedule(state.into_inner(), payment_id, None);
             }
         }
         return HttpResponse::Ok().json(json!({"status": "accepted"}));
@@ -75,7 +74,7 @@ pub async fn receive(
     .await;
     match inserted {
         Ok(Some(id)) => {
-            tokio::spawn(process(state.into_inner(), Some(id), payment_id));
+            Rereads::schedule(state.into_inner(), payment_id, Some(id));
             HttpResponse::Ok().json(json!({"status": "accepted"}))
         }
         Ok(None) => HttpResponse::Ok().json(json!({"status": "duplicate"})),
@@ -84,34 +83,5 @@ pub async fn receive(
             tracing::error!(error = %e, "could not store a notification");
             HttpResponse::ServiceUnavailable().json(json!({"error": "unavailable"}))
         }
-    }
-}
-
-/// Re-reads the payment and applies it. A failure leaves the notification unprocessed for
-/// the reconciliation worker.
-#[tracing::instrument(skip(state))]
-async fn process(state: std::sync::Arc<AppState>, notification_id: Option<i64>, payment_id: i64) {
-    let payment = match state.mercadopago.get_payment(payment_id).await {
-        Ok(payment) => payment,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not re-read the notified payment");
-            return;
-        }
-    };
-    let outcome = match apply_payment(&state.pool, &payment, Source::Webhook).await {
-        Ok(applied) => format!("{applied:?}"),
-        Err(e) => {
-            tracing::error!(error = %e, "could not apply the notified payment");
-            return;
-        }
-    };
-    if let Some(id) = notification_id {
-        let _ = sqlx::query!(
-            "update notifications set processed_at = now(), outcome = $2 where id = $1",
-            id,
-            outcome
-        )
-        .execute(&state.pool)
-        .await;
     }
 }

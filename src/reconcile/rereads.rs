@@ -1,0 +1,137 @@
+//! Re-reads of notified payments, coalesced per payment. Mercado Pago sends several
+//! notifications for one payment (created, updated, retries), often at once; each only says
+//! "look again". One re-read that starts after a notification arrived answers it, so while a
+//! re-read of a payment runs, later notifications for it wait for one more re-read instead of
+//! each fetching and applying the same payment.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::domain::order_status::Source;
+use crate::reconcile::apply_payment;
+use crate::state::AppState;
+
+#[derive(Default)]
+pub struct Rereads {
+    running: Mutex<HashMap<i64, Waiting>>,
+}
+
+#[derive(Default)]
+struct Waiting {
+    /// Notifications that arrived since the current re-read began.
+    notifications: Vec<i64>,
+    again: bool,
+}
+
+impl Rereads {
+    /// Makes sure a re-read of `payment_id` begins after now; `notification` is marked
+    /// processed once one does and succeeds.
+    pub fn schedule(state: Arc<AppState>, payment_id: i64, notification: Option<i64>) {
+        if state.rereads.enter(payment_id, notification) {
+            tokio::spawn(run(state, payment_id));
+        }
+    }
+
+    /// True when no re-read of the payment is running: the caller must start one.
+    fn enter(&self, payment_id: i64, notification: Option<i64>) -> bool {
+        let mut running = self.running.lock().unwrap();
+        match running.get_mut(&payment_id) {
+            Some(waiting) => {
+                waiting.again = true;
+                waiting.notifications.extend(notification);
+                false
+            }
+            None => {
+                running.insert(
+                    payment_id,
+                    Waiting {
+                        notifications: notification.into_iter().collect(),
+                        again: false,
+                    },
+                );
+                true
+            }
+        }
+    }
+
+    /// A re-read begins: the notifications it answers.
+    fn begin(&self, payment_id: i64) -> Vec<i64> {
+        let mut running = self.running.lock().unwrap();
+        let waiting = running.entry(payment_id).or_default();
+        waiting.again = false;
+        std::mem::take(&mut waiting.notifications)
+    }
+
+    /// A re-read ended: true if a notification came meanwhile and needs another.
+    fn end(&self, payment_id: i64) -> bool {
+        let mut running = self.running.lock().unwrap();
+        let again = running.get(&payment_id).is_some_and(|w| w.again);
+        if !again {
+            running.remove(&payment_id);
+        }
+        again
+    }
+}
+
+#[tracing::instrument(skip(state))]
+async fn run(state: Arc<AppState>, payment_id: i64) {
+    loop {
+        let answered = state.rereads.begin(payment_id);
+        reread(&state, payment_id, &answered).await;
+        if !state.rereads.end(payment_id) {
+            return;
+        }
+    }
+}
+
+/// Re-reads the payment and applies it. A failure leaves the notifications unprocessed in
+/// the database; the reconciliation worker settles the orders they concern.
+async fn reread(state: &AppState, payment_id: i64, notifications: &[i64]) {
+    let payment = match state.mercadopago.get_payment(payment_id).await {
+        Ok(payment) => payment,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not re-read the notified payment");
+            return;
+        }
+    };
+    let outcome = match apply_payment(&state.pool, &payment, Source::Webhook).await {
+        Ok(applied) => format!("{applied:?}"),
+        Err(e) => {
+            tracing::error!(error = %e, "could not apply the notified payment");
+            return;
+        }
+    };
+    if notifications.is_empty() {
+        return;
+    }
+    let marked = sqlx::query!(
+        "update notifications set processed_at = now(), outcome = $2 where id = any($1)",
+        notifications,
+        outcome
+    )
+    .execute(&state.pool)
+    .await;
+    if let Err(e) = marked {
+        tracing::warn!(error = %e, "could not mark notifications processed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_during_a_reread_get_exactly_one_more() {
+        let rereads = Rereads::default();
+        assert!(rereads.enter(7, Some(1)), "the first starts a re-read");
+        assert!(!rereads.enter(7, Some(2)), "before it begins: it will answer this one too");
+        assert_eq!(rereads.begin(7), vec![1, 2]);
+        assert!(!rereads.enter(7, Some(3)), "arrived while re-reading");
+        assert!(!rereads.enter(7, Some(4)));
+        assert!(rereads.end(7), "one more re-read for 3 and 4");
+        assert_eq!(rereads.begin(7), vec![3, 4]);
+        assert!(!rereads.end(7), "nothing came meanwhile: done");
+        assert!(rereads.enter(7, None), "a later notification starts afresh");
+        assert!(rereads.enter(8, Some(9)), "payments are independent");
+    }
+}
