@@ -184,6 +184,8 @@ async fn main() -> anyhow::Result<()> {
                 .collect()
                 .await;
             let prepared: Arc<Vec<Shopper>> = Arc::new(prepared.into_iter().flatten().collect());
+            // For bench/run, which loads the storefront meanwhile.
+            eprintln!("paying");
             let (lat, elapsed, errors) = timed(concurrency, prepared.len(), |i| {
                 let (client, base, prepared) = (client.clone(), base.clone(), prepared.clone());
                 async move { pay(&client, &base, &prepared[i]).await }

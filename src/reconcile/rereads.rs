@@ -124,7 +124,10 @@ mod tests {
     fn notifications_during_a_reread_get_exactly_one_more() {
         let rereads = Rereads::default();
         assert!(rereads.enter(7, Some(1)), "the first starts a re-read");
-        assert!(!rereads.enter(7, Some(2)), "before it begins: it will answer this one too");
+        assert!(
+            !rereads.enter(7, Some(2)),
+            "before it begins: it will answer this one too"
+        );
         assert_eq!(rereads.begin(7), vec![1, 2]);
         assert!(!rereads.enter(7, Some(3)), "arrived while re-reading");
         assert!(!rereads.enter(7, Some(4)));
