@@ -75,10 +75,33 @@ impl Rereads {
 
 #[tracing::instrument(skip(state))]
 async fn run(state: Arc<AppState>, payment_id: i64) {
+    // Should the task die mid-way (a panic), later notifications must start a re-read of
+    // their own rather than wait on this one. While the entry exists no other task for the
+    // payment does, so removing it then removes only this task's.
+    struct Leave<'a> {
+        rereads: &'a Rereads,
+        payment_id: i64,
+        ended: bool,
+    }
+    impl Drop for Leave<'_> {
+        fn drop(&mut self) {
+            if !self.ended {
+                if let Ok(mut running) = self.rereads.running.lock() {
+                    running.remove(&self.payment_id);
+                }
+            }
+        }
+    }
+    let mut leave = Leave {
+        rereads: &state.rereads,
+        payment_id,
+        ended: false,
+    };
     loop {
         let answered = state.rereads.begin(payment_id);
         reread(&state, payment_id, &answered).await;
         if !state.rereads.end(payment_id) {
+            leave.ended = true;
             return;
         }
     }
