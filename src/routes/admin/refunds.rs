@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::db::backoffice;
 use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId};
-use crate::reconcile::apply_payment;
+use crate::payments::apply::{apply, Claimant};
 use crate::state::AppState;
 
 use super::auth::{Admin, CsrfForm};
@@ -105,7 +105,7 @@ pub async fn cancel(
     };
     match state.mercadopago.cancel_payment(payment.id).await {
         Ok(cancelled) => {
-            apply_payment(&state.pool, &cancelled, Source::Admin).await?;
+            apply(&state.pool, &cancelled, Source::Admin, Claimant::News, None).await?;
             Ok(see(&format!("/admin/orders/{id}?notice=cancelled")))
         }
         Err(e) => {
@@ -126,7 +126,8 @@ pub async fn cancel(
 async fn refresh(state: &AppState, payment_id: i64) {
     match state.mercadopago.get_payment(payment_id).await {
         Ok(payment) => {
-            if let Err(e) = apply_payment(&state.pool, &payment, Source::Admin).await {
+            if let Err(e) = apply(&state.pool, &payment, Source::Admin, Claimant::News, None).await
+            {
                 tracing::warn!(error = %e, "could not record the refunded payment yet");
             }
         }
