@@ -21,6 +21,9 @@ pub struct RefundForm {
     refund_key: String,
     #[serde(default)]
     amount: String,
+    /// A particular payment (a flagged duplicate); otherwise the order's latest approved one.
+    #[serde(default)]
+    payment_id: Option<i64>,
 }
 
 pub async fn refund(
@@ -35,7 +38,12 @@ pub async fn refund(
     let key = uuid::Uuid::parse_str(form.refund_key.trim())
         .map_err(|_| AdminError::BadForm("refund key".into()))?;
     let payments = backoffice::payments(&state.pool, id.0).await?;
-    let Some(payment) = payments.iter().rev().find(|p| p.status == "approved") else {
+    let Some(payment) = payments
+        .iter()
+        .rev()
+        .filter(|p| form.payment_id.is_none_or(|id| id == p.id))
+        .find(|p| p.status == "approved")
+    else {
         return render_detail(&state, admin, id, None, Some(t.refund_too_much)).await;
     };
     let remaining = payment
