@@ -328,6 +328,37 @@ async fn hole_04_a_notification_whose_re_read_failed_is_retried_until_processed(
     .await;
 }
 
+// Hole 4: a notification that never came (a refund of a paid order, say) is caught by the
+// worker's periodic sweep of recently updated payments. The sweep's period is the lead's
+// choice; with a 1 s reconcile interval it is expected within 20 s.
+#[tokio::test]
+async fn hole_04_a_dropped_refund_notification_is_caught_by_the_sweep() {
+    let app = spawn_with(Options {
+        reconcile_secs: 1,
+        ..Options::default()
+    })
+    .await;
+    let (checkout, a) = paid_by_card(&app).await;
+    let refunded = mp_payment(
+        a,
+        "refunded",
+        "refunded",
+        &checkout.amount,
+        &checkout.order_id,
+        "master",
+        Some(1),
+    );
+    // Refunded in the panel; the notification is lost. Mercado Pago shows it everywhere.
+    mp_shows(&app, refunded.clone(), 1).await;
+    mp_search_finds(&app, vec![refunded]).await;
+    eventually(
+        "the refund reaches the order without any notification",
+        Duration::from_secs(20),
+        || status_is(&app, &checkout.order_id, "refunded"),
+    )
+    .await;
+}
+
 /// A card payment A approved for a fresh order; returns the checkout and A's id.
 async fn paid_by_card(app: &TestApp) -> (Checkout, i64) {
     Mock::given(method("POST"))
@@ -883,6 +914,39 @@ async fn hole_10_max_attempts_per_order_is_a_setting() {
     let (status, error) = error_code(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!((status, error.as_str()), (429, "too_many_attempts"));
     assert_eq!(app.payment_calls().await.len(), 2);
+}
+
+#[tokio::test]
+async fn hole_10_attempts_are_capped_per_shopper_across_orders() {
+    let app = spawn_with(Options {
+        env: vec![("MAX_ATTEMPTS_PER_SHOPPER", "3".into())],
+        ..Options::default()
+    })
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(numbered_payment("rejected", "cc_rejected_other_reason"))
+        .mount(&app.mp)
+        .await;
+    let first = app.start_checkout().await;
+    let card = card_submission(&first.amount);
+    for _ in 0..2 {
+        assert_eq!(app.pay(&first.csrf, &card).await.status(), 200);
+    }
+    // Another cart, another order, the same shopper.
+    let ids = app.product_ids().await;
+    app.add_to_cart(ids[2], 1).await;
+    let second = app.open_checkout().await;
+    assert_ne!(second.order_id, first.order_id);
+    let card = card_submission(&second.amount);
+    assert_eq!(app.pay(&second.csrf, &card).await.status(), 200);
+    let (status, error) = error_code(app.pay(&second.csrf, &card).await).await;
+    let calls = app.payment_calls().await.len();
+    assert_eq!(
+        (status, error.as_str(), calls),
+        (429, "too_many_attempts", 3),
+        "the shopper's fourth attempt: status, error, payment calls made"
+    );
 }
 
 // Hole 12: a 5xx (a payment may exist) followed by 429s is still "outcome unknown".
