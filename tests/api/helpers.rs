@@ -2,7 +2,10 @@
 //! mock Mercado Pago, and drives it like a browser: cookies kept, redirects not followed.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use checkout::configuration::Settings;
 use checkout::startup::Application;
@@ -49,6 +52,11 @@ pub struct Options {
     pub reconcile_secs: u64,
     /// Sandbox only: milliseconds the emulator waits before answering a payment.
     pub sandbox_delay_ms: u64,
+    /// `MP_API_BASE` instead of the mock's address, e.g. a hand-made server in the test.
+    pub api_base: Option<String>,
+    /// Further settings (`MAX_ATTEMPTS_PER_ORDER`, `MP_REFUND_DUPLICATES`, ...), passed as
+    /// they are: names the settings do not know are ignored.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -60,6 +68,8 @@ impl Default for Options {
             sandbox: false,
             reconcile_secs: 3600,
             sandbox_delay_ms: 0,
+            api_base: None,
+            env: Vec::new(),
         }
     }
 }
@@ -86,7 +96,10 @@ pub async fn spawn_with(options: Options) -> TestApp {
         ("MP_PUBLIC_KEY", PUBLIC_KEY.into()),
         ("MP_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
         ("MP_SITE", options.site.into()),
-        ("MP_API_BASE", mp.uri()),
+        (
+            "MP_API_BASE",
+            options.api_base.clone().unwrap_or_else(|| mp.uri()),
+        ),
         ("MP_SDK_URL", "https://sdk.mercadopago.com/js/v2".into()),
         ("APP_BASE_URL", options.base_url.into()),
         ("SESSION_KEY", SESSION_KEY.into()),
@@ -104,6 +117,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         ),
     ]);
     let mut vars = vars;
+    vars.extend(options.env.iter().cloned());
     if options.sandbox {
         for name in [
             "MP_ACCESS_TOKEN",
@@ -390,4 +404,151 @@ impl TestApp {
             })
             .collect()
     }
+}
+
+static NEXT_PAYMENT_ID: AtomicI64 = AtomicI64::new(70_000_000_001);
+
+/// A payment id no other payment of this test run has.
+pub fn next_payment_id() -> i64 {
+    NEXT_PAYMENT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Like `payment_response`, but each answer carries a fresh payment id and echoes the
+/// request's metadata and expiry, as Mercado Pago does.
+pub fn numbered_payment(status: &str, detail: &str) -> impl wiremock::Respond {
+    let status = status.to_string();
+    let detail = detail.to_string();
+    move |req: &Request| {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        ResponseTemplate::new(201).set_body_json(json!({
+            "id": next_payment_id(),
+            "status": status,
+            "status_detail": detail,
+            "transaction_amount": body["transaction_amount"],
+            "currency_id": "BRL",
+            "payment_method_id": body["payment_method_id"],
+            "payment_type_id": "credit_card",
+            "external_reference": body["external_reference"],
+            "metadata": body["metadata"],
+            "date_of_expiration": body["date_of_expiration"],
+            "live_mode": false,
+        }))
+    }
+}
+
+/// A payment as `GET /v1/payments/{id}` (or search) shows it.
+pub fn mp_payment(
+    id: i64,
+    status: &str,
+    detail: &str,
+    amount: &str,
+    order_id: &str,
+    method: &str,
+    attempt: Option<i32>,
+) -> Value {
+    let mut payment = json!({
+        "id": id, "status": status, "status_detail": detail,
+        "transaction_amount": amount.parse::<serde_json::Number>().unwrap(),
+        "currency_id": "BRL", "payment_method_id": method,
+        "payment_type_id": if method == "pix" { "bank_transfer" } else { "credit_card" },
+        "external_reference": order_id, "live_mode": false,
+        "metadata": {"order_id": order_id},
+    });
+    if let Some(attempt) = attempt {
+        payment["metadata"]["attempt"] = attempt.into();
+    }
+    if status == "refunded" {
+        payment["transaction_amount_refunded"] = payment["transaction_amount"].clone();
+    }
+    payment
+}
+
+/// Waits until `check` holds, looking every 100 ms; panics naming `what` after `within`.
+pub async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    assert!(
+        holds_within(within, &mut check).await,
+        "{what}: still not true after {within:?}"
+    );
+}
+
+/// Like `eventually`, but says whether it came true instead of panicking.
+pub async fn holds_within<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The request's `X-Idempotency-Key`, if any.
+pub fn idempotency_key(req: &Request) -> Option<String> {
+    req.headers
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+impl TestApp {
+    /// The requests Mercado Pago received with this method and path.
+    pub async fn mp_requests(&self, verb: &str, url_path: &str) -> Vec<Request> {
+        self.mp
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.method.as_str() == verb && r.url.path() == url_path)
+            .collect()
+    }
+
+    /// The idempotency keys of the payment creations, in the order they arrived.
+    pub async fn payment_keys(&self) -> Vec<String> {
+        self.payment_calls()
+            .await
+            .iter()
+            .map(|r| idempotency_key(r).unwrap_or_default())
+            .collect()
+    }
+
+    /// A notification for `payment_id` as Mercado Pago signs it, with `ts` in milliseconds.
+    pub async fn notify_signed(&self, payment_id: i64, ts_ms: i64, request_id: &str) -> u16 {
+        use checkout::routes::webhooks::signature::{manifest, sign};
+        let ts = ts_ms.to_string();
+        let v1 = sign(
+            WEBHOOK_SECRET.as_bytes(),
+            &manifest(Some(&payment_id.to_string()), Some(request_id), &ts),
+        );
+        self.client
+            .post(self.url(&format!(
+                "/webhooks/mercadopago?data.id={payment_id}&type=payment"
+            )))
+            .header("x-signature", format!("ts={ts},v1={v1}"))
+            .header("x-request-id", request_id)
+            .json(
+                &json!({"id": 1, "live_mode": false, "type": "payment", "action": "payment.updated",
+                          "api_version": "v1", "data": {"id": payment_id.to_string()}}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
+
+/// Now, in milliseconds since the epoch, as a webhook's `ts`.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }

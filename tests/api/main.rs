@@ -5,6 +5,8 @@ mod against_sandbox;
 mod cart;
 mod checkout_page;
 mod helpers;
+mod holes;
+mod holes_transport;
 mod methods;
 mod payment_truth;
 mod process_payment;
