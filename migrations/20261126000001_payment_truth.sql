@@ -3,6 +3,9 @@
 -- The payment an order follows: the one its newest attempt made, or the first one that paid it.
 -- News of any other payment of the order never moves the order; a second approved one is flagged.
 alter table orders add column payment_id bigint;
+update orders o set payment_id = (
+    select p.id from payments p where p.order_id = o.id order by p.created_at desc, p.id desc limit 1)
+where o.status not in ('processing', 'payment_unknown');
 -- When the wallet preference stops being payable; a new one is made after that.
 alter table orders add column preference_expires_at timestamptz;
 

@@ -233,16 +233,21 @@ pub async fn record_failure(
     error: &str,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let previous = sqlx::query_scalar!(
+    let Some(previous) = sqlx::query_scalar!(
         r#"update payment_attempts set state = 'failed', error = $3, request = null, updated_at = now()
-           where order_id = $1 and attempt_no = $2 returning previous_status"#,
+           where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
+           returning previous_status"#,
         order_id.0,
         attempt_no,
         error
     )
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?
-    .unwrap_or_else(|| OrderStatus::Created.as_str().to_string());
+    else {
+        // Settled meanwhile by news of its payment: nothing to hand back.
+        return tx.commit().await;
+    };
+    let previous = previous.unwrap_or_else(|| OrderStatus::Created.as_str().to_string());
     let previous = parse_status(&previous)?;
     let current = parse_status(
         &sqlx::query_scalar!("select status from orders where id = $1", order_id.0)
@@ -297,7 +302,7 @@ async fn mark_unknown(
     error: &str,
     request: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+    let marked = sqlx::query!(
         r#"update payment_attempts set state = 'unknown', error = $3,
              request = coalesce($4, request), updated_at = now()
            where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')"#,
@@ -308,6 +313,11 @@ async fn mark_unknown(
     )
     .execute(&mut **tx)
     .await?;
+    // News of the attempt's payment (a webhook) may have settled it meanwhile: then the order
+    // already stands where that payment put it.
+    if marked.rows_affected() == 0 {
+        return Ok(());
+    }
     transition(
         tx,
         order_id,
