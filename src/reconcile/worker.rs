@@ -225,13 +225,14 @@ async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
 /// search shows a change only after a while) and applies those of our orders. One instance
 /// sweeps at a time; `None` when no sweep was due here.
 pub async fn sweep(state: &AppState, every: Duration) -> anyhow::Result<Option<usize>> {
-    let mut tx = state.pool.begin().await?;
+    // A new store starts sweeping from now; the row outlives a sweep that was not due.
     sqlx::query!(
-        r#"insert into sweeps (name, swept_until) values ('payments', now() - interval '1 day')
+        r#"insert into sweeps (name, swept_until) values ('payments', now())
            on conflict (name) do nothing"#
     )
-    .execute(&mut *tx)
+    .execute(&state.pool)
     .await?;
+    let mut tx = state.pool.begin().await?;
     let Some(since) = sqlx::query_scalar!(
         r#"select swept_until from sweeps
            where name = 'payments' and swept_until <= now() - make_interval(secs => $1)

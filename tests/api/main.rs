@@ -6,6 +6,7 @@ mod cart;
 mod checkout_page;
 mod helpers;
 mod holes;
+mod holes_timings;
 mod holes_transport;
 mod methods;
 mod payment_truth;
