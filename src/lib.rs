@@ -7,7 +7,6 @@ pub mod i18n;
 pub mod mercadopago;
 pub mod reconcile;
 pub mod routes;
-pub mod sandbox;
 pub mod security;
 pub mod session;
 pub mod startup;

@@ -10,6 +10,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
+use mercadopago_sandbox::{Sandbox, SandboxConfig};
 use secrecy::ExposeSecret;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -19,7 +20,6 @@ use url::Url;
 use crate::configuration::{Mode, Settings};
 use crate::mercadopago::MercadoPagoClient;
 use crate::routes;
-use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::security::{content_security_policy, error_pages};
 use crate::state::AppState;
 use crate::telemetry::echo_request_id;
@@ -85,12 +85,10 @@ impl Application {
             settings.reconcile_interval,
         ));
         let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
-        let sandbox = settings.is_sandbox().then(|| {
-            let mut config =
-                SandboxConfig::for_site(settings.site, mp.webhook_secret.expose_secret());
-            config.response_delay = settings.sandbox_delay;
-            Sandbox::new(config)
-        });
+        let sandbox = match settings.is_sandbox() {
+            true => Some(sandbox(&settings)?),
+            false => None,
+        };
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";
         let server = HttpServer::new(move || {
@@ -133,6 +131,18 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The offline Mercado Pago emulator mounted at `/sandbox/mp`, as the account of the store's
+/// site, with the faults of `SANDBOX_FAULTS` if set.
+fn sandbox(settings: &Settings) -> anyhow::Result<Sandbox> {
+    let secret = settings.mercadopago.webhook_secret.expose_secret();
+    let mut config = SandboxConfig::for_site(settings.site.id(), secret)
+        .with_context(|| format!("the emulator knows no site {}", settings.site.id()))?
+        .with_faults_from_env()
+        .map_err(anyhow::Error::msg)?;
+    config.response_delay = settings.sandbox_delay;
+    Ok(Sandbox::new(config))
 }
 
 /// The pool, with every migration applied.
