@@ -82,7 +82,7 @@ async fn act(
             };
         return match crate::refunds::refund(&sandbox, id, &body) {
             Ok(refund) => HttpResponse::Created().json(refund),
-            Err(refusal) => refusal,
+            Err(refusal) => *refusal,
         };
     }
     let status = current["status"].as_str().unwrap_or("");

@@ -61,21 +61,21 @@ pub async fn create(
             );
             HttpResponse::Created().json(refund)
         }
-        Err(refusal) => refusal,
+        Err(refusal) => *refusal,
     }
 }
 
 /// Refunds `body.amount` (or all that remains) of an approved payment and notifies: the API's
 /// refunds and the panel's (control API) share this.
-pub fn refund(sandbox: &Sandbox, id: i64, body: &Value) -> Result<Value, HttpResponse> {
+pub fn refund(sandbox: &Sandbox, id: i64, body: &Value) -> Result<Value, Box<HttpResponse>> {
     let payment = sandbox
         .payment(id)
-        .ok_or_else(|| not_found("Payment not found"))?;
+        .ok_or_else(|| Box::new(not_found("Payment not found")))?;
     if payment["status"].as_str() != Some("approved") {
-        return Err(bad_request(
+        return Err(Box::new(bad_request(
             2063,
             "The action requested is not valid for the current payment state",
-        ));
+        )));
     }
     let places = decimals(sandbox);
     let zero = Amount::zero(places);
@@ -87,19 +87,37 @@ pub fn refund(sandbox: &Sandbox, id: i64, body: &Value) -> Result<Value, HttpRes
         None | Some(Value::Null) => remaining,
         Some(Value::Number(n)) => match Amount::parse(&n.to_string(), places) {
             Some(m) if m.minor() > 0 => m,
-            Some(_) => return Err(bad_request(4040, "amount attribute must be positive")),
-            None if n.to_string().starts_with('-') => {
-                return Err(bad_request(4040, "amount attribute must be positive"))
+            Some(_) => {
+                return Err(Box::new(bad_request(
+                    4040,
+                    "amount attribute must be positive",
+                )))
             }
-            None => return Err(bad_request(4041, "amount attribute must be numeric")),
+            None if n.to_string().starts_with('-') => {
+                return Err(Box::new(bad_request(
+                    4040,
+                    "amount attribute must be positive",
+                )))
+            }
+            None => {
+                return Err(Box::new(bad_request(
+                    4041,
+                    "amount attribute must be numeric",
+                )))
+            }
         },
-        Some(_) => return Err(bad_request(4041, "amount attribute must be numeric")),
+        Some(_) => {
+            return Err(Box::new(bad_request(
+                4041,
+                "amount attribute must be numeric",
+            )))
+        }
     };
     if amount.minor() == 0 || amount.minor() > remaining.minor() {
-        return Err(bad_request(
+        return Err(Box::new(bad_request(
             4040,
             "the amount is more than what remains to refund",
-        ));
+        )));
     }
     let refund_id = sandbox.inner.store.lock().unwrap().new_refund_id();
     let refund = json!({
