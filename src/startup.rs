@@ -85,10 +85,10 @@ impl Application {
             settings.reconcile_interval,
         ));
         let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
-        let sandbox = match settings.is_sandbox() {
-            true => Some(sandbox(&settings)?),
-            false => None,
-        };
+        let sandbox = settings
+            .is_sandbox()
+            .then(|| sandbox(&settings))
+            .transpose()?;
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";
         let server = HttpServer::new(move || {

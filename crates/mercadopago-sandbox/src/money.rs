@@ -42,6 +42,9 @@ impl Amount {
         let all = format!("{int_part}{frac_part}");
         let scale = frac_part.len() as i32 - exponent;
         let all = all.trim_start_matches('0');
+        if all.is_empty() {
+            return Some(Self::zero(decimals));
+        }
         let (all, scale) = if scale < 0 {
             (format!("{all}{}", "0".repeat((-scale) as usize)), 0)
         } else {
@@ -117,6 +120,8 @@ mod tests {
         assert_eq!(Amount::parse("12000", 0).unwrap().minor(), 12000);
         assert_eq!(Amount::parse("12000.0", 0).unwrap().minor(), 12000);
         assert!(Amount::parse("12000.5", 0).is_none(), "CLP has no decimals");
+        assert_eq!(Amount::parse("0.000", 0).unwrap().minor(), 0);
+        assert_eq!(Amount::parse("1e-2", 2).unwrap().minor(), 1);
         assert!(Amount::parse("1.005", 2).is_none());
         assert!(Amount::parse("-1", 2).is_none());
         assert!(Amount::parse("1.", 2).is_none());

@@ -456,3 +456,82 @@ async fn webhooks_are_signed_with_the_documented_manifest_and_retried_until_ackn
         .iter()
         .all(|d| d["acknowledged"] == true));
 }
+
+#[tokio::test]
+async fn the_browser_pages_render_and_pay() {
+    let sb = brazil().await;
+    let js = client()
+        .get(format!("{}/js/v2", sb.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.text().await.unwrap().contains("MercadoPago"));
+
+    let preference: Value = client()
+        .post(format!("{}/checkout/preferences", sb.base_url))
+        .bearer_auth(TOKEN)
+        .json(&json!({"items": [{"title": "Caneca <azul>", "quantity": 2, "unit_price": 10.5}],
+                      "external_reference": "order-w", "back_urls": {"success": "http://store.test/return"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let init_point = preference["init_point"].as_str().unwrap();
+    let page = client().get(init_point).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sandbox: no real money moves"));
+    assert!(html.contains("21.00 BRL"), "{html}");
+    assert!(
+        html.contains("Caneca &#60;azul&#62;") || html.contains("Caneca &lt;azul&gt;"),
+        "escaped: {html}"
+    );
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let paid = no_redirect
+        .post(format!("{}/sandbox/checkout", sb.base_url))
+        .form(&[
+            ("pref_id", preference["id"].as_str().unwrap()),
+            ("decision", "approve"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 303);
+    let back = paid.headers().get("location").unwrap().to_str().unwrap();
+    assert!(
+        back.starts_with("http://store.test/return?collection_id="),
+        "{back}"
+    );
+    assert!(back.contains("status=approved") && back.contains("external_reference=order-w"));
+
+    let boleto = json!({"transaction_amount": 80, "payment_method_id": "bolbradesco",
+        "payer": {"email": "b@example.com", "first_name": "Ana", "last_name": "Silva",
+                  "identification": {"type": "CPF", "number": "12345678909"}}});
+    let (_, p) = post_payment(&sb, &boleto, "voucher").await;
+    let url = p["transaction_details"]["external_resource_url"]
+        .as_str()
+        .unwrap();
+    assert!(
+        url.starts_with(&format!("{}/sandbox/voucher/", sb.base_url)),
+        "{url}"
+    );
+    let voucher = client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(voucher.contains("voucher-pay"));
+    let pay = no_redirect.post(url).send().await.unwrap();
+    assert_eq!(pay.status(), 303);
+    let id = p["id"].as_i64().unwrap();
+    assert_eq!(sb.sandbox.payment(id).unwrap()["status"], "approved");
+}
