@@ -42,7 +42,18 @@ pub struct MercadoPagoSettings {
     pub webhook_secret: SecretString,
     pub connect_timeout: Duration,
     pub timeout: Duration,
-    pub webhook_tolerance: Duration,
+    /// Refund a second approved payment of an already paid order at once, instead of only
+    /// flagging it for the merchant.
+    pub refund_duplicates: bool,
+}
+
+/// Bounds on payment attempts, against card testing.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimits {
+    /// Calls to Mercado Pago one order may take.
+    pub per_order: i32,
+    /// Calls to Mercado Pago one shopper may cause in an hour, over all their orders.
+    pub per_shopper_hour: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +70,11 @@ pub struct Settings {
     pub sandbox_delay: Duration,
     /// How long a Pix code stays payable (Mercado Pago allows 30 minutes to 30 days).
     pub pix_expiration: Duration,
+    /// How long a wallet preference stays payable.
+    pub preference_expiration: Duration,
+    /// How often the worker searches the payments Mercado Pago changed lately.
+    pub sweep_interval: Duration,
+    pub attempt_limits: AttemptLimits,
     pub host: String,
     pub port: u16,
 }
@@ -150,14 +166,26 @@ impl Settings {
         };
         let connect_timeout = seconds("MP_CONNECT_TIMEOUT_SECS", 3)?;
         let timeout = seconds("MP_TIMEOUT_SECS", 12)?;
-        let webhook_tolerance = match get("MP_WEBHOOK_TOLERANCE_SECS") {
-            Some(raw) => Duration::from_secs(raw.trim().parse().map_err(|_| {
-                problem(
-                    "MP_WEBHOOK_TOLERANCE_SECS",
-                    "must be a whole number of seconds",
-                )
-            })?),
-            None => Duration::from_secs(600),
+        let number = |name: &'static str, range: std::ops::RangeInclusive<u64>, default: u64| {
+            match get(name) {
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(n) if range.contains(&n) => Ok(n),
+                    _ => Err(problem(
+                        name,
+                        format!(
+                            "must be a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )),
+                },
+                None => Ok(default),
+            }
+        };
+        let refund_duplicates = match get("MP_REFUND_DUPLICATES").as_deref().map(str::trim) {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => return Err(problem("MP_REFUND_DUPLICATES", "must be true or false")),
         };
         let mercadopago = match access_token {
             Some(token) => MercadoPagoSettings {
@@ -180,7 +208,7 @@ impl Settings {
                 })?),
                 connect_timeout,
                 timeout,
-                webhook_tolerance,
+                refund_duplicates,
             },
             None => MercadoPagoSettings {
                 mode: Mode::Sandbox,
@@ -191,7 +219,7 @@ impl Settings {
                 ),
                 connect_timeout,
                 timeout,
-                webhook_tolerance,
+                refund_duplicates,
             },
         };
         Ok(Self {
@@ -221,17 +249,18 @@ impl Settings {
                 })?),
                 None => Duration::ZERO,
             },
-            pix_expiration: match get("PIX_EXPIRATION_MINUTES") {
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(m) if (30..=43_200).contains(&m) => Duration::from_secs(m * 60),
-                    _ => {
-                        return Err(problem(
-                            "PIX_EXPIRATION_MINUTES",
-                            "must be whole minutes from 30 to 43200 (30 days)",
-                        ))
-                    }
-                },
-                None => Duration::from_secs(30 * 60),
+            // Mercado Pago refuses less than 30 minutes from when *it* reads the request; 35 keeps
+            // a slow call and a skewed clock clear of that edge.
+            pix_expiration: Duration::from_secs(
+                60 * number("PIX_EXPIRATION_MINUTES", 35..=43_200, 60)?,
+            ),
+            preference_expiration: Duration::from_secs(
+                60 * number("PREFERENCE_EXPIRATION_MINUTES", 10..=10_080, 120)?,
+            ),
+            sweep_interval: Duration::from_secs(number("SWEEP_INTERVAL_SECS", 1..=3_600, 60)?),
+            attempt_limits: AttemptLimits {
+                per_order: number("MAX_ATTEMPTS_PER_ORDER", 1..=100, 5)? as i32,
+                per_shopper_hour: number("MAX_ATTEMPTS_PER_SHOPPER", 1..=1_000, 10)? as i64,
             },
             host,
             port,

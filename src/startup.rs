@@ -19,6 +19,7 @@ use url::Url;
 
 use crate::configuration::{Mode, Settings};
 use crate::mercadopago::MercadoPagoClient;
+use crate::payments::Timings;
 use crate::routes;
 use crate::security::{content_security_policy, error_pages};
 use crate::state::AppState;
@@ -70,11 +71,14 @@ impl Application {
             sdk_url: sdk_url.clone(),
             base_url: base_url.clone(),
             sandbox: settings.is_sandbox(),
-            stale_after: mp.timeout + mp.connect_timeout + Duration::from_secs(10),
-            unknown_grace: (mp.timeout + mp.connect_timeout) * 2,
+            timings: Timings::derive(mp.connect_timeout, mp.timeout),
             webhook_secret: mp.webhook_secret.clone(),
-            webhook_tolerance: mp.webhook_tolerance,
             pix_expiration: settings.pix_expiration,
+            preference_expiration: settings.preference_expiration,
+            attempt_limits: settings.attempt_limits,
+            refund_duplicates: mp.refund_duplicates,
+            hints: Default::default(),
+            reconcile_interval: settings.reconcile_interval,
             rereads: Default::default(),
         });
         if settings.is_sandbox() {
@@ -83,6 +87,7 @@ impl Application {
         tokio::spawn(crate::reconcile::worker::run(
             state.clone().into_inner(),
             settings.reconcile_interval,
+            settings.sweep_interval,
         ));
         let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
         let sandbox = settings

@@ -4,9 +4,11 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use url::Url;
 
+use crate::configuration::AttemptLimits;
 use crate::domain::Site;
 use crate::i18n::{texts, Texts};
 use crate::mercadopago::MercadoPagoClient;
+use crate::payments::Timings;
 
 /// What every handler may use, built once at start.
 pub struct AppState {
@@ -19,15 +21,19 @@ pub struct AppState {
     /// The store's public URL, for Mercado Pago's notification and back URLs.
     pub base_url: Url,
     pub sandbox: bool,
-    /// Longer than any call to Mercado Pago can last: an attempt older than this was abandoned.
-    pub stale_after: Duration,
-    /// How long after an unanswered call, with no payment found, a new attempt is allowed.
-    pub unknown_grace: Duration,
+    /// Every timeout, grace period and budget of the payment path, derived in one place.
+    pub timings: Timings,
     pub webhook_secret: SecretString,
-    /// How far a webhook's `ts` may be from now.
-    pub webhook_tolerance: Duration,
     /// How long a Pix code stays payable.
     pub pix_expiration: Duration,
+    /// How long a wallet preference stays payable.
+    pub preference_expiration: Duration,
+    pub attempt_limits: AttemptLimits,
+    pub refund_duplicates: bool,
+    /// Bounds what unsigned notification hints and wallet returns can make us ask Mercado Pago.
+    pub hints: crate::reconcile::hints::Hints,
+    /// How often the reconciliation worker runs; also the first retry of a failed re-read.
+    pub reconcile_interval: Duration,
     /// Notified payments being re-read, so a burst of notifications costs one re-read.
     pub rereads: crate::reconcile::rereads::Rereads,
 }
@@ -37,11 +43,48 @@ impl AppState {
         texts(self.site.lang())
     }
 
-    pub fn notification_url(&self) -> String {
-        self.url("/webhooks/mercadopago")
+    /// Only a public https store can be notified; otherwise the webhook URL configured in
+    /// Mercado Pago's panel (or the emulator's) serves, and the worker's polling.
+    pub fn notification_url(&self) -> Option<String> {
+        notification_url(&self.base_url)
+    }
+
+    /// The client to refund a duplicate payment with, when the merchant asked for that.
+    pub fn refund_with(&self) -> Option<&MercadoPagoClient> {
+        self.refund_duplicates.then_some(&self.mercadopago)
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+/// `source_news=webhooks`: only the signed kind, not the legacy unsigned IPN as well.
+fn notification_url(base: &Url) -> Option<String> {
+    let public = base.scheme() == "https"
+        && !matches!(base.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    public.then(|| {
+        format!(
+            "{}/webhooks/mercadopago?source_news=webhooks",
+            base.as_str().trim_end_matches('/')
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::notification_url;
+    use url::Url;
+
+    #[test]
+    fn only_a_public_https_store_asks_to_be_notified() {
+        let url = |s: &str| notification_url(&Url::parse(s).unwrap());
+        assert_eq!(
+            url("https://shop.example.com/").as_deref(),
+            Some("https://shop.example.com/webhooks/mercadopago?source_news=webhooks")
+        );
+        assert_eq!(url("http://shop.example.com"), None);
+        assert_eq!(url("https://localhost:8443"), None);
+        assert_eq!(url("https://127.0.0.1"), None);
     }
 }

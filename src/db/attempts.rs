@@ -4,14 +4,13 @@
 //! partial unique index allowing one in-flight attempt), then calls Mercado Pago with no
 //! transaction or pooled connection held, then *records* the outcome in another transaction.
 
-use std::time::Duration;
-
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
+use crate::configuration::AttemptLimits;
 use crate::domain::order_status::Source;
 use crate::domain::{Money, MoneyError, OrderId, OrderStatus, ShopperId};
-use crate::mercadopago::Payment;
+use crate::payments::Timings;
 
 use super::money;
 use super::orders::{latest_payment, parse_status, transition, PaymentRecord};
@@ -34,16 +33,22 @@ pub enum Claim {
     /// Another request is calling Mercado Pago for this order right now.
     InFlight,
     /// An earlier call ended without an answer; its payment may exist.
-    Unknown {
-        attempt_no: i32,
-        since: OffsetDateTime,
-    },
+    Unknown,
     AmountMismatch {
         expected: Money,
     },
     /// Cancelled, refunded or charged back: no more payments.
     Closed(OrderStatus),
+    /// The order or the shopper has used up its attempts: no call, against card testing.
+    TooManyAttempts,
     NotFound,
+}
+
+/// What a claim needs besides the order: how long a call can last and how many are allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimRules {
+    pub timings: Timings,
+    pub limits: AttemptLimits,
 }
 
 pub fn idempotency_key(order_id: OrderId, attempt_no: i32) -> String {
@@ -59,8 +64,9 @@ pub async fn claim(
     claimed: &Result<Money, MoneyError>,
     claimed_text: &str,
     payment_method_id: &str,
-    stale_after: Duration,
+    rules: ClaimRules,
 ) -> Result<Claim, sqlx::Error> {
+    let stale_after = rules.timings.stale_after;
     let mut tx = pool.begin().await?;
     let Some(order) = sqlx::query!(
         r#"select shopper_id, status, total_minor, currency, attempts
@@ -101,27 +107,18 @@ pub async fn claim(
                 return Ok(Claim::InFlight);
             }
             // The call outlived any timeout: its process died. The payment may exist.
-            mark_unknown(&mut tx, order_id, order.attempts, "abandoned in flight").await?;
-            tx.commit().await?;
-            return Ok(Claim::Unknown {
-                attempt_no: order.attempts,
-                since: started.unwrap_or_else(OffsetDateTime::now_utc),
-            });
-        }
-        OrderStatus::PaymentUnknown => {
-            let since = sqlx::query_scalar!(
-                r#"select updated_at from payment_attempts where order_id = $1 and attempt_no = $2"#,
-                order_id.0,
-                order.attempts
+            mark_unknown(
+                &mut tx,
+                order_id,
+                order.attempts,
+                "abandoned in flight",
+                None,
             )
-            .fetch_optional(&mut *tx)
-            .await?
-            .unwrap_or_else(OffsetDateTime::now_utc);
-            return Ok(Claim::Unknown {
-                attempt_no: order.attempts,
-                since,
-            });
+            .await?;
+            tx.commit().await?;
+            return Ok(Claim::Unknown);
         }
+        OrderStatus::PaymentUnknown => return Ok(Claim::Unknown),
         OrderStatus::Cancelled | OrderStatus::Refunded | OrderStatus::ChargedBack => {
             return Ok(Claim::Closed(status));
         }
@@ -149,10 +146,17 @@ pub async fn claim(
         tx.commit().await?;
         return Ok(Claim::AmountMismatch { expected: total });
     }
+    if order.attempts >= rules.limits.per_order
+        || recent_calls(&mut tx, shopper).await? >= rules.limits.per_shopper_hour
+    {
+        return Ok(Claim::TooManyAttempts);
+    }
     let attempt_no = order.attempts + 1;
     let key = idempotency_key(order_id, attempt_no);
+    // The order follows the new attempt from now on: news of an older attempt's payment can
+    // no longer move it (only an approval could, and a later one would be flagged).
     sqlx::query!(
-        r#"with counted as (update orders set attempts = $2 where id = $1)
+        r#"with counted as (update orders set attempts = $2, payment_id = null where id = $1)
            insert into payment_attempts
            (order_id, attempt_no, idempotency_key, state, payment_method_id, claimed_amount, previous_status)
            values ($1, $2, $3, 'in_flight', $4, $5, $6)"#,
@@ -183,31 +187,40 @@ pub async fn claim(
     }))
 }
 
-/// Stores the payment Mercado Pago answered with and moves the order to match it.
-#[tracing::instrument(skip(pool, payment), fields(payment_id = payment.id, status = %payment.status))]
-pub async fn record_payment(
-    pool: &PgPool,
+/// Calls to Mercado Pago the shopper caused in the last hour, over all their orders.
+async fn recent_calls(
+    tx: &mut Transaction<'_, Postgres>,
+    shopper: ShopperId,
+) -> Result<i64, sqlx::Error> {
+    let n = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from payment_attempts a join orders o on o.id = a.order_id
+           where o.shopper_id = $1 and a.attempt_no is not null
+             and a.created_at > now() - interval '1 hour'"#,
+        shopper.0
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n)
+}
+
+/// The attempt's call made `payment_id`: settled, and its kept request is no longer needed.
+pub async fn complete(
+    tx: &mut Transaction<'_, Postgres>,
     order_id: OrderId,
     attempt_no: i32,
-    payment: &Payment,
-    amount: Money,
-    source: Source,
+    payment_id: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    super::payments::upsert(&mut tx, order_id, Some(attempt_no), payment, amount).await?;
     sqlx::query!(
-        r#"update payment_attempts set state = 'completed', payment_id = $3, error = null, updated_at = now()
-           where order_id = $1 and attempt_no = $2"#,
+        r#"update payment_attempts set state = 'completed', payment_id = $3, error = null,
+             request = null, updated_at = now()
+           where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown', 'completed')"#,
         order_id.0,
         attempt_no,
-        payment.id
+        payment_id
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    let to = OrderStatus::from_payment(&payment.status, payment.status_detail());
-    let note = format!("{}/{}", payment.status, payment.status_detail());
-    transition(&mut tx, order_id, to, source, Some(payment.id), Some(&note)).await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// The call created nothing (Mercado Pago refused it, or it never left): the order is payable
@@ -221,7 +234,7 @@ pub async fn record_failure(
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let previous = sqlx::query_scalar!(
-        r#"update payment_attempts set state = 'failed', error = $3, updated_at = now()
+        r#"update payment_attempts set state = 'failed', error = $3, request = null, updated_at = now()
            where order_id = $1 and attempt_no = $2 returning previous_status"#,
         order_id.0,
         attempt_no,
@@ -263,16 +276,17 @@ pub async fn record_failure(
 }
 
 /// The call ended without an answer: the payment may exist, so the order must not be paid again
-/// until someone finds out.
-#[tracing::instrument(skip(pool))]
+/// until someone finds out. `request` is the body sent, kept to be sent again under its key.
+#[tracing::instrument(skip(pool, request))]
 pub async fn record_unknown(
     pool: &PgPool,
     order_id: OrderId,
     attempt_no: i32,
     error: &str,
+    request: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    mark_unknown(&mut tx, order_id, attempt_no, error).await?;
+    mark_unknown(&mut tx, order_id, attempt_no, error, request).await?;
     tx.commit().await
 }
 
@@ -281,13 +295,16 @@ async fn mark_unknown(
     order_id: OrderId,
     attempt_no: i32,
     error: &str,
+    request: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"update payment_attempts set state = 'unknown', error = $3, updated_at = now()
-           where order_id = $1 and attempt_no = $2"#,
+        r#"update payment_attempts set state = 'unknown', error = $3,
+             request = coalesce($4, request), updated_at = now()
+           where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')"#,
         order_id.0,
         attempt_no,
-        error
+        error,
+        request
     )
     .execute(&mut **tx)
     .await?;
@@ -303,18 +320,35 @@ async fn mark_unknown(
     Ok(())
 }
 
-/// The attempt whose outcome is unknown, with the time it became so.
+/// An attempt whose outcome is unknown: what is needed to find it out.
+#[derive(Debug, Clone)]
+pub struct UnknownAttempt {
+    pub attempt_no: i32,
+    pub idempotency_key: String,
+    /// When the attempt began: its calls all lie within `Timings::call_budget` of it.
+    pub started: OffsetDateTime,
+    /// The body its call sent, when it was kept.
+    pub request: Option<String>,
+}
+
+/// The order's newest attempt whose outcome is unknown.
 pub async fn unknown_attempt(
     pool: &PgPool,
     order_id: OrderId,
-) -> Result<Option<(i32, OffsetDateTime)>, sqlx::Error> {
+) -> Result<Option<UnknownAttempt>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"select attempt_no as "attempt_no!", updated_at from payment_attempts
+        r#"select attempt_no as "attempt_no!", idempotency_key as "idempotency_key!", created_at, request
+           from payment_attempts
            where order_id = $1 and state = 'unknown' and attempt_no is not null
            order by attempt_no desc limit 1"#,
         order_id.0
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| (r.attempt_no, r.updated_at)))
+    Ok(row.map(|r| UnknownAttempt {
+        attempt_no: r.attempt_no,
+        idempotency_key: r.idempotency_key,
+        started: r.created_at,
+        request: r.request,
+    }))
 }

@@ -26,6 +26,8 @@ pub struct Order {
     pub cart_fingerprint: String,
     /// The wallet preference, once made.
     pub preference_id: Option<String>,
+    /// When that preference stops being payable.
+    pub preference_expires_at: Option<OffsetDateTime>,
 }
 
 impl Order {
@@ -103,7 +105,7 @@ pub async fn find_for_shopper(
 ) -> Result<Option<Order>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"select o.status, o.total_minor, o.currency, o.created_at, o.cart_fingerprint,
-                  o.preference_id, i.product_id, i.name, i.unit_price_minor, i.quantity,
+                  o.preference_id, o.preference_expires_at, i.product_id, i.name, i.unit_price_minor, i.quantity,
                   i.line_total_minor
            from orders o join order_items i on i.order_id = o.id
            where o.id = $1 and o.shopper_id = $2
@@ -135,6 +137,7 @@ pub async fn find_for_shopper(
         created_at: first.created_at,
         cart_fingerprint: first.cart_fingerprint.clone(),
         preference_id: first.preference_id.clone(),
+        preference_expires_at: first.preference_expires_at,
         lines,
     }))
 }
@@ -168,6 +171,75 @@ pub async fn latest_payment(
 pub(crate) fn parse_status(raw: &str) -> Result<OrderStatus, sqlx::Error> {
     OrderStatus::parse(raw)
         .ok_or_else(|| sqlx::Error::Decode(format!("unknown order status {raw}").into()))
+}
+
+/// An order as a payment's news needs it, locked until the transaction ends.
+#[derive(Debug, Clone)]
+pub struct PaymentTarget {
+    pub id: OrderId,
+    pub status: OrderStatus,
+    /// The payment the order follows, if any.
+    pub payment_id: Option<i64>,
+    /// The number of the newest attempt.
+    pub attempts: i32,
+    pub total: Money,
+}
+
+pub async fn lock_for_payment(
+    tx: &mut Transaction<'_, Postgres>,
+    id: OrderId,
+) -> Result<Option<PaymentTarget>, sqlx::Error> {
+    sqlx::query!(
+        r#"select status, payment_id, attempts, total_minor, currency from orders
+           where id = $1 for update"#,
+        id.0
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|o| {
+        Ok(PaymentTarget {
+            id,
+            status: parse_status(&o.status)?,
+            payment_id: o.payment_id,
+            attempts: o.attempts,
+            total: money(o.total_minor, &o.currency)?,
+        })
+    })
+    .transpose()
+}
+
+/// From now on the order moves with `payment_id`'s news.
+pub async fn follow_payment(
+    tx: &mut Transaction<'_, Postgres>,
+    id: OrderId,
+    payment_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update orders set payment_id = $2 where id = $1",
+        id.0,
+        payment_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Keeps the order's wallet preference and when it stops being payable.
+pub async fn set_preference(
+    pool: &PgPool,
+    id: OrderId,
+    preference_id: &str,
+    expires_at: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update orders set preference_id = $2, preference_expires_at = $3 where id = $1",
+        id.0,
+        preference_id,
+        expires_at
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// Moves an order to `to` if the forward-only rule allows it, and writes the change to its

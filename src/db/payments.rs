@@ -70,6 +70,8 @@ pub async fn upsert(
 pub enum AnomalyKind {
     AmountMismatch,
     UnknownReference,
+    /// A second approved payment of one order (two tabs, a late wallet payment).
+    DuplicatePayment,
 }
 
 impl AnomalyKind {
@@ -77,6 +79,7 @@ impl AnomalyKind {
         match self {
             AnomalyKind::AmountMismatch => "amount_mismatch",
             AnomalyKind::UnknownReference => "unknown_reference",
+            AnomalyKind::DuplicatePayment => "duplicate_payment",
         }
     }
 }

@@ -7,6 +7,8 @@ use url::Url;
 use super::error::{Cause, MpError};
 use super::types::{CreatePayment, CreatePreference, Payment, Preference, SearchResult};
 
+const POOL_IDLE: Duration = Duration::from_secs(4);
+
 /// One shared HTTP client for every call: connection reuse, and timeouts that bound how long
 /// a shopper waits on Mercado Pago.
 #[derive(Clone)]
@@ -26,6 +28,9 @@ impl MercadoPagoClient {
         let http = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .timeout(timeout)
+            // Below the shortest server keep-alive we know (actix's 5 s, which the emulator
+            // uses), so a pooled connection is dropped by us before the server closes it.
+            .pool_idle_timeout(POOL_IDLE)
             .user_agent(concat!("checkout/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self {
@@ -54,6 +59,61 @@ impl MercadoPagoClient {
             .json(body);
         let value = self.send(request).await?;
         Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
+    }
+
+    /// `POST /v1/payments` with a body exactly as an earlier call sent it, under that call's
+    /// idempotency key: Mercado Pago answers with the payment it made then, if it made one.
+    #[tracing::instrument(name = "mercadopago.resend_payment", skip_all)]
+    pub async fn resend_payment(
+        &self,
+        body: &str,
+        idempotency_key: &str,
+    ) -> Result<Payment, MpError> {
+        let request = self
+            .http
+            .post(self.url("/v1/payments"))
+            .bearer_auth(self.access_token.expose_secret())
+            .header("X-Idempotency-Key", idempotency_key)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        let value = self.send(request).await?;
+        Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
+    }
+
+    /// `GET /v1/payments/search` by `date_last_updated`, oldest first: the payments that
+    /// changed in `[begin, end]`, one page of at most `limit` from `offset`.
+    #[tracing::instrument(name = "mercadopago.search_updated", skip(self))]
+    pub async fn payments_updated(
+        &self,
+        begin: &str,
+        end: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Payment>, usize), MpError> {
+        let (offset, limit) = (offset.to_string(), limit.to_string());
+        let request = self
+            .http
+            .get(self.url("/v1/payments/search"))
+            .query(&[
+                ("range", "date_last_updated"),
+                ("begin_date", begin),
+                ("end_date", end),
+                ("sort", "date_last_updated"),
+                ("criteria", "asc"),
+                ("offset", offset.as_str()),
+                ("limit", limit.as_str()),
+            ])
+            .bearer_auth(self.access_token.expose_secret());
+        let value = self.send(request).await?;
+        let found: SearchResult = serde_json::from_value(value)
+            .map_err(|e| MpError::Transport(format!("search: {e}")))?;
+        let total = found.paging.map(|p| p.total).unwrap_or(0);
+        let payments = found
+            .results
+            .into_iter()
+            .map(|v| Payment::from_value(v).map_err(|e| MpError::Transport(format!("search: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((payments, total))
     }
 
     /// `POST /checkout/preferences`.
@@ -164,6 +224,11 @@ impl MercadoPagoClient {
                 status: status.as_u16(),
             },
             StatusCode::TOO_MANY_REQUESTS => MpError::RateLimited { retry_after },
+            StatusCode::CONFLICT | StatusCode::LOCKED | StatusCode::FAILED_DEPENDENCY => {
+                MpError::KeyInUse {
+                    status: status.as_u16(),
+                }
+            }
             s if s.is_server_error() => MpError::Server { status: s.as_u16() },
             s => MpError::Refused {
                 status: s.as_u16(),

@@ -23,7 +23,7 @@ impl Cause {
 /// is `rejected`. What matters to the caller is whether a payment may exist after the error.
 #[derive(Debug, thiserror::Error)]
 pub enum MpError {
-    /// 400, 404, 409, 422: Mercado Pago read the request and refused it; nothing was created.
+    /// 400, 404, 422: Mercado Pago read the request and refused it; nothing was created.
     #[error("Mercado Pago refused the request with {status}: {message}")]
     Refused {
         status: u16,
@@ -36,6 +36,10 @@ pub enum MpError {
     /// 429: nothing was created; try later.
     #[error("Mercado Pago is rate limiting us (retry after {retry_after:?} s)")]
     RateLimited { retry_after: Option<u64> },
+    /// 409, 423, 424: the idempotency key is in use or locked by a request still being
+    /// processed. That request may create a payment: the outcome is unknown.
+    #[error("Mercado Pago is still processing a request with this idempotency key ({status})")]
+    KeyInUse { status: u16 },
     /// 5xx: Mercado Pago may or may not have acted.
     #[error("Mercado Pago failed with {status}")]
     Server { status: u16 },
@@ -55,7 +59,23 @@ impl MpError {
     pub fn outcome_unknown(&self) -> bool {
         matches!(
             self,
-            MpError::Server { .. } | MpError::Timeout | MpError::Transport(_)
+            MpError::Server { .. }
+                | MpError::Timeout
+                | MpError::Transport(_)
+                | MpError::KeyInUse { .. }
+        )
+    }
+
+    /// Worth asking again with the same idempotency key after a pause. A timeout is not: the
+    /// shopper has already waited the whole of it.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            MpError::Server { .. }
+                | MpError::RateLimited { .. }
+                | MpError::Connect(_)
+                | MpError::Transport(_)
+                | MpError::KeyInUse { .. }
         )
     }
 

@@ -14,7 +14,10 @@ pub struct CreatePayment {
     pub issuer_id: Option<String>,
     pub payer: PaymentPayer,
     pub external_reference: String,
-    pub notification_url: String,
+    /// Only for a public https store: Mercado Pago cannot deliver anywhere else, and the panel's
+    /// webhook URL serves otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_url: Option<String>,
     pub metadata: serde_json::Value,
     pub additional_info: AdditionalInfo,
     /// Pix and vouchers: when the payment stops being payable.
@@ -50,11 +53,15 @@ pub struct Address {
 pub struct CreatePreference {
     pub items: Vec<PreferenceItem>,
     pub external_reference: String,
-    pub notification_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_url: Option<String>,
     pub back_urls: BackUrls,
     pub auto_return: &'static str,
     pub purpose: &'static str,
     pub metadata: serde_json::Value,
+    /// A preference left open would stay payable after the order was paid another way.
+    pub expires: bool,
+    pub expiration_date_to: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -120,6 +127,8 @@ pub struct Payment {
     /// When a pending payment (Pix, ticket) stops being payable (ISO-8601 text).
     #[serde(default)]
     pub date_of_expiration: Option<String>,
+    #[serde(default)]
+    pub metadata: serde_json::Value,
     #[serde(skip)]
     pub raw: serde_json::Value,
 }
@@ -140,9 +149,26 @@ impl Payment {
     pub fn status_detail(&self) -> &str {
         self.status_detail.as_deref().unwrap_or("")
     }
+
+    /// The checkout attempt that made it (`metadata.attempt`), if one did.
+    pub fn attempt(&self) -> Option<i32> {
+        let value = self.metadata.get("attempt")?;
+        value
+            .as_i64()
+            .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+            .and_then(|n| i32::try_from(n).ok())
+    }
 }
 
 #[derive(Debug, Deserialize)]
 pub(super) struct SearchResult {
     pub results: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub paging: Option<Paging>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Paging {
+    #[serde(default)]
+    pub total: usize,
 }

@@ -1,25 +1,30 @@
-//! Payment truth after the checkout's answer: what became of an unanswered call, and what
-//! news about a payment does to its order.
+//! Payment truth after the checkout's answer: what became of an unanswered call, and the
+//! background work that keeps asking Mercado Pago until nothing it said is lost.
 
+pub mod hints;
 pub mod rereads;
 pub mod worker;
 
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use crate::db::attempts;
+use crate::db::attempts::{self, UnknownAttempt};
 use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId, OrderStatus};
+use crate::domain::OrderId;
 use crate::mercadopago::{MercadoPagoClient, MpError, Payment};
+use crate::payments::apply::{apply, Claimant, RefundWith};
+use crate::payments::Timings;
 
 #[derive(Debug)]
 pub enum Resolution {
-    /// Mercado Pago has a payment for the order; it is now recorded.
+    /// Mercado Pago has the attempt's payment; it is now recorded.
     Found(Box<Payment>),
-    /// Nothing found yet, but the call may still be landing: ask again later.
+    /// Not known yet (the call may still be landing, or Mercado Pago is busy): ask again later.
     NotYet,
-    /// Nothing was made, long after the call: the order is payable again.
+    /// The attempt made nothing, and none of its calls can still land: the order is payable again.
     NothingMade,
+    /// The order has no attempt whose outcome is unknown.
+    NothingToResolve,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,152 +35,83 @@ pub enum ResolveError {
     Database(#[from] sqlx::Error),
 }
 
-/// Searches Mercado Pago by `external_reference` for the order's payment and records it.
-#[tracing::instrument(skip(pool, client))]
+/// Finds out what the order's unanswered attempt made. The attempt's own request is sent again
+/// under its own idempotency key: Mercado Pago answers with the payment that key made, or
+/// makes it now (the shopper asked for exactly that payment, once). Only when the request was
+/// not kept (the process died mid-call) does a search stand in, and then only a payment whose
+/// `metadata.attempt` names this attempt counts as its outcome.
+#[tracing::instrument(skip(pool, client, timings, refund))]
 pub async fn resolve_unknown(
     pool: &PgPool,
     client: &MercadoPagoClient,
     order_id: OrderId,
-    attempt_no: i32,
-    since: OffsetDateTime,
-    grace: std::time::Duration,
+    timings: &Timings,
     source: Source,
+    refund: RefundWith<'_>,
 ) -> Result<Resolution, ResolveError> {
-    let found = client.payments_for(&order_id.to_string()).await?;
-    // A payment that can still succeed (or did) wins over a declined one.
-    let best = found
-        .iter()
-        .find(|p| !OrderStatus::from_payment_status(&p.status).accepts_payment())
-        .or_else(|| found.first());
-    if let Some(paid) = best {
-        let total = sqlx::query!(
-            "select total_minor, currency from orders where id = $1",
-            order_id.0
-        )
-        .fetch_one(pool)
-        .await?;
-        let expected = crate::db::money(total.total_minor, &total.currency)?;
-        let amount = recorded_amount(paid, expected);
-        attempts::record_payment(pool, order_id, attempt_no, paid, amount, source).await?;
-        tracing::info!(payment_id = paid.id, status = %paid.status, "unknown outcome resolved");
-        return Ok(Resolution::Found(Box::new(paid.clone())));
-    }
-    if OffsetDateTime::now_utc() - since < grace {
-        return Ok(Resolution::NotYet);
-    }
-    attempts::record_failure(
-        pool,
-        order_id,
-        attempt_no,
-        "no payment found at Mercado Pago after the call",
-    )
-    .await?;
-    tracing::info!("unknown outcome resolved: nothing was charged");
-    Ok(Resolution::NothingMade)
-}
-
-/// The amount Mercado Pago says was paid, read exactly in the order's currency. Where it
-/// differs from the order, that is logged loudly; the record keeps what was really paid.
-pub fn recorded_amount(paid: &Payment, expected: Money) -> Money {
-    match paid
-        .transaction_amount
-        .as_ref()
-        .map(|n| Money::parse_decimal(&n.to_string(), expected.currency()))
-    {
-        Some(Ok(amount)) => {
-            if amount != expected {
-                tracing::error!(payment_id = paid.id, paid = %amount.to_decimal_string(), expected = %expected.to_decimal_string(), "payment amount differs from the order total");
-            }
-            amount
-        }
-        _ => {
-            tracing::error!(
-                payment_id = paid.id,
-                "payment amount unreadable; recording the order's amount"
-            );
-            expected
-        }
-    }
-}
-
-/// What news about a payment did to our books.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Applied {
-    /// Recorded; the order moved (true) or stayed because the news was old (false).
-    Recorded { moved: bool },
-    /// An approved payment that does not match its order: recorded and flagged, order not paid.
-    Flagged,
-    /// Its `external_reference` names no order of ours: flagged.
-    UnknownOrder,
-}
-
-/// Applies what Mercado Pago says about a payment (read from its API, never from a
-/// notification body) to the payment's order, forward only.
-#[tracing::instrument(skip(pool, payment), fields(payment_id = payment.id, status = %payment.status))]
-pub async fn apply_payment(
-    pool: &PgPool,
-    payment: &Payment,
-    source: Source,
-) -> Result<Applied, sqlx::Error> {
-    use crate::db::payments::{flag, upsert, AnomalyKind};
-    let reference = payment.external_reference.as_deref().unwrap_or("");
-    let order = match OrderId::parse(reference) {
-        Some(id) => sqlx::query!(
-            "select total_minor, currency from orders where id = $1",
-            id.0
-        )
-        .fetch_optional(pool)
-        .await?
-        .map(|o| (id, o)),
-        None => None,
+    let Some(attempt) = attempts::unknown_attempt(pool, order_id).await? else {
+        return Ok(Resolution::NothingToResolve);
     };
-    let Some((order_id, order)) = order else {
-        let detail = format!(
-            "external_reference '{}' is no order of ours",
-            reference.chars().take(64).collect::<String>()
-        );
-        flag(
-            pool,
-            None,
-            payment.id,
-            AnomalyKind::UnknownReference,
-            &detail,
-        )
-        .await?;
-        return Ok(Applied::UnknownOrder);
+    let age = OffsetDateTime::now_utc() - attempt.started;
+    let found = match &attempt.request {
+        Some(body) => match client.resend_payment(body, &attempt.idempotency_key).await {
+            Ok(paid) => Some(paid),
+            // The key made nothing (a replay would have answered with its payment).
+            Err(MpError::Refused { .. }) if age > timings.stale_after => None,
+            Err(MpError::Refused { .. }) => return Ok(Resolution::NotYet),
+            Err(e) => return Err(e.into()),
+        },
+        None => match search(pool, client, order_id, &attempt, source, refund).await? {
+            Some(paid) => Some(paid),
+            None if age < timings.unknown_grace => return Ok(Resolution::NotYet),
+            None => None,
+        },
     };
-    let expected = crate::db::money(order.total_minor, &order.currency)?;
-    let amount = recorded_amount(payment, expected);
-    let currency_ok = payment
-        .currency_id
-        .as_deref()
-        .is_none_or(|c| c == expected.currency().code());
-    let mut tx = pool.begin().await?;
-    upsert(&mut tx, order_id, None, payment, amount).await?;
-    let to = OrderStatus::from_payment(&payment.status, payment.status_detail());
-    if to == OrderStatus::Paid && (amount != expected || !currency_ok) {
-        tx.commit().await?;
-        let detail = format!(
-            "approved {} {} for an order of {} {}",
-            payment.currency_id.as_deref().unwrap_or("?"),
-            amount.to_decimal_string(),
-            expected.currency(),
-            expected.to_decimal_string()
-        );
-        flag(
-            pool,
-            Some(order_id),
-            payment.id,
-            AnomalyKind::AmountMismatch,
-            &detail,
-        )
-        .await?;
-        return Ok(Applied::Flagged);
-    }
-    let note = format!("{}/{}", payment.status, payment.status_detail());
-    let moved =
-        crate::db::orders::transition(&mut tx, order_id, to, source, Some(payment.id), Some(&note))
+    match found {
+        Some(paid) => {
+            let claimant = Claimant::Attempt {
+                order_id,
+                attempt_no: attempt.attempt_no,
+            };
+            apply(pool, &paid, source, claimant, refund).await?;
+            tracing::info!(payment_id = paid.id, status = %paid.status, attempt = attempt.attempt_no, "unknown outcome resolved");
+            Ok(Resolution::Found(Box::new(paid)))
+        }
+        None => {
+            attempts::record_failure(
+                pool,
+                order_id,
+                attempt.attempt_no,
+                "Mercado Pago made no payment for this attempt",
+            )
             .await?;
-    tx.commit().await?;
-    Ok(Applied::Recorded { moved })
+            tracing::info!(
+                attempt = attempt.attempt_no,
+                "unknown outcome resolved: nothing was charged"
+            );
+            Ok(Resolution::NothingMade)
+        }
+    }
+}
+
+/// The search fallback: the attempt's payment if search shows it; every other payment of the
+/// order it shows is applied as news (so a second one is flagged, never taken for this one).
+async fn search(
+    pool: &PgPool,
+    client: &MercadoPagoClient,
+    order_id: OrderId,
+    attempt: &UnknownAttempt,
+    source: Source,
+    refund: RefundWith<'_>,
+) -> Result<Option<Payment>, ResolveError> {
+    let found = client.payments_for(&order_id.to_string()).await?;
+    let mut mine = None;
+    for payment in found {
+        if payment.attempt() == Some(attempt.attempt_no) {
+            mine = Some(payment);
+        } else {
+            apply(pool, &payment, source, Claimant::News, refund).await?;
+        }
+    }
+    Ok(mine)
 }

@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::db::notifications;
 use crate::domain::order_status::Source;
-use crate::reconcile::apply_payment;
+use crate::payments::apply::{apply, Claimant};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -107,36 +108,48 @@ async fn run(state: Arc<AppState>, payment_id: i64) {
     }
 }
 
-/// Re-reads the payment and applies it. A failure leaves the notifications unprocessed in
-/// the database; the reconciliation worker settles the orders they concern.
+/// Re-reads the payment and applies it. A failure leaves the notifications due for the
+/// worker, which re-drives them with backoff until one re-read is applied.
 async fn reread(state: &AppState, payment_id: i64, notifications: &[i64]) {
-    let payment = match state.mercadopago.get_payment(payment_id).await {
-        Ok(payment) => payment,
+    let outcome = match reread_once(state, payment_id).await {
+        Ok(outcome) => outcome,
         Err(e) => {
-            tracing::warn!(error = %e, "could not re-read the notified payment");
-            return;
-        }
-    };
-    let outcome = match apply_payment(&state.pool, &payment, Source::Webhook).await {
-        Ok(applied) => format!("{applied:?}"),
-        Err(e) => {
-            tracing::error!(error = %e, "could not apply the notified payment");
+            tracing::warn!(error = %e, "could not re-read the notified payment; the worker will retry");
+            if !notifications.is_empty() {
+                let retry = notifications::mark_failed(
+                    &state.pool,
+                    notifications,
+                    &e.to_string(),
+                    state.reconcile_interval,
+                )
+                .await;
+                if let Err(e) = retry {
+                    tracing::warn!(error = %e, "could not mark notifications for retry");
+                }
+            }
             return;
         }
     };
     if notifications.is_empty() {
         return;
     }
-    let marked = sqlx::query!(
-        "update notifications set processed_at = now(), outcome = $2 where id = any($1)",
-        notifications,
-        outcome
-    )
-    .execute(&state.pool)
-    .await;
-    if let Err(e) = marked {
+    if let Err(e) = notifications::mark_processed(&state.pool, notifications, &outcome).await {
         tracing::warn!(error = %e, "could not mark notifications processed");
     }
+}
+
+/// One re-read of a payment from Mercado Pago, applied to its order.
+pub async fn reread_once(state: &AppState, payment_id: i64) -> anyhow::Result<String> {
+    let payment = state.mercadopago.get_payment(payment_id).await?;
+    let applied = apply(
+        &state.pool,
+        &payment,
+        Source::Webhook,
+        Claimant::News,
+        state.refund_with(),
+    )
+    .await?;
+    Ok(format!("{applied:?}"))
 }
 
 #[cfg(test)]

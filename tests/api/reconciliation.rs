@@ -28,12 +28,13 @@ async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
         .pay(&checkout.csrf, &card_submission(&checkout.amount))
         .await;
     assert_eq!(res.status(), 502);
-    Mock::given(method("GET"))
-        .and(path("/v1/payments/search"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "paging": {"total": 1, "limit": 30, "offset": 0},
-            "results": [{"id": 4242, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
-                         "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id}]})))
+    // Sent again under the same key, Mercado Pago answers with the payment it made.
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 4242, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
+            "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id})))
+        .with_priority(1)
         .mount(&app.mp)
         .await;
     // No shopper action from here on.
@@ -45,10 +46,11 @@ async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
     }
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
     assert_eq!(app.count("select count(*) from payments").await, 1);
-    assert_eq!(
-        app.payment_calls().await.len(),
-        1,
-        "exactly one payment was ever asked for"
+    let calls = app.payment_calls().await;
+    let key = &calls[0].headers["x-idempotency-key"];
+    assert!(
+        calls.iter().all(|c| c.headers["x-idempotency-key"] == key),
+        "exactly one payment was ever asked for, under one key"
     );
     let source: String =
         sqlx::query_scalar("select source from order_history where to_status = 'paid'")

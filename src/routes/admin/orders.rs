@@ -206,6 +206,8 @@ struct OrderPage {
     history: Vec<HistoryRow>,
     anomalies: Vec<AnomalyRow>,
     refundable: Option<(i64, String)>,
+    /// Flagged duplicates still approved: (payment, what remains, refund key).
+    duplicates: Vec<(i64, String, String)>,
     cancellable: Option<i64>,
     refund_key: String,
     notice: Option<&'static str>,
@@ -253,6 +255,26 @@ pub async fn render_detail(
                 .filter(|r| r.minor() > 0)
                 .map(|r| (p.id, r.to_string()))
         });
+    let anomalies = backoffice::anomalies(&state.pool, Some(id.0)).await?;
+    let duplicates = payments
+        .iter()
+        .filter(|p| p.status == "approved")
+        .filter(|p| {
+            anomalies
+                .iter()
+                .any(|a| a.kind == "duplicate_payment" && a.payment_id == Some(p.id))
+        })
+        .filter_map(|p| {
+            let remaining = p.amount.checked_sub(p.refunded).ok()?;
+            (remaining.minor() > 0).then(|| {
+                (
+                    p.id,
+                    remaining.to_string(),
+                    uuid::Uuid::new_v4().to_string(),
+                )
+            })
+        })
+        .collect();
     let cancellable = payments
         .iter()
         .rev()
@@ -263,10 +285,11 @@ pub async fn render_detail(
         lang: state.site.lang().code(),
         sandbox: state.sandbox,
         history: backoffice::history(&state.pool, id.0).await?,
-        anomalies: backoffice::anomalies(&state.pool, Some(id.0)).await?,
+        anomalies,
         order,
         payments,
         refundable,
+        duplicates,
         cancellable,
         refund_key: uuid::Uuid::new_v4().to_string(),
         notice,

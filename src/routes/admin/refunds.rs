@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::db::backoffice;
 use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId};
-use crate::reconcile::apply_payment;
+use crate::payments::apply::{apply, Claimant};
 use crate::state::AppState;
 
 use super::auth::{Admin, CsrfForm};
@@ -21,6 +21,9 @@ pub struct RefundForm {
     refund_key: String,
     #[serde(default)]
     amount: String,
+    /// A particular payment (a flagged duplicate); otherwise the order's latest approved one.
+    #[serde(default)]
+    payment_id: Option<i64>,
 }
 
 pub async fn refund(
@@ -35,7 +38,12 @@ pub async fn refund(
     let key = uuid::Uuid::parse_str(form.refund_key.trim())
         .map_err(|_| AdminError::BadForm("refund key".into()))?;
     let payments = backoffice::payments(&state.pool, id.0).await?;
-    let Some(payment) = payments.iter().rev().find(|p| p.status == "approved") else {
+    let Some(payment) = payments
+        .iter()
+        .rev()
+        .filter(|p| form.payment_id.is_none_or(|id| id == p.id))
+        .find(|p| p.status == "approved")
+    else {
         return render_detail(&state, admin, id, None, Some(t.refund_too_much)).await;
     };
     let remaining = payment
@@ -105,7 +113,7 @@ pub async fn cancel(
     };
     match state.mercadopago.cancel_payment(payment.id).await {
         Ok(cancelled) => {
-            apply_payment(&state.pool, &cancelled, Source::Admin).await?;
+            apply(&state.pool, &cancelled, Source::Admin, Claimant::News, None).await?;
             Ok(see(&format!("/admin/orders/{id}?notice=cancelled")))
         }
         Err(e) => {
@@ -126,7 +134,8 @@ pub async fn cancel(
 async fn refresh(state: &AppState, payment_id: i64) {
     match state.mercadopago.get_payment(payment_id).await {
         Ok(payment) => {
-            if let Err(e) = apply_payment(&state.pool, &payment, Source::Admin).await {
+            if let Err(e) = apply(&state.pool, &payment, Source::Admin, Claimant::News, None).await
+            {
                 tracing::warn!(error = %e, "could not record the refunded payment yet");
             }
         }

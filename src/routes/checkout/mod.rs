@@ -116,11 +116,20 @@ pub async fn checkout(
     })
 }
 
-/// The order's preference for the wallet and credits options, made once per order.
+/// A preference this close to its end is replaced, so the shopper has time to pay with it.
+const PREFERENCE_MARGIN: time::Duration = time::Duration::minutes(10);
+
+/// The order's preference for the wallet and credits options. It expires (a preference left
+/// open stays payable after the order was paid another way); an expiring one is replaced.
+/// Only asked for while the order takes payment (the caller checks).
 async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
-    if order.preference_id.is_some() {
-        return order.preference_id.clone();
+    let now = time::OffsetDateTime::now_utc();
+    if let (Some(id), Some(until)) = (&order.preference_id, order.preference_expires_at) {
+        if until - now > PREFERENCE_MARGIN {
+            return Some(id.clone());
+        }
     }
+    let expires_at = now + state.preference_expiration;
     let back = state.url(&format!("/orders/{}/return", order.id));
     let body = CreatePreference {
         items: order
@@ -144,20 +153,15 @@ async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
         auto_return: "approved",
         purpose: "wallet_purchase",
         metadata: serde_json::json!({ "order_id": order.id.to_string() }),
+        expires: true,
+        expiration_date_to: crate::mercadopago::time::iso(expires_at),
     };
-    let created = state
-        .mercadopago
-        .create_preference(&body, &format!("preference-{}", order.id))
-        .await;
+    let key = format!("preference-{}-{}", order.id, expires_at.unix_timestamp());
+    let created = state.mercadopago.create_preference(&body, &key).await;
     match created {
         Ok(preference) => {
-            let saved = sqlx::query!(
-                "update orders set preference_id = $2 where id = $1 and preference_id is null",
-                order.id.0,
-                preference.id
-            )
-            .execute(&state.pool)
-            .await;
+            let saved =
+                orders::set_preference(&state.pool, order.id, &preference.id, expires_at).await;
             if let Err(e) = saved {
                 tracing::warn!(error = %e, "could not keep the order's preference");
             }

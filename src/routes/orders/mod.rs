@@ -11,6 +11,7 @@ use crate::db::orders::{self, Order};
 use crate::domain::order_status::Source;
 use crate::domain::{OrderId, OrderStatus};
 use crate::i18n::{outcome_unknown_message, status_message, StatusMessage, Tone};
+use crate::payments::apply::{apply, Claimant};
 use crate::reconcile::{self, Resolution};
 
 use crate::session::TypedSession;
@@ -37,22 +38,25 @@ struct ResultPage {
 }
 
 /// Asks Mercado Pago about an unanswered call; true when the order changed.
+/// Reloads are bounded like hints (per order), so a reloading shopper cannot flood Mercado Pago.
 async fn resolve(state: &AppState, id: OrderId) -> bool {
-    let Ok(Some((attempt_no, since))) = attempts::unknown_attempt(&state.pool, id).await else {
+    let Ok(Some(_)) = attempts::unknown_attempt(&state.pool, id).await else {
+        return false;
+    };
+    let Some(_permit) = state.hints.admit(&format!("order:{id}")) else {
         return false;
     };
     match reconcile::resolve_unknown(
         &state.pool,
         &state.mercadopago,
         id,
-        attempt_no,
-        since,
-        state.unknown_grace,
+        &state.timings,
         Source::Reconciliation,
+        state.refund_with(),
     )
     .await
     {
-        Ok(Resolution::NotYet) => false,
+        Ok(Resolution::NotYet | Resolution::NothingToResolve) => false,
         Ok(_) => true,
         Err(e) => {
             tracing::warn!(error = %e, "could not resolve an unknown payment outcome yet");
@@ -174,15 +178,40 @@ pub async fn status(
 
 /// `GET /orders/{id}/return`: Mercado Pago's wallet sends the shopper back here. The query
 /// string is never believed: the order's payments are read from Mercado Pago and applied.
+/// Only the session that placed the order may make us ask, at a bounded rate, and not about
+/// an order that is already settled.
 pub async fn back_from_mercadopago(
     state: web::Data<AppState>,
+    session: TypedSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = OrderId::parse(&path).ok_or(PageError::NotFound)?;
+    let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
+    let order = orders::find_for_shopper(&state.pool, id, shopper)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let undecided = order.status.accepts_payment()
+        || matches!(
+            order.status,
+            OrderStatus::PaymentPending | OrderStatus::PaymentInProcess
+        );
+    let permit = undecided
+        .then(|| state.hints.admit(&format!("order:{id}")))
+        .flatten();
+    if permit.is_none() {
+        return Ok(crate::routes::checkout::redirect(&format!("/orders/{id}")));
+    }
     match state.mercadopago.payments_for(&id.to_string()).await {
         Ok(payments) => {
             for payment in &payments {
-                reconcile::apply_payment(&state.pool, payment, Source::Checkout).await?;
+                apply(
+                    &state.pool,
+                    payment,
+                    Source::Checkout,
+                    Claimant::News,
+                    state.refund_with(),
+                )
+                .await?;
             }
         }
         // The result page still shows the last known state, and the webhook or the

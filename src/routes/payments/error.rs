@@ -28,6 +28,8 @@ pub enum PaymentError {
     InProgress,
     #[error("a concurrent attempt ended without a payment")]
     RetryNeeded,
+    #[error("the order or the shopper has used up its payment attempts")]
+    TooManyAttempts,
     #[error("Mercado Pago refused the payment data")]
     ProviderRefused(#[source] MpError),
     #[error("Mercado Pago could not be used; nothing was charged")]
@@ -61,6 +63,7 @@ impl PaymentError {
             PaymentError::OrderClosed | PaymentError::InProgress | PaymentError::RetryNeeded => {
                 StatusCode::CONFLICT
             }
+            PaymentError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             PaymentError::OutcomeUnknown(_) => StatusCode::BAD_GATEWAY,
             PaymentError::ProviderUnavailable(_)
             | PaymentError::NotRecorded { .. }
@@ -79,6 +82,7 @@ impl PaymentError {
             PaymentError::OrderClosed => "order_closed",
             PaymentError::InProgress => "payment_in_progress",
             PaymentError::RetryNeeded => "retry_needed",
+            PaymentError::TooManyAttempts => "too_many_attempts",
             PaymentError::ProviderRefused(_) => "payment_refused",
             PaymentError::ProviderUnavailable(_) => "provider_unavailable",
             PaymentError::OutcomeUnknown(_) => "outcome_unknown",
@@ -134,6 +138,11 @@ impl PaymentError {
                 "A tentativa anterior não foi concluída e nada foi cobrado. Envie o pagamento de novo.",
                 "El intento anterior no se completó y no se cobró nada. Envía el pago de nuevo.",
                 "The previous attempt did not go through and nothing was charged. Submit the payment again.",
+            ),
+            PaymentError::TooManyAttempts => pick(
+                "Foram muitas tentativas de pagamento. Por segurança, espere uma hora ou fale com a loja; nada foi cobrado agora.",
+                "Hubo demasiados intentos de pago. Por seguridad, espera una hora o contacta a la tienda; no se cobró nada ahora.",
+                "There have been too many payment attempts. For your security, wait an hour or contact the store; nothing was charged now.",
             ),
             PaymentError::ProviderRefused(e) if card_token_problem(e) => pick(
                 "Os dados do cartão expiraram. Digite-os novamente.",

@@ -3,11 +3,13 @@ use std::time::Duration;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::db::attempts::{self, Claim, Ticket};
+use crate::db::attempts::{self, Claim, ClaimRules, Ticket};
 use crate::db::orders::{self, PaymentRecord};
 use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId, OrderStatus, PaymentRequest, RawSubmission};
+use crate::domain::{OrderId, OrderStatus, PaymentRequest, RawSubmission};
 use crate::mercadopago::{CreatePayment, MpError, Payment};
+use crate::payments::apply::{apply, Claimant};
+use crate::payments::timings::{CALLS_PER_ATTEMPT, MAX_PAUSE};
 use crate::reconcile::{self, Resolution, ResolveError};
 use crate::session::TypedSession;
 use crate::state::AppState;
@@ -90,15 +92,18 @@ async fn handle(
             &claimed,
             &claimed_text,
             &method,
-            state.stale_after,
+            ClaimRules {
+                timings: state.timings,
+                limits: state.attempt_limits,
+            },
         )
     };
     let answer = match claim(&state.pool).await? {
         Claim::Proceed(ticket) => charge(state, ticket, &payment).await?,
         Claim::Replay(record) => answer(open.id, &record),
         Claim::InFlight => wait_for_outcome(state, open.id).await?,
-        Claim::Unknown { attempt_no, since } => {
-            match resolve_unknown(state, open.id, attempt_no, since).await? {
+        Claim::Unknown => {
+            match resolve_unknown(state, open.id).await? {
                 Some(answer) => answer,
                 // Mercado Pago has no payment for it, long after the call: pay afresh.
                 None => match claim(&state.pool).await? {
@@ -112,6 +117,7 @@ async fn handle(
             return Err(PaymentError::AmountMismatch { expected })
         }
         Claim::Closed(_) => return Err(PaymentError::OrderClosed),
+        Claim::TooManyAttempts => return Err(PaymentError::TooManyAttempts),
         Claim::NotFound => return Err(PaymentError::NoOrder),
     };
     if !OrderStatus::from_payment_status(&answer.status).accepts_payment() {
@@ -159,21 +165,23 @@ async fn charge(
     tracing::info!(attempt = ticket.attempt_no, method = %body.payment_method_id, amount = %ticket.total.to_decimal_string(), payer = %payment.payer_email().masked(), "calling Mercado Pago");
     match create_with_retries(state, &body, &ticket.idempotency_key).await {
         Ok(paid) => {
-            record(
-                state,
-                ticket.order_id,
-                ticket.attempt_no,
-                &paid,
-                ticket.total,
-            )
-            .await?;
+            record(state, ticket.order_id, ticket.attempt_no, &paid).await?;
             tracing::info!(payment_id = paid.id, status = %paid.status, status_detail = %paid.status_detail(), "Mercado Pago answered");
             Ok(answer_from(ticket.order_id, &paid))
         }
         Err(e) if e.outcome_unknown() => {
             let error = e.to_string();
+            // Kept so that the same request can be sent again under the same key to learn
+            // what it made.
+            let sent = serde_json::to_string(&body).ok();
             retry_db(|| {
-                attempts::record_unknown(&state.pool, ticket.order_id, ticket.attempt_no, &error)
+                attempts::record_unknown(
+                    &state.pool,
+                    ticket.order_id,
+                    ticket.attempt_no,
+                    &error,
+                    sent.as_deref(),
+                )
             })
             .await
             .ok();
@@ -194,28 +202,47 @@ async fn charge(
     }
 }
 
-/// Like Mercado Pago's own SDKs: a 5xx, 429 or failed connection is retried a couple of times
-/// with the same idempotency key and body, so a retry can only ever return the same payment.
-/// A timeout is not retried here: the shopper has already waited the whole timeout.
+/// Like Mercado Pago's own SDKs: a 5xx, 429, 409/423 (key in use), failed connection or
+/// broken exchange is retried with the same idempotency key and body, so a retry can only
+/// ever return the same payment; `Retry-After` is honoured up to `MAX_PAUSE`. A timeout is not
+/// retried here: the shopper has already waited the whole of it. The error kept is the worst
+/// seen: once any call may have made a payment, the outcome stays unknown whatever the
+/// later calls answer (a 429 after a 500 does not mean that nothing was made).
 async fn create_with_retries(
     state: &AppState,
     body: &CreatePayment,
     key: &str,
 ) -> Result<Payment, MpError> {
-    let mut delay = Duration::from_millis(200);
-    for _ in 0..2 {
-        match state.mercadopago.create_payment(body, key).await {
-            Err(
-                e @ (MpError::Server { .. } | MpError::RateLimited { .. } | MpError::Connect(_)),
-            ) => {
-                tracing::warn!(error = %e, "Mercado Pago call failed; retrying with the same idempotency key");
-            }
-            other => return other,
+    let mut worst: Option<MpError> = None;
+    let mut pause = Duration::from_millis(200);
+    for call in 1..=CALLS_PER_ATTEMPT {
+        let error = match state.mercadopago.create_payment(body, key).await {
+            Ok(paid) => return Ok(paid),
+            Err(e) => e,
+        };
+        let retry = error.retryable() && call < CALLS_PER_ATTEMPT;
+        let wait = match &error {
+            MpError::RateLimited {
+                retry_after: Some(s),
+            } => Duration::from_secs(*s).min(MAX_PAUSE),
+            // The pooled connection was dead before the request left: at once.
+            MpError::Transport(_) => Duration::ZERO,
+            _ => pause.min(MAX_PAUSE),
+        };
+        if retry {
+            tracing::warn!(error = %error, call, "Mercado Pago call failed; retrying with the same idempotency key");
         }
-        tokio::time::sleep(delay).await;
-        delay *= 3;
+        worst = Some(match worst {
+            Some(w) if w.outcome_unknown() && !error.outcome_unknown() => w,
+            _ => error,
+        });
+        if !retry {
+            break;
+        }
+        tokio::time::sleep(wait).await;
+        pause *= 3;
     }
-    state.mercadopago.create_payment(body, key).await
+    Err(worst.expect("at least one call was made"))
 }
 
 /// Records a payment; if the database keeps failing, says so without losing the payment id.
@@ -224,18 +251,39 @@ async fn record(
     order_id: OrderId,
     attempt_no: i32,
     paid: &Payment,
-    expected: Money,
 ) -> Result<(), PaymentError> {
-    let amount = reconcile::recorded_amount(paid, expected);
-    retry_db(|| attempts::record_payment(&state.pool, order_id, attempt_no, paid, amount, Source::Checkout))
+    let mut last = None;
+    let mut delay = Duration::from_millis(100);
+    for _ in 0..4 {
+        match apply(
+            &state.pool,
+            paid,
+            Source::Checkout,
+            Claimant::Attempt {
+                order_id,
+                attempt_no,
+            },
+            state.refund_with(),
+        )
         .await
-        .map_err(|source| {
-            tracing::error!(payment_id = paid.id, order_id = %order_id, "payment made but not recorded; reconciliation must pick it up");
-            PaymentError::NotRecorded {
-                payment_id: paid.id,
-                source,
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "database write failed; retrying");
+                last = Some(e);
             }
-        })
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 4;
+    }
+    tracing::error!(
+        payment_id = paid.id,
+        "payment made but not recorded; reconciliation must pick it up"
+    );
+    Err(PaymentError::NotRecorded {
+        payment_id: paid.id,
+        source: last.expect("a failed write"),
+    })
 }
 
 /// A payment outcome is too precious to lose to a blip: a few quick retries.
@@ -261,7 +309,7 @@ async fn wait_for_outcome(
     state: &AppState,
     order_id: OrderId,
 ) -> Result<PaymentAnswer, PaymentError> {
-    let deadline = tokio::time::Instant::now() + state.stale_after;
+    let deadline = tokio::time::Instant::now() + state.timings.stale_after;
     while tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(150)).await;
         let status = sqlx::query_scalar!("select status from orders where id = $1", order_id.0)
@@ -280,28 +328,25 @@ async fn wait_for_outcome(
     Err(PaymentError::InProgress)
 }
 
-/// Asks Mercado Pago what became of an unanswered call. `Ok(None)`: nothing was made, and it
-/// is late enough to be sure the call is over, so the order may be paid again.
+/// Asks Mercado Pago what became of an unanswered call. `Ok(None)`: nothing was made, and
+/// none of its calls can still land, so the order may be paid again.
 async fn resolve_unknown(
     state: &AppState,
     order_id: OrderId,
-    attempt_no: i32,
-    since: time::OffsetDateTime,
 ) -> Result<Option<PaymentAnswer>, PaymentError> {
     let resolution = reconcile::resolve_unknown(
         &state.pool,
         &state.mercadopago,
         order_id,
-        attempt_no,
-        since,
-        state.unknown_grace,
+        &state.timings,
         Source::Checkout,
+        state.refund_with(),
     )
     .await;
     match resolution {
         Ok(Resolution::Found(paid)) => Ok(Some(answer_from(order_id, &paid))),
         Ok(Resolution::NotYet) => Err(PaymentError::InProgress),
-        Ok(Resolution::NothingMade) => Ok(None),
+        Ok(Resolution::NothingMade | Resolution::NothingToResolve) => Ok(None),
         Err(ResolveError::Provider(e)) => Err(PaymentError::OutcomeUnknown(e)),
         Err(ResolveError::Database(e)) => Err(PaymentError::Database(e)),
     }

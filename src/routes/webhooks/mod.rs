@@ -1,16 +1,22 @@
 //! `POST /webhooks/mercadopago`: notifications are pointers. Verify the signature on the raw
 //! request, keep the notification (a replay is ignored), answer 200 at once, then re-read the
-//! payment from Mercado Pago and apply it, forward only (`reconcile::rereads`).
+//! payment from Mercado Pago and apply it (`reconcile::rereads`). A re-read that fails leaves
+//! the notification due for the worker, which re-drives it until it is applied.
+//!
+//! A bad signature is refused and changes nothing. Legacy unsigned IPN hints are at most a
+//! hint to re-read, bounded per source and in concurrency (`reconcile::hints`).
 
 pub mod signature;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use crate::reconcile::rereads::Rereads;
+use crate::db::notifications;
+use crate::reconcile::rereads::{reread_once, Rereads};
 use crate::state::AppState;
 
 use signature::{verify, SignedRequest};
@@ -20,15 +26,16 @@ pub async fn receive(
     query: web::Query<HashMap<String, String>>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    let source = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
     // Legacy IPN (`?topic=payment&id=`) cannot be signed: it is only a hint to re-read.
     if let (Some(topic), Some(id)) = (query.get("topic"), query.get("id")) {
-        if topic == "payment" {
-            if let Ok(payment_id) = id.parse::<i64>() {
-                tracing::info!(payment_id, "IPN hint: re-reading the payment");
-                Rereads::schedule(state.into_inner(), payment_id, None);
-            }
-        }
-        return HttpResponse::Ok().json(json!({"status": "accepted"}));
+        return match (topic.as_str(), id.parse::<i64>()) {
+            ("payment", Ok(payment_id)) => hint(state.into_inner(), &source, payment_id).await,
+            _ => HttpResponse::Ok().json(json!({"status": "ignored"})),
+        };
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let data_id = query.get("data.id").map(String::as_str);
@@ -37,13 +44,8 @@ pub async fn receive(
         x_request_id: header("x-request-id"),
         data_id,
     };
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    if let Err(e) = verify(
-        &signed,
-        state.webhook_secret.expose_secret().as_bytes(),
-        now,
-        state.webhook_tolerance,
-    ) {
+    let payment_id = data_id.and_then(|id| id.parse::<i64>().ok());
+    if let Err(e) = verify(&signed, state.webhook_secret.expose_secret().as_bytes()) {
         tracing::warn!(reason = %e, "webhook refused");
         return HttpResponse::Unauthorized().json(json!({"error": "invalid_signature", "message": "The notification's signature is not valid."}));
     }
@@ -52,7 +54,6 @@ pub async fn receive(
         .or_else(|| query.get("topic"))
         .map(String::as_str)
         .unwrap_or("");
-    let payment_id = data_id.and_then(|id| id.parse::<i64>().ok());
     let (Some(payment_id), "payment") = (payment_id, topic) else {
         tracing::info!(topic, "webhook acknowledged: nothing to do for this topic");
         return HttpResponse::Ok().json(json!({"status": "ignored"}));
@@ -62,15 +63,16 @@ pub async fn receive(
         signed.x_signature.unwrap_or(""),
         signed.x_request_id.unwrap_or("")
     );
-    let inserted = sqlx::query_scalar!(
-        r#"insert into notifications (dedupe_key, topic, data_id, request_id, signed)
-           values ($1, $2, $3, $4, true) on conflict (dedupe_key) do nothing returning id"#,
-        dedupe_key,
+    // The worker leaves a fresh notification to this request's own re-read for one read's time.
+    let lease = (state.timings.connect_timeout + state.timings.timeout) * 2;
+    let inserted = notifications::insert(
+        &state.pool,
+        &dedupe_key,
         topic,
-        payment_id.to_string(),
-        signed.x_request_id
+        &payment_id.to_string(),
+        signed.x_request_id,
+        lease,
     )
-    .fetch_optional(&state.pool)
     .await;
     match inserted {
         Ok(Some(id)) => {
@@ -84,4 +86,34 @@ pub async fn receive(
             HttpResponse::ServiceUnavailable().json(json!({"error": "unavailable"}))
         }
     }
+}
+
+/// An unverified "look at this payment": re-read it, unless it is already final here or the
+/// source has spent its budget.
+async fn hint(state: Arc<AppState>, source: &str, payment_id: i64) -> HttpResponse {
+    let known = sqlx::query_scalar!("select status from payments where id = $1", payment_id)
+        .fetch_optional(&state.pool)
+        .await;
+    if let Ok(Some(status)) = &known {
+        if matches!(
+            status.as_str(),
+            "refunded" | "charged_back" | "cancelled" | "rejected"
+        ) {
+            return HttpResponse::Ok().json(json!({"status": "final"}));
+        }
+    }
+    let Some(permit) = state.hints.admit(source) else {
+        tracing::warn!(source, "notification hint refused: over its budget");
+        return HttpResponse::TooManyRequests()
+            .insert_header(("Retry-After", "60"))
+            .json(json!({"error": "too_many_hints", "message": "Too many unsigned notifications; try again later."}));
+    };
+    tracing::info!(payment_id, "hint: re-reading the payment");
+    tokio::spawn(async move {
+        let _permit = permit;
+        if let Err(e) = reread_once(&state, payment_id).await {
+            tracing::warn!(payment_id, error = %e, "hinted re-read failed");
+        }
+    });
+    HttpResponse::Ok().json(json!({"status": "accepted"}))
 }

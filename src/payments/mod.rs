@@ -1,0 +1,6 @@
+//! Payment services shared by the checkout, the webhook and the reconciliation worker.
+
+pub mod apply;
+pub mod timings;
+
+pub use timings::Timings;
