@@ -92,7 +92,7 @@ impl Application {
         let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
         let sandbox = settings
             .is_sandbox()
-            .then(|| sandbox(&settings))
+            .then(|| sandbox(&settings, port))
             .transpose()?;
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";
@@ -139,14 +139,19 @@ impl Application {
 }
 
 /// The offline Mercado Pago emulator mounted at `/sandbox/mp`, as the account of the store's
-/// site, with the faults of `SANDBOX_FAULTS` if set.
-fn sandbox(settings: &Settings) -> anyhow::Result<Sandbox> {
+/// site, with the faults of `SANDBOX_FAULTS` if set. Its "panel" webhook URL is this store's,
+/// by loopback, as a merchant would configure it: the store sends no `notification_url` for a
+/// base URL that Mercado Pago could not reach.
+fn sandbox(settings: &Settings, port: u16) -> anyhow::Result<Sandbox> {
     let secret = settings.mercadopago.webhook_secret.expose_secret();
     let mut config = SandboxConfig::for_site(settings.site.id(), secret)
         .with_context(|| format!("the emulator knows no site {}", settings.site.id()))?
         .with_faults_from_env()
         .map_err(anyhow::Error::msg)?;
     config.response_delay = settings.sandbox_delay;
+    config.webhook_url = Some(format!(
+        "http://127.0.0.1:{port}/webhooks/mercadopago?source_news=webhooks"
+    ));
     Ok(Sandbox::new(config))
 }
 

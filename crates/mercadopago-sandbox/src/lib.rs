@@ -47,6 +47,9 @@ pub struct SandboxConfig {
     pub deliver_webhooks: bool,
     /// Added before answering `POST /v1/payments`, to play a slow Mercado Pago.
     pub response_delay: Duration,
+    /// The webhook URL configured in Mercado Pago's panel: notified for payments that carry no
+    /// `notification_url`. `Faults::webhook_url`, when set, takes its place.
+    pub webhook_url: Option<String>,
     /// Faults in force from the start (none by default); see [`Faults`].
     pub faults: Faults,
 }
@@ -62,6 +65,7 @@ impl SandboxConfig {
             webhook_secret: webhook_secret.to_string(),
             deliver_webhooks: true,
             response_delay: Duration::ZERO,
+            webhook_url: None,
             faults: Faults::default(),
         })
     }

@@ -1,5 +1,5 @@
 //! Signed notifications, as FACTS §6.1: POST to the payment's `notification_url` (or the
-//! panel's `webhook_url` fault setting) with `?data.id=<id>&type=payment`, a body that is
+//! panel's URL: the `webhook_url` fault setting, else `SandboxConfig::webhook_url`) with `?data.id=<id>&type=payment`, a body that is
 //! byte-identical across retries, and `x-signature: ts=<ts>,v1=<hex>`. Only a 200 or 201
 //! counts as acknowledged. Mercado Pago's real sandbox sends none for test payments; this one
 //! does, when `deliver_webhooks` is on, and misbehaves as the webhook faults say: late
@@ -66,7 +66,8 @@ pub fn notify(sandbox: &Sandbox, payment: &Value, action: &str) {
         .unwrap()
         .faults
         .webhook_url
-        .clone();
+        .clone()
+        .or_else(|| config.webhook_url.clone());
     let Some(url) = payment["notification_url"]
         .as_str()
         .filter(|u| !u.is_empty())

@@ -673,3 +673,29 @@ async fn the_same_seed_gives_the_same_decisions() {
         runs[0].0
     );
 }
+
+#[tokio::test]
+async fn the_configured_panel_url_serves_until_a_fault_setting_replaces_it() {
+    let configured = receiver().await;
+    let replacement = receiver().await;
+    let mut config = mercadopago_sandbox::SandboxConfig::for_site("MLB", SECRET).unwrap();
+    config.webhook_url = Some(format!("{}/hooks", configured.uri()));
+    let sb = mercadopago_sandbox::start_standalone(config).await.unwrap();
+    post_payment(&sb, &pix("order-a"), "key-a").await;
+    put_faults(
+        &sb,
+        json!({"webhook_url": format!("{}/hooks", replacement.uri())}),
+    )
+    .await;
+    post_payment(&sb, &pix("order-b"), "key-b").await;
+    put_faults(&sb, json!({})).await;
+    post_payment(&sb, &pix("order-c"), "key-c").await;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            configured.received_requests().await.unwrap().len() >= 2
+                && !replacement.received_requests().await.unwrap().is_empty()
+        })
+        .await
+    );
+    assert_eq!(replacement.received_requests().await.unwrap().len(), 1);
+}
