@@ -8,7 +8,6 @@ pub mod mercadopago;
 pub mod payments;
 pub mod reconcile;
 pub mod routes;
-pub mod sandbox;
 pub mod security;
 pub mod session;
 pub mod startup;

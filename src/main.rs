@@ -28,13 +28,15 @@ async fn main() -> anyhow::Result<()> {
                 .await?
         }
         ["sandbox"] => {
-            let mut config = checkout::sandbox::SandboxConfig::for_site(
-                settings.site,
+            let config = mercadopago_sandbox::SandboxConfig::for_site(
+                settings.site.id(),
                 secrecy::ExposeSecret::expose_secret(&settings.mercadopago.webhook_secret),
-            );
+            )
+            .ok_or_else(|| anyhow::anyhow!("the emulator knows no site {}", settings.site.id()))?;
+            let mut config = config.with_faults_from_env().map_err(anyhow::Error::msg)?;
             config.response_delay = settings.sandbox_delay;
             tracing::warn!(host = %settings.host, port = settings.port, "Mercado Pago emulator only (no store)");
-            checkout::sandbox::serve(config, &settings.host, settings.port).await?
+            mercadopago_sandbox::serve(config, &settings.host, settings.port).await?
         }
         ["create-admin", email] => {
             // From standard input, so the password is in no shell history or process list.

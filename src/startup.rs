@@ -10,6 +10,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
+use mercadopago_sandbox::{Sandbox, SandboxConfig};
 use secrecy::ExposeSecret;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -20,7 +21,6 @@ use crate::configuration::{Mode, Settings};
 use crate::mercadopago::MercadoPagoClient;
 use crate::payments::Timings;
 use crate::routes;
-use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::security::{content_security_policy, error_pages};
 use crate::state::AppState;
 use crate::telemetry::echo_request_id;
@@ -90,12 +90,10 @@ impl Application {
             settings.sweep_interval,
         ));
         let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
-        let sandbox = settings.is_sandbox().then(|| {
-            let mut config =
-                SandboxConfig::for_site(settings.site, mp.webhook_secret.expose_secret());
-            config.response_delay = settings.sandbox_delay;
-            Sandbox::new(config)
-        });
+        let sandbox = settings
+            .is_sandbox()
+            .then(|| sandbox(&settings, port))
+            .transpose()?;
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";
         let server = HttpServer::new(move || {
@@ -138,6 +136,23 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The offline Mercado Pago emulator mounted at `/sandbox/mp`, as the account of the store's
+/// site, with the faults of `SANDBOX_FAULTS` if set. Its "panel" webhook URL is this store's,
+/// by loopback, as a merchant would configure it: the store sends no `notification_url` for a
+/// base URL that Mercado Pago could not reach.
+fn sandbox(settings: &Settings, port: u16) -> anyhow::Result<Sandbox> {
+    let secret = settings.mercadopago.webhook_secret.expose_secret();
+    let mut config = SandboxConfig::for_site(settings.site.id(), secret)
+        .with_context(|| format!("the emulator knows no site {}", settings.site.id()))?
+        .with_faults_from_env()
+        .map_err(anyhow::Error::msg)?;
+    config.response_delay = settings.sandbox_delay;
+    config.webhook_url = Some(format!(
+        "http://127.0.0.1:{port}/webhooks/mercadopago?source_news=webhooks"
+    ));
+    Ok(Sandbox::new(config))
 }
 
 /// The pool, with every migration applied.

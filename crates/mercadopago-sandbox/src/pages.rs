@@ -6,8 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::payments::{currency, parse_amount, set_status};
-use super::Sandbox;
+use crate::payments::set_status;
+use crate::preferences::PayError;
+use crate::Sandbox;
 
 const BRICK_JS: &str = include_str!("brick.js");
 
@@ -40,27 +41,22 @@ pub async fn wallet_checkout(
     sandbox: web::Data<Sandbox>,
     query: web::Query<PrefQuery>,
 ) -> HttpResponse {
-    let Some(preference) = sandbox
-        .inner
-        .store
-        .lock()
-        .unwrap()
-        .preferences
-        .get(&query.pref_id)
-        .cloned()
-    else {
-        return HttpResponse::NotFound().body("no such preference");
+    let preference = match crate::preferences::payable(&sandbox, &query.pref_id) {
+        Ok(p) => p,
+        Err(refusal) => return refused(refusal),
     };
-    let cur = currency(&sandbox);
-    let mut total = crate::domain::Money::zero(cur);
+    let total = crate::preferences::total(&sandbox, &preference)
+        .map(|t| {
+            format!(
+                "{} {}",
+                t.to_decimal_string(),
+                sandbox.inner.config.currency_id
+            )
+        })
+        .unwrap_or_default();
     let mut items = vec![];
     for item in preference["items"].as_array().into_iter().flatten() {
         let quantity = item["quantity"].as_i64().unwrap_or(1);
-        if let Some(unit) = parse_amount(&item["unit_price"], cur) {
-            total = total
-                .checked_add(unit.checked_mul(quantity as u32).unwrap_or(unit))
-                .unwrap_or(total);
-        }
         items.push(format!(
             "{quantity} × {}",
             item["title"].as_str().unwrap_or("")
@@ -68,7 +64,7 @@ pub async fn wallet_checkout(
     }
     page(&WalletPage {
         preference_id: query.pref_id.clone(),
-        total: total.to_string(),
+        total,
         items,
         action: req.path().to_string(),
     })
@@ -86,8 +82,9 @@ pub async fn wallet_pay(
     form: web::Form<WalletDecision>,
 ) -> HttpResponse {
     let approve = form.decision == "approve";
-    let Some(payment) = super::preferences::pay(&sandbox, &form.pref_id, approve) else {
-        return HttpResponse::NotFound().body("no such preference");
+    let payment = match crate::preferences::pay(&sandbox, &form.pref_id, approve) {
+        Ok(p) => p,
+        Err(refusal) => return refused(refusal),
     };
     let preference = sandbox
         .inner
@@ -169,6 +166,16 @@ pub async fn voucher(
         status: format!("{} / {}", text(&p["status"]), text(&p["status_detail"])),
         pending: p["status"] == "pending",
     })
+}
+
+/// A preference that cannot be paid: unknown (404) or outside its expiration dates (400).
+fn refused(why: PayError) -> HttpResponse {
+    match why {
+        PayError::NotFound => HttpResponse::NotFound().body("no such preference"),
+        PayError::Expired => HttpResponse::BadRequest()
+            .content_type("text/plain; charset=utf-8")
+            .body("preference_expired: this payment link has expired"),
+    }
 }
 
 fn page(t: &impl Template) -> HttpResponse {

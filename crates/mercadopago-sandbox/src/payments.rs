@@ -2,34 +2,100 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
-use crate::domain::{Currency, Money};
-
-use super::auth::{bad_request, check, mp_error, not_found, record};
-use super::store::Replay;
-use super::{cards, methods, webhooks, Sandbox};
+use crate::auth::{bad_request, gate, idempotency_key, mp_error, not_found, record};
+use crate::faults::FaultEvent;
+use crate::money::Amount;
+use crate::store::Replay;
+use crate::{cards, methods, webhooks, Sandbox};
 
 pub const COLLECTOR_ID: i64 = 1_234_567_890;
 
-pub use crate::mercadopago::time::iso as time_text;
+pub use crate::clock::iso as time_text;
 
 pub fn now_text() -> String {
-    time_text(OffsetDateTime::now_utc())
+    crate::clock::now()
 }
 
-pub fn currency(sandbox: &Sandbox) -> Currency {
-    Currency::parse(&sandbox.inner.config.currency_id).unwrap_or(Currency::Brl)
+/// The account's number of decimals (0 for CLP and COP).
+pub fn decimals(sandbox: &Sandbox) -> u32 {
+    sandbox.inner.config.decimals
 }
 
 /// An amount as Mercado Pago takes it: a positive JSON number with the currency's decimals.
-pub fn parse_amount(value: &Value, currency: Currency) -> Option<Money> {
-    let Value::Number(n) = value else { return None };
-    Money::parse_decimal(&n.to_string(), currency)
-        .ok()
-        .filter(|m| m.minor() > 0)
+pub fn parse_amount(value: &Value, decimals: u32) -> Option<Amount> {
+    Amount::from_json(value, decimals).filter(|m| m.minor() > 0)
+}
+
+fn answer(req: &HttpRequest, status: u16, body: Value) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .json(with_base(req, body))
+}
+
+/// A 5xx picked by the generator, in Mercado Pago's error shape.
+fn server_error(status: u16) -> Value {
+    let (error, message) = match status {
+        502 => ("bad_gateway", "Bad Gateway"),
+        503 => ("service_unavailable", "Service Unavailable"),
+        504 => ("gateway_timeout", "Gateway Timeout"),
+        _ => ("internal_error", "Internal server error"),
+    };
+    json!({"message": message, "error": error, "status": status, "cause": []})
+}
+
+/// Marks an idempotency key as in flight until dropped, waking whoever waits on it.
+struct InFlight {
+    sandbox: Sandbox,
+    key: String,
+    done: tokio::sync::watch::Sender<bool>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.sandbox
+            .inner
+            .in_flight
+            .lock()
+            .unwrap()
+            .remove(&self.key);
+        let _ = self.done.send(true);
+    }
+}
+
+/// What a request with this key finds: nothing in flight (it is now the one in flight), or
+/// another request with the same key still processing.
+enum Slot {
+    Mine(InFlight),
+    Busy(tokio::sync::watch::Receiver<bool>),
+}
+
+fn claim(sandbox: &Sandbox, key: &str) -> Slot {
+    let mut in_flight = sandbox.inner.in_flight.lock().unwrap();
+    if let Some(rx) = in_flight.get(key) {
+        return Slot::Busy(rx.clone());
+    }
+    let (done, rx) = tokio::sync::watch::channel(false);
+    in_flight.insert(key.to_string(), rx);
+    Slot::Mine(InFlight {
+        sandbox: sandbox.clone(),
+        key: key.to_string(),
+        done,
+    })
+}
+
+fn fault_event(kind: &str, req: &HttpRequest, key: &Option<String>, request: &Value) -> FaultEvent {
+    FaultEvent {
+        kind: kind.into(),
+        method: req.method().to_string(),
+        path: req.path().to_string(),
+        idempotency_key: key.clone(),
+        external_reference: request["external_reference"].as_str().map(String::from),
+        ..Default::default()
+    }
 }
 
 pub async fn create(
@@ -42,22 +108,64 @@ pub async fn create(
         _ => return bad_request(1, "Params Error: the body must be a JSON object"),
     };
     record(&sandbox, &req, &request);
-    if let Some(denied) = check(&req) {
+    if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
-    let key = req
-        .headers()
-        .get("x-idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    if let Some(key) = &key {
+    let key = idempotency_key(&req);
+    let mut _mine = None;
+    if let Some(k) = &key {
+        loop {
+            match claim(&sandbox, k) {
+                Slot::Mine(slot) => {
+                    _mine = Some(slot);
+                    break;
+                }
+                Slot::Busy(mut rx) => {
+                    let conflict = {
+                        let mut f = sandbox.inner.faults.lock().unwrap();
+                        let p = f.faults.in_flight_conflict;
+                        if f.rng.chance(p) {
+                            let status = f.rng.pick(&[409_u16, 423]);
+                            let mut event = fault_event("in_flight_conflict", &req, &key, &request);
+                            event.status = Some(status);
+                            f.record(event);
+                            Some(status)
+                        } else {
+                            None
+                        }
+                    };
+                    match conflict {
+                        Some(409) => {
+                            return mp_error(
+                                409,
+                                "conflict",
+                                "a request with this idempotency key is being processed",
+                                409,
+                            )
+                        }
+                        Some(status) => {
+                            return mp_error(
+                                status,
+                                "locked",
+                                "the idempotency key is locked by a request in flight",
+                                i64::from(status),
+                            )
+                        }
+                        // Wait for the first, then look again: its stored answer replays.
+                        None => {
+                            let _ = rx.wait_for(|done| *done).await;
+                        }
+                    }
+                }
+            }
+        }
         let replay = sandbox
             .inner
             .store
             .lock()
             .unwrap()
             .idempotency
-            .get(key)
+            .get(k)
             .cloned();
         if let Some(replay) = replay {
             if replay.request != request {
@@ -68,36 +176,75 @@ pub async fn create(
                     409,
                 );
             }
-            return HttpResponse::build(
-                actix_web::http::StatusCode::from_u16(replay.status).unwrap(),
-            )
-            .json(with_base(&req, replay.body));
+            return answer(&req, replay.status, replay.body);
         }
     }
-    let (status, answer) = match build(&sandbox, &request) {
+    // Faults drawn in one go, in a fixed order, so a seed gives the same story.
+    let (before, processing, lost, after) = {
+        let mut f = sandbox.inner.faults.lock().unwrap();
+        let p = f.faults.error_before_create;
+        let before = f.rng.chance(p).then(|| f.rng.pick(&[500_u16, 502, 503]));
+        let range = f.faults.processing_ms;
+        let processing = f.rng.between(range);
+        let p = f.faults.lost_answer;
+        let lost = f.rng.chance(p).then(|| f.hold());
+        let p = f.faults.error_after_create;
+        let after = (lost.is_none() && f.rng.chance(p)).then(|| f.rng.pick(&[500_u16, 502, 503]));
+        if let Some(status) = before {
+            let mut event = fault_event("error_before_create", &req, &key, &request);
+            event.status = Some(status);
+            f.record(event);
+        }
+        (before, processing, lost, after)
+    };
+    if let Some(status) = before {
+        return answer(&req, status, server_error(status));
+    }
+    if processing > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(processing)).await;
+    }
+    let (status, body) = match build(&sandbox, &request) {
         Ok(payment) => (201, payment),
         Err((status, body)) => (status, body),
     };
-    if let Some(key) = key {
+    if let Some(key) = &key {
         sandbox.inner.store.lock().unwrap().idempotency.insert(
-            key,
+            key.clone(),
             Replay {
                 request: request.clone(),
                 status,
-                body: answer.clone(),
+                body: body.clone(),
             },
         );
     }
+    // The answer is stored: a same-key request from now on replays it.
+    drop(_mine);
     if status == 201 {
-        webhooks::notify(&sandbox, &answer, "payment.created");
+        webhooks::notify(&sandbox, &body, "payment.created");
+    }
+    let created = (status == 201).then(|| body["id"].as_i64()).flatten();
+    let fault = |kind: &str, code: u16, delay: Option<u64>| {
+        let mut event = fault_event(kind, &req, &key, &request);
+        event.payment_id = created;
+        event.status = Some(code);
+        event.delay_ms = delay;
+        sandbox.inner.faults.lock().unwrap().record(event);
+    };
+    if let Some(hold) = lost {
+        fault("lost_answer", 504, Some(hold.as_millis() as u64));
+        tokio::time::sleep(hold).await;
+        return answer(&req, 504, server_error(504));
+    }
+    if let Some(code) = after {
+        fault("error_after_create", code, None);
+        return answer(&req, code, server_error(code));
     }
     // A slow Mercado Pago: the payment exists already, only the answer is late.
     let delay = sandbox.inner.config.response_delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
-        .json(with_base(&req, answer))
+    answer(&req, status, body)
 }
 
 type Refusal = (u16, Value);
@@ -113,8 +260,7 @@ fn refuse(code: i64, message: &str) -> Refusal {
 /// Validates a payment request like Mercado Pago and makes the payment it asks for.
 fn build(sandbox: &Sandbox, r: &Value) -> Result<Value, Refusal> {
     let config = &sandbox.inner.config;
-    let currency = currency(sandbox);
-    let amount = parse_amount(&r["transaction_amount"], currency)
+    let amount = parse_amount(&r["transaction_amount"], decimals(sandbox))
         .ok_or_else(|| refuse(2072, "Invalid transaction_amount"))?;
     let method = r["payment_method_id"]
         .as_str()
@@ -139,7 +285,7 @@ fn build(sandbox: &Sandbox, r: &Value) -> Result<Value, Refusal> {
         store.trim();
         let id = store.new_payment_id();
         p["id"] = id.into();
-        store.payments.insert(id, p.clone());
+        store.insert_new(id, p.clone());
         id
     };
     for ptr in [
@@ -165,7 +311,7 @@ fn base_payment(
     r: &Value,
     method: &str,
     kind: &str,
-    amount: Money,
+    amount: Amount,
     now: OffsetDateTime,
 ) -> Value {
     let number = amount.to_json_number();
@@ -219,7 +365,7 @@ fn base_payment(
     })
 }
 
-fn card(sandbox: &Sandbox, r: &Value, p: &mut Value, amount: Money) -> Result<(), Refusal> {
+fn card(sandbox: &Sandbox, r: &Value, p: &mut Value, amount: Amount) -> Result<(), Refusal> {
     let token_id = r["token"]
         .as_str()
         .ok_or_else(|| refuse(2006, "Card Token not found"))?;
@@ -252,9 +398,9 @@ fn card(sandbox: &Sandbox, r: &Value, p: &mut Value, amount: Money) -> Result<()
         p["date_approved"] = p["date_created"].clone();
         p["authorization_code"] = "301299".into();
     }
-    let per = Money::from_minor(
+    let per = Amount::from_minor(
         (amount.minor() + installments - 1) / installments,
-        amount.currency(),
+        decimals(sandbox),
     )
     .unwrap_or(amount);
     p["transaction_details"]["installment_amount"] = per.to_json_number().into();
@@ -271,10 +417,10 @@ fn card(sandbox: &Sandbox, r: &Value, p: &mut Value, amount: Money) -> Result<()
 fn pix(r: &Value, p: &mut Value, now: OffsetDateTime) -> Result<(), Refusal> {
     let expires = match r["date_of_expiration"].as_str() {
         Some(text) => {
-            let at = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| refuse(23, "date_of_expiration has a bad format"))?;
+            let at = crate::clock::parse(text)
+                .ok_or_else(|| refuse(23, "date_of_expiration has a bad format"))?;
             let ahead = at - now;
-            if ahead < Duration::minutes(29) || ahead > Duration::days(30) {
+            if ahead < Duration::minutes(30) || ahead > Duration::days(30) {
                 return Err(refuse(
                     4020,
                     "date_of_expiration must be between 30 minutes and 30 days from now",
@@ -296,7 +442,7 @@ fn pix(r: &Value, p: &mut Value, now: OffsetDateTime) -> Result<(), Refusal> {
         "type": "PIX",
         "transaction_data": {
             "qr_code": code,
-            "qr_code_base64": super::pages::QR_PNG_BASE64,
+            "qr_code_base64": crate::pages::QR_PNG_BASE64,
             "ticket_url": "{base}/sandbox/voucher/{id}",
         }
     });
@@ -360,8 +506,8 @@ fn ticket(r: &Value, p: &mut Value, method: &str, now: OffsetDateTime) -> Result
         p["transaction_details"]["financial_institution"] = "bradesco".into();
     }
     let expires = match r["date_of_expiration"].as_str() {
-        Some(text) => OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| refuse(23, "date_of_expiration has a bad format"))?,
+        Some(text) => crate::clock::parse(text)
+            .ok_or_else(|| refuse(23, "date_of_expiration has a bad format"))?,
         None => now + Duration::days(3),
     };
     p["status"] = "pending".into();
@@ -396,7 +542,7 @@ pub async fn get(
     path: web::Path<String>,
 ) -> HttpResponse {
     record(&sandbox, &req, &Value::Null);
-    if let Some(denied) = check(&req) {
+    if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
     let found = path.parse::<i64>().ok().and_then(|id| sandbox.payment(id));
@@ -412,18 +558,21 @@ pub async fn search(
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
     record(&sandbox, &req, &Value::Null);
-    if let Some(denied) = check(&req) {
+    if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
-    let mut found: Vec<Value> = sandbox
-        .inner
-        .store
-        .lock()
-        .unwrap()
-        .payments
-        .values()
-        .cloned()
-        .collect();
+    // The index lags: a payment shows only `search_lag_ms` after it was made.
+    let lag =
+        std::time::Duration::from_millis(sandbox.inner.faults.lock().unwrap().faults.search_lag_ms);
+    let mut found: Vec<Value> = {
+        let store = sandbox.inner.store.lock().unwrap();
+        store
+            .payments
+            .iter()
+            .filter(|(id, _)| store.created.get(id).is_none_or(|at| at.elapsed() >= lag))
+            .map(|(_, p)| p.clone())
+            .collect()
+    };
     for field in ["external_reference", "status", "payment_method_id"] {
         if let Some(want) = query.get(field) {
             found.retain(|p| p[field].as_str() == Some(want.as_str()));
@@ -481,7 +630,7 @@ pub async fn update(
     body: web::Json<Value>,
 ) -> HttpResponse {
     record(&sandbox, &req, &body);
-    if let Some(denied) = check(&req) {
+    if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
     let Some(id) = path

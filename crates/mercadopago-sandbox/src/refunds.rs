@@ -3,11 +3,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::domain::Money;
-
-use super::auth::{bad_request, check, mp_error, not_found, record};
-use super::payments::{currency, now_text, parse_amount, set_status};
-use super::Sandbox;
+use crate::auth::{bad_request, gate, idempotency_key, mp_error, not_found, record};
+use crate::money::Amount;
+use crate::payments::{decimals, now_text, parse_amount, set_status};
+use crate::Sandbox;
 
 pub async fn create(
     req: HttpRequest,
@@ -17,15 +16,10 @@ pub async fn create(
 ) -> HttpResponse {
     let body = body.map(|b| b.into_inner()).unwrap_or(json!({}));
     record(&sandbox, &req, &body);
-    if let Some(denied) = check(&req) {
+    if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
-    let Some(key) = req
-        .headers()
-        .get("x-idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from)
-    else {
+    let Some(key) = idempotency_key(&req) else {
         return bad_request(4292, "Header X-Idempotency-Key is missing");
     };
     let Some(id) = path
@@ -55,31 +49,75 @@ pub async fn create(
         }
         return HttpResponse::Created().json(replay.body);
     }
-    let payment = sandbox.payment(id).unwrap_or_default();
+    match refund(&sandbox, id, &body) {
+        Ok(refund) => {
+            sandbox.inner.store.lock().unwrap().idempotency.insert(
+                replay_key,
+                crate::store::Replay {
+                    request: body,
+                    status: 201,
+                    body: refund.clone(),
+                },
+            );
+            HttpResponse::Created().json(refund)
+        }
+        Err(refusal) => *refusal,
+    }
+}
+
+/// Refunds `body.amount` (or all that remains) of an approved payment and notifies: the API's
+/// refunds and the panel's (control API) share this.
+pub fn refund(sandbox: &Sandbox, id: i64, body: &Value) -> Result<Value, Box<HttpResponse>> {
+    let payment = sandbox
+        .payment(id)
+        .ok_or_else(|| Box::new(not_found("Payment not found")))?;
     if payment["status"].as_str() != Some("approved") {
-        return bad_request(
+        return Err(Box::new(bad_request(
             2063,
             "The action requested is not valid for the current payment state",
-        );
+        )));
     }
-    let cur = currency(&sandbox);
-    let total = parse_amount(&payment["transaction_amount"], cur).unwrap_or(Money::zero(cur));
-    let refunded = match &payment["transaction_amount_refunded"] {
-        Value::Number(n) => Money::parse_decimal(&n.to_string(), cur).unwrap_or(Money::zero(cur)),
-        _ => Money::zero(cur),
-    };
-    let remaining = total.checked_sub(refunded).unwrap_or(Money::zero(cur));
+    let places = decimals(sandbox);
+    let zero = Amount::zero(places);
+    let total = parse_amount(&payment["transaction_amount"], places).unwrap_or(zero);
+    let refunded =
+        Amount::from_json(&payment["transaction_amount_refunded"], places).unwrap_or(zero);
+    let remaining = total.checked_sub(refunded).unwrap_or(zero);
     let amount = match body.get("amount") {
         None | Some(Value::Null) => remaining,
-        Some(Value::Number(n)) => match Money::parse_decimal(&n.to_string(), cur) {
-            Ok(m) if m.minor() > 0 => m,
-            Ok(_) => return bad_request(4040, "amount attribute must be positive"),
-            Err(_) => return bad_request(4041, "amount attribute must be numeric"),
+        Some(Value::Number(n)) => match Amount::parse(&n.to_string(), places) {
+            Some(m) if m.minor() > 0 => m,
+            Some(_) => {
+                return Err(Box::new(bad_request(
+                    4040,
+                    "amount attribute must be positive",
+                )))
+            }
+            None if n.to_string().starts_with('-') => {
+                return Err(Box::new(bad_request(
+                    4040,
+                    "amount attribute must be positive",
+                )))
+            }
+            None => {
+                return Err(Box::new(bad_request(
+                    4041,
+                    "amount attribute must be numeric",
+                )))
+            }
         },
-        Some(_) => return bad_request(4041, "amount attribute must be numeric"),
+        Some(_) => {
+            return Err(Box::new(bad_request(
+                4041,
+                "amount attribute must be numeric",
+            )))
+        }
     };
     if amount.minor() == 0 || amount.minor() > remaining.minor() {
-        return bad_request(4040, "the amount is more than what remains to refund");
+        return Err(Box::new(bad_request(
+            4040,
+            "the amount is more than what remains to refund",
+        )));
     }
     let refund_id = sandbox.inner.store.lock().unwrap().new_refund_id();
     let refund = json!({
@@ -97,21 +135,13 @@ pub async fn create(
                 list.push(refund.clone());
             }
         }
-        store.idempotency.insert(
-            replay_key,
-            super::store::Replay {
-                request: body,
-                status: 201,
-                body: refund.clone(),
-            },
-        );
     }
     if now_refunded == total {
-        set_status(&sandbox, id, "refunded", "refunded");
+        set_status(sandbox, id, "refunded", "refunded");
     } else {
-        set_status(&sandbox, id, "approved", "partially_refunded");
+        set_status(sandbox, id, "approved", "partially_refunded");
     }
-    HttpResponse::Created().json(refund)
+    Ok(refund)
 }
 
 pub async fn list(
@@ -119,7 +149,7 @@ pub async fn list(
     sandbox: web::Data<Sandbox>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    if let Some(denied) = check(&req) {
+    if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
     match path.parse::<i64>().ok().and_then(|id| sandbox.payment(id)) {
@@ -133,7 +163,7 @@ pub async fn get(
     sandbox: web::Data<Sandbox>,
     path: web::Path<(String, i64)>,
 ) -> HttpResponse {
-    if let Some(denied) = check(&req) {
+    if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
     let (payment_id, refund_id) = path.into_inner();

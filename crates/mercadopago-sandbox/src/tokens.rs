@@ -3,9 +3,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::auth::{bad_request, mp_error, record};
-use super::store::CardToken;
-use super::Sandbox;
+use crate::auth::{bad_request, mp_error, record};
+use crate::store::CardToken;
+use crate::Sandbox;
 
 pub async fn create(
     req: HttpRequest,
@@ -18,8 +18,11 @@ pub async fn create(
             .ok()
             .and_then(|q| q.get("public_key").cloned())
             .is_some_and(|k| k.starts_with("TEST-"));
-    if !public_key_ok && super::auth::check(&req).is_some() {
+    if !public_key_ok && crate::auth::check(&req).is_some() {
         return mp_error(401, "unauthorized", "invalid public_key", 401);
+    }
+    if let Some(limited) = crate::auth::rate_limited(&sandbox, &req) {
+        return limited;
     }
     let number: String = body["card_number"]
         .as_str()
@@ -56,7 +59,7 @@ pub async fn create(
         "expiration_year": token.expiration_year,
         "cardholder": {"name": name, "identification": token.identification},
         "status": "active",
-        "date_created": super::payments::now_text(),
+        "date_created": crate::payments::now_text(),
         "luhn_validation": true,
         "live_mode": false,
         "card_number_length": number.len(),
@@ -65,4 +68,37 @@ pub async fn create(
     });
     sandbox.inner.store.lock().unwrap().tokens.insert(id, token);
     HttpResponse::Created().json(answer)
+}
+
+/// `GET /v1/card_tokens/{id}`: what `POST` answered, while the token exists.
+pub async fn get(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    record(&sandbox, &req, &Value::Null);
+    if let Some(denied) = crate::auth::gate(&sandbox, &req) {
+        return denied;
+    }
+    let token = sandbox
+        .inner
+        .store
+        .lock()
+        .unwrap()
+        .tokens
+        .get(path.as_str())
+        .cloned();
+    match token {
+        Some(t) => HttpResponse::Ok().json(json!({
+            "id": path.as_str(),
+            "first_six_digits": t.first_six,
+            "last_four_digits": t.last_four,
+            "expiration_month": t.expiration_month,
+            "expiration_year": t.expiration_year,
+            "cardholder": {"name": t.cardholder, "identification": t.identification},
+            "status": if t.used { "used" } else { "active" },
+            "live_mode": false,
+        })),
+        None => mp_error(404, "not_found", "Card Token not found", 2006),
+    }
 }

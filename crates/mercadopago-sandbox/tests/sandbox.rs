@@ -1,72 +1,13 @@
 //! The emulator, black-box over HTTP on its own port: it must answer like Mercado Pago.
 
+mod common;
+
 use std::time::Duration;
 
-use checkout::routes::webhooks::signature::{verify, SignedRequest};
-use checkout::sandbox::{start_standalone, RunningSandbox, SandboxConfig};
+use common::*;
 use serde_json::{json, Value};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const TOKEN: &str = "TEST-123-access";
-const SECRET: &str = "emulator-secret";
-
-async fn sandbox(site: &str, currency: &str, decimals: u32) -> RunningSandbox {
-    start_standalone(SandboxConfig {
-        site_id: site.into(),
-        currency_id: currency.into(),
-        decimals,
-        webhook_secret: SECRET.into(),
-        deliver_webhooks: true,
-        response_delay: Duration::ZERO,
-    })
-    .await
-    .unwrap()
-}
-
-async fn brazil() -> RunningSandbox {
-    sandbox("MLB", "BRL", 2).await
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn card_token(sb: &RunningSandbox, name: &str) -> String {
-    let res = client()
-        .post(format!("{}/v1/card_tokens?public_key=TEST-public", sb.base_url))
-        .json(&json!({"card_number": "5031433215406351", "expiration_month": 11, "expiration_year": 2030,
-                      "security_code": "123", "cardholder": {"name": name, "identification": {"type": "CPF", "number": "12345678909"}}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["id"].as_str().unwrap().len(), 32);
-    body["id"].as_str().unwrap().to_string()
-}
-
-fn card_payment(token: &str, amount: &str) -> Value {
-    json!({"transaction_amount": amount.parse::<serde_json::Number>().unwrap(), "token": token, "installments": 1,
-           "payment_method_id": "master", "issuer_id": "24", "description": "test", "external_reference": "order-1",
-           "payer": {"email": "buyer@example.com", "identification": {"type": "CPF", "number": "12345678909"}}})
-}
-
-async fn post_payment(sb: &RunningSandbox, body: &Value, key: &str) -> (u16, Value) {
-    let res = client()
-        .post(format!("{}/v1/payments", sb.base_url))
-        .bearer_auth(TOKEN)
-        .header("X-Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
-}
-
-fn cause(body: &Value) -> i64 {
-    body["cause"][0]["code"].as_i64().unwrap()
-}
 
 #[tokio::test]
 async fn every_test_cardholder_name_gives_its_documented_outcome() {
@@ -92,7 +33,7 @@ async fn every_test_cardholder_name_gives_its_documented_outcome() {
     ];
     assert_eq!(
         expected.len(),
-        checkout::sandbox::cards::TEST_NAMES.len(),
+        mercadopago_sandbox::cards::TEST_NAMES.len(),
         "every documented name"
     );
     for (i, (name, status, detail)) in expected.iter().enumerate() {
@@ -185,7 +126,7 @@ async fn credentials_are_checked_like_mercado_pago() {
 
 #[tokio::test]
 async fn amounts_respect_the_currencys_decimals() {
-    let chile = sandbox("MLC", "CLP", 0).await;
+    let chile = sandbox("MLC").await;
     let token = card_token(&chile, "APRO").await;
     let (code, body) = post_payment(&chile, &card_payment(&token, "12990.5"), "x").await;
     assert_eq!((code, cause(&body)), (400, 2072));
@@ -489,16 +430,14 @@ async fn webhooks_are_signed_with_the_documented_manifest_and_retried_until_ackn
             req.url.query(),
             Some(format!("data.id={id}&type=payment").as_str())
         );
-        let header = |n: &str| req.headers.get(n).map(|v| v.to_str().unwrap().to_string());
-        let (sig, rid) = (header("x-signature"), header("x-request-id"));
         let data_id = id.to_string();
-        let signed = SignedRequest {
-            x_signature: sig.as_deref(),
-            x_request_id: rid.as_deref(),
-            data_id: Some(&data_id),
-        };
-        assert_eq!(verify(&signed, SECRET.as_bytes()), Ok(()));
-        assert!(verify(&signed, b"other-secret").is_err());
+        let ts = valid_signature(req, &data_id, SECRET).expect("signed with the secret");
+        assert!(valid_signature(req, &data_id, "other-secret").is_none());
+        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        assert!(
+            (now_ms - ts).abs() < 60_000,
+            "ts is the time of sending, in ms"
+        );
         let body: Value = serde_json::from_slice(&req.body).unwrap();
         assert_eq!(body["type"], "payment");
         assert_eq!(body["data"]["id"], data_id, "data.id is a string");
@@ -516,4 +455,83 @@ async fn webhooks_are_signed_with_the_documented_manifest_and_retried_until_ackn
         .unwrap()
         .iter()
         .all(|d| d["acknowledged"] == true));
+}
+
+#[tokio::test]
+async fn the_browser_pages_render_and_pay() {
+    let sb = brazil().await;
+    let js = client()
+        .get(format!("{}/js/v2", sb.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.text().await.unwrap().contains("MercadoPago"));
+
+    let preference: Value = client()
+        .post(format!("{}/checkout/preferences", sb.base_url))
+        .bearer_auth(TOKEN)
+        .json(&json!({"items": [{"title": "Caneca <azul>", "quantity": 2, "unit_price": 10.5}],
+                      "external_reference": "order-w", "back_urls": {"success": "http://store.test/return"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let init_point = preference["init_point"].as_str().unwrap();
+    let page = client().get(init_point).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sandbox: no real money moves"));
+    assert!(html.contains("21.00 BRL"), "{html}");
+    assert!(
+        html.contains("Caneca &#60;azul&#62;") || html.contains("Caneca &lt;azul&gt;"),
+        "escaped: {html}"
+    );
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let paid = no_redirect
+        .post(format!("{}/sandbox/checkout", sb.base_url))
+        .form(&[
+            ("pref_id", preference["id"].as_str().unwrap()),
+            ("decision", "approve"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 303);
+    let back = paid.headers().get("location").unwrap().to_str().unwrap();
+    assert!(
+        back.starts_with("http://store.test/return?collection_id="),
+        "{back}"
+    );
+    assert!(back.contains("status=approved") && back.contains("external_reference=order-w"));
+
+    let boleto = json!({"transaction_amount": 80, "payment_method_id": "bolbradesco",
+        "payer": {"email": "b@example.com", "first_name": "Ana", "last_name": "Silva",
+                  "identification": {"type": "CPF", "number": "12345678909"}}});
+    let (_, p) = post_payment(&sb, &boleto, "voucher").await;
+    let url = p["transaction_details"]["external_resource_url"]
+        .as_str()
+        .unwrap();
+    assert!(
+        url.starts_with(&format!("{}/sandbox/voucher/", sb.base_url)),
+        "{url}"
+    );
+    let voucher = client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(voucher.contains("voucher-pay"));
+    let pay = no_redirect.post(url).send().await.unwrap();
+    assert_eq!(pay.status(), 303);
+    let id = p["id"].as_i64().unwrap();
+    assert_eq!(sb.sandbox.payment(id).unwrap()["status"], "approved");
 }

@@ -55,6 +55,8 @@ pub struct Store {
     pub requests: Vec<RecordedRequest>,
     pub deliveries: Vec<Delivery>,
     pub next_refund_id: i64,
+    /// When each payment was made, for the search index's lag.
+    pub created: HashMap<i64, std::time::Instant>,
 }
 
 impl Store {
@@ -72,6 +74,12 @@ impl Store {
         // Eleven digits, like Mercado Pago's.
         self.next_id += 1;
         10_000_000_000 + self.next_id
+    }
+
+    /// Stores a new payment and notes when, so search can lag behind it.
+    pub fn insert_new(&mut self, id: i64, payment: Value) {
+        self.created.insert(id, std::time::Instant::now());
+        self.payments.insert(id, payment);
     }
 
     pub fn new_refund_id(&mut self) -> i64 {

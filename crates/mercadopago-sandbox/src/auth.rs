@@ -5,8 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::store::RecordedRequest;
-use super::Sandbox;
+use crate::faults::FaultEvent;
+use crate::store::RecordedRequest;
+use crate::Sandbox;
 
 /// `{message, error, status, cause: [{code, description, data}]}`, as Mercado Pago answers.
 pub fn mp_error(status: u16, error: &str, message: &str, code: i64) -> HttpResponse {
@@ -66,10 +67,46 @@ pub fn record(sandbox: &Sandbox, req: &HttpRequest, body: &Value) {
     };
     let mut store = sandbox.inner.store.lock().unwrap();
     // A long-running sandbox must not grow without end: keep the latest requests only.
-    if store.requests.len() >= super::store::MAX_REQUESTS {
-        store.requests.drain(..super::store::MAX_REQUESTS / 2);
+    if store.requests.len() >= crate::store::MAX_REQUESTS {
+        store.requests.drain(..crate::store::MAX_REQUESTS / 2);
     }
     store.requests.push(entry);
+}
+
+/// Credentials, then the `rate_limit` fault: what every API route does first.
+pub fn gate(sandbox: &Sandbox, req: &HttpRequest) -> Option<HttpResponse> {
+    check(req).or_else(|| rate_limited(sandbox, req))
+}
+
+/// A 429 with `Retry-After` when the `rate_limit` fault fires; nothing else happens.
+pub fn rate_limited(sandbox: &Sandbox, req: &HttpRequest) -> Option<HttpResponse> {
+    let mut faults = sandbox.inner.faults.lock().unwrap();
+    let p = faults.faults.rate_limit;
+    if !faults.rng.chance(p) {
+        return None;
+    }
+    let retry_after = faults.faults.retry_after_secs;
+    faults.record(FaultEvent {
+        kind: "rate_limit".into(),
+        method: req.method().to_string(),
+        path: req.path().to_string(),
+        idempotency_key: idempotency_key(req),
+        status: Some(429),
+        ..Default::default()
+    });
+    let mut answer = mp_error(429, "too_many_requests", "Too many requests", 429);
+    answer.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(retry_after),
+    );
+    Some(answer)
+}
+
+pub fn idempotency_key(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
 }
 
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

@@ -1,0 +1,149 @@
+//! The emulator's own control API (no Mercado Pago equivalent): faults, decide pending
+//! payments, panel refunds, wallet purchases, chargebacks, and what was received and sent.
+
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::faults::Faults;
+use crate::payments::set_status;
+use crate::preferences::PayError;
+use crate::Sandbox;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sandbox/control/faults", web::get().to(get_faults))
+        .route("/sandbox/control/faults", web::put().to(put_faults))
+        .route("/sandbox/control/faults/log", web::get().to(faults_log))
+        .route("/sandbox/control/payments", web::get().to(payments))
+        .route(
+            "/sandbox/control/payments/{id}/{action}",
+            web::post().to(act),
+        )
+        .route(
+            "/sandbox/control/preferences/{id}/pay",
+            web::post().to(pay_preference),
+        )
+        .route("/sandbox/control/requests", web::get().to(requests))
+        .route("/sandbox/control/deliveries", web::get().to(deliveries))
+        .route("/sandbox/control/reset", web::post().to(reset));
+}
+
+async fn get_faults(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    HttpResponse::Ok().json(sandbox.faults())
+}
+
+/// The whole set of faults: fields left out are off. Restarts the generator from `seed`.
+async fn put_faults(sandbox: web::Data<Sandbox>, body: web::Bytes) -> HttpResponse {
+    let text = String::from_utf8_lossy(&body);
+    let text = if text.trim().is_empty() { "{}" } else { &text };
+    match Faults::parse(text) {
+        Ok(faults) => {
+            sandbox.set_faults(faults);
+            HttpResponse::Ok().json(sandbox.faults())
+        }
+        Err(message) => {
+            HttpResponse::BadRequest().json(json!({"error": "invalid_faults", "message": message}))
+        }
+    }
+}
+
+async fn faults_log(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    HttpResponse::Ok().json(sandbox.faults_log())
+}
+
+/// Every payment as full JSON, oldest first, with no search lag.
+async fn payments(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    HttpResponse::Ok().json(sandbox.payments())
+}
+
+/// `approve`, `reject`, `expire` a pending payment (approve works past its
+/// `date_of_expiration`: a voucher paid on its last day is credited late); `chargeback`,
+/// `dispute` an approved one; `refund` it from the panel (`{"amount": x}` or `{}` for all).
+async fn act(
+    sandbox: web::Data<Sandbox>,
+    path: web::Path<(i64, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (id, action) = path.into_inner();
+    let Some(current) = sandbox.payment(id) else {
+        return HttpResponse::NotFound()
+            .json(json!({"error": "not_found", "message": "no such payment"}));
+    };
+    if action == "refund" {
+        let body: Value =
+            if body.is_empty() {
+                json!({})
+            } else {
+                match serde_json::from_slice(&body) {
+                    Ok(v @ Value::Object(_)) => v,
+                    _ => return HttpResponse::BadRequest().json(
+                        json!({"error": "bad_request", "message": "send {\"amount\": x} or {}"}),
+                    ),
+                }
+            };
+        return match crate::refunds::refund(&sandbox, id, &body) {
+            Ok(refund) => HttpResponse::Created().json(refund),
+            Err(refusal) => *refusal,
+        };
+    }
+    let status = current["status"].as_str().unwrap_or("");
+    let undecided = matches!(status, "pending" | "in_process" | "authorized");
+    let (to, detail, allowed) = match action.as_str() {
+        "approve" => ("approved", "accredited", undecided),
+        "reject" => ("rejected", "cc_rejected_other_reason", undecided),
+        "expire" => ("cancelled", "expired", undecided),
+        "chargeback" => (
+            "charged_back",
+            "settled",
+            matches!(status, "approved" | "in_mediation"),
+        ),
+        "dispute" => ("in_mediation", "in_process", status == "approved"),
+        _ => return HttpResponse::NotFound().json(json!({"error": "unknown_action"})),
+    };
+    if !allowed {
+        return HttpResponse::BadRequest()
+            .json(json!({"error": "invalid_state", "message": format!("cannot {action} a payment that is {status}")}));
+    }
+    match set_status(&sandbox, id, to, detail) {
+        Some(p) => HttpResponse::Ok().json(p),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+async fn pay_preference(
+    sandbox: web::Data<Sandbox>,
+    path: web::Path<String>,
+    body: Option<web::Json<Value>>,
+) -> HttpResponse {
+    let approve = body
+        .map(|b| b["approve"].as_bool() != Some(false))
+        .unwrap_or(true);
+    match crate::preferences::pay(&sandbox, &path, approve) {
+        Ok(p) => HttpResponse::Created().json(p),
+        Err(PayError::NotFound) => HttpResponse::NotFound()
+            .json(json!({"error": "not_found", "message": "no such preference"})),
+        Err(PayError::Expired) => HttpResponse::BadRequest().json(
+            json!({"error": "preference_expired", "message": "the preference is outside its expiration dates"}),
+        ),
+    }
+}
+
+async fn requests(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    let list: Vec<Value> = sandbox
+        .requests()
+        .into_iter()
+        .map(|r| json!({"method": r.method, "path": r.path, "query": r.query, "idempotency_key": r.idempotency_key, "body": r.body}))
+        .collect();
+    HttpResponse::Ok().json(list)
+}
+
+async fn deliveries(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    HttpResponse::Ok().json(sandbox.inner.store.lock().unwrap().deliveries.clone())
+}
+
+/// Forgets payments, tokens, preferences, requests, deliveries and the fault log; the faults
+/// in force stay (send `PUT /sandbox/control/faults {}` to turn them off).
+async fn reset(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    *sandbox.inner.store.lock().unwrap() = Default::default();
+    sandbox.inner.faults.lock().unwrap().log.clear();
+    HttpResponse::NoContent().finish()
+}
