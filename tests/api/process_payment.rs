@@ -585,3 +585,35 @@ async fn database_outage_is_503_and_charges_nothing() {
         assert!(tries < 5, "the store recovers once the database is back");
     }
 }
+
+#[tokio::test]
+async fn mercado_pago_rate_limiting_every_call_is_a_429_that_charged_nothing() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(json!({"message": "too many requests", "error": "too_many_requests", "status": 429, "cause": []})),
+        )
+        .mount(&app.mp)
+        .await;
+    let checkout = app.start_checkout().await;
+    let (status, body) = json_of(
+        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 429, "not a 5xx: nothing happened, try again");
+    assert_eq!(body["error"], "provider_unavailable");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("nada foi cobrado"));
+    assert_eq!(
+        app.payment_calls().await.len(),
+        3,
+        "Retry-After honoured twice"
+    );
+    assert_eq!(app.order_status(&checkout.order_id).await, "created");
+}

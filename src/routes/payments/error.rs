@@ -63,7 +63,10 @@ impl PaymentError {
             PaymentError::OrderClosed | PaymentError::InProgress | PaymentError::RetryNeeded => {
                 StatusCode::CONFLICT
             }
-            PaymentError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            PaymentError::TooManyAttempts
+            | PaymentError::ProviderUnavailable(MpError::RateLimited { .. }) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             PaymentError::OutcomeUnknown(_) => StatusCode::BAD_GATEWAY,
             PaymentError::ProviderUnavailable(_)
             | PaymentError::NotRecorded { .. }
