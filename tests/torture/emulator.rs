@@ -163,7 +163,9 @@ impl Emulator {
         }
     }
 
-    /// `approve`, `reject`, `expire`, `chargeback`, `dispute` from the panel.
+    /// `approve`, `reject`, `expire`, `chargeback`, `dispute` from the panel; `overdue`
+    /// (proposed, not in the contract yet: a pending voucher's date_of_expiration moved into the
+    /// past, still pending) answers 404 until the emulator has it.
     pub async fn act(&self, payment_id: i64, action: &str) -> Answer {
         self.post(
             &format!("/sandbox/control/payments/{payment_id}/{action}"),

@@ -10,6 +10,7 @@ mod app;
 mod emulator;
 mod faults;
 mod invariants;
+mod panics;
 mod report;
 mod rng;
 mod shopper;
@@ -63,6 +64,10 @@ async fn torture_long() {
 /// Runs every seed, printing each one's summary as it ends, and fails with every seed's
 /// summary and the failing seeds' violations, each with its order's story.
 async fn torture(seeds: &[u64], shoppers: usize) {
+    panics::install();
+    if std::env::var("TORTURE_LOG").is_ok() {
+        checkout::telemetry::init();
+    }
     let mut summaries = Vec::new();
     let mut failed = Vec::new();
     for &seed in seeds {
@@ -92,6 +97,7 @@ struct SeedOutcome {
 /// One seed: a fresh emulator and store, the shoppers, settling, the invariants.
 async fn run_seed(seed: u64, shoppers: usize) -> SeedOutcome {
     let started = Instant::now();
+    let panic_mark = panics::mark();
     let (mp_base, _emulator_guard) = emulator::start_emulator(WEBHOOK_SECRET).await;
     let emulator = Emulator::new(mp_base);
     let store = Store::start(&emulator.base).await;
@@ -117,7 +123,8 @@ async fn run_seed(seed: u64, shoppers: usize) -> SeedOutcome {
     let settle = settle(&store).await;
 
     let facts = invariants::Facts::read(&store.pool, &emulator.payments().await).await;
-    let violations = invariants::check(&facts, &stories);
+    let panics = panics::since(panic_mark);
+    let violations = invariants::check(&facts, &stories, &panics);
     let run = report::Run {
         seed,
         shoppers,

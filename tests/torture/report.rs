@@ -100,9 +100,13 @@ pub fn summary(run: &Run) -> String {
     out
 }
 
-/// The summary, then each violating order's story (requests, faults, history).
+/// Each violating order's story (requests, faults, history).
 pub async fn full(run: &Run, pool: &PgPool, mp_requests: &[Value]) -> String {
-    let mut out = summary(run);
+    let mut out = format!(
+        "== seed {}: {} violations\n",
+        run.seed,
+        run.violations.len()
+    );
     let mut by_order: BTreeMap<String, Vec<&Violation>> = BTreeMap::new();
     for v in &run.violations {
         let key = v.order_id.clone().unwrap_or_else(|| "(no order)".into());

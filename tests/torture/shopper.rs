@@ -549,7 +549,15 @@ impl Shopper {
         let Some(id) = answer["payment_id"].as_i64() else {
             return;
         };
-        self.pause(500, 3000).await;
+        // Past its due date (when the emulator can age a voucher), long enough for the
+        // store's worker to pass over it twice, then paid at the last moment and credited late.
+        let aged = self.world.emulator.act(id, "overdue").await;
+        if aged.ok() {
+            self.note_mp(format!("mp boleto {id} overdue"), &aged);
+            self.pause(2500, 4000).await;
+        } else {
+            self.pause(500, 3000).await;
+        }
         let answer = self.world.emulator.act(id, "approve").await;
         self.note_mp(format!("mp boleto {id} paid late"), &answer);
         if !answer.ok() {
