@@ -9,6 +9,8 @@ use crate::emulator::{ACCESS_TOKEN, PUBLIC_KEY};
 
 pub const WEBHOOK_SECRET: &str = "torture-webhook-secret";
 const SESSION_KEY: &str = "torture-session-key-torture-session-key-torture-session-key-0123";
+/// How often the store sweeps Mercado Pago for changed payments (its default is 60 s).
+pub const SWEEP_INTERVAL_SECS: u64 = 2;
 pub const ADMIN_EMAIL: &str = "owner@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
@@ -64,6 +66,7 @@ impl Store {
             ("MP_TIMEOUT_SECS", "2".into()),
             ("MP_CONNECT_TIMEOUT_SECS", "1".into()),
             ("RECONCILE_INTERVAL_SECS", "1".into()),
+            ("SWEEP_INTERVAL_SECS", SWEEP_INTERVAL_SECS.to_string()),
         ]);
         let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("store settings");
         let app = Application::build(settings).await.expect("build the store");
@@ -100,6 +103,27 @@ impl Store {
             self.count("select count(*) from notifications where processed_at is null")
                 .await,
         )
+    }
+}
+
+impl Store {
+    /// Which orders and notifications are still undecided, for the settle phase's progress.
+    pub async fn unsettled_detail(&self) -> String {
+        let orders: Vec<String> = sqlx::query_scalar(
+            "select id::text || ' ' || status || ' attempts ' || attempts || ' checks ' || checks
+             from orders where status in ('processing', 'payment_unknown') order by id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap_or_default();
+        let notifications: Vec<String> = sqlx::query_scalar(
+            "select topic || ' ' || data_id || ' ' || coalesce(outcome, '-')
+             from notifications where processed_at is null order by id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap_or_default();
+        format!("orders {orders:?}; notifications {notifications:?}")
     }
 }
 

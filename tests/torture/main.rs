@@ -25,10 +25,14 @@ use shopper::{BackOffice, Behaviour, World};
 
 /// Shoppers on the way at once.
 const CONCURRENT_SHOPPERS: usize = 25;
-/// The longest the settle phase waits for every order and notification to be decided.
-const SETTLE_LIMIT: Duration = Duration::from_secs(60);
-/// Webhooks may be delayed up to 2 s (see `faults`); settling waits at least past that.
-const SETTLE_MIN: Duration = Duration::from_secs(4);
+/// The longest the settle phase waits for every order and notification to be decided: past
+/// the store's `unknown_grace` (its `stale_after` plus 60 s of search lag, about 80 s with the
+/// 2 s timeouts used here), after which an unresolved attempt is given up.
+const SETTLE_LIMIT: Duration = Duration::from_secs(100);
+/// News that no webhook brings (dropped) is found by the store's sweep, every
+/// `app::SWEEP_INTERVAL_SECS`; webhooks may be delayed up to 2 s (see `faults`). Settling waits
+/// at least past both, with a margin.
+const SETTLE_MIN: Duration = Duration::from_secs(app::SWEEP_INTERVAL_SECS + 6);
 
 const SHORT_SEEDS: [u64; 2] = [7, 1_000_003];
 const LONG_SEEDS: [u64; 20] = [
@@ -172,10 +176,11 @@ async fn shop(seed: u64, shoppers: usize, world: Arc<World>) -> Vec<shopper::Sto
 
 /// Waits until no order is processing or unknown and every notification is processed, twice
 /// in a row a second apart, with reconciliation running. Returns the seconds waited, whether
-/// it settled, and the last counts.
+/// it settled, and the last counts; says every 10 s what it is still waiting for.
 async fn settle(store: &Store) -> (u64, bool, (i64, i64)) {
     let started = Instant::now();
     let mut calm_polls = 0;
+    let mut polls = 0;
     loop {
         let counts = store.unsettled().await;
         calm_polls = if counts == (0, 0) { calm_polls + 1 } else { 0 };
@@ -184,7 +189,16 @@ async fn settle(store: &Store) -> (u64, bool, (i64, i64)) {
             return (waited.as_secs(), true, counts);
         }
         if waited >= SETTLE_LIMIT {
+            println!("  not settled: {}", store.unsettled_detail().await);
             return (waited.as_secs(), false, counts);
+        }
+        polls += 1;
+        if polls % 10 == 0 {
+            println!(
+                "  settling for {} s: {}",
+                waited.as_secs(),
+                store.unsettled_detail().await
+            );
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
