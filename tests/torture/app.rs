@@ -63,7 +63,11 @@ impl Store {
             ("SESSION_KEY", SESSION_KEY.into()),
             ("HOST", "127.0.0.1".into()),
             ("PORT", port.to_string()),
-            ("MP_TIMEOUT_SECS", "2".into()),
+            // TORTURE_MP_TIMEOUT_SECS=8 makes one attempt's calls outlast a short stale_after.
+            (
+                "MP_TIMEOUT_SECS",
+                std::env::var("TORTURE_MP_TIMEOUT_SECS").unwrap_or_else(|_| "2".into()),
+            ),
             ("MP_CONNECT_TIMEOUT_SECS", "1".into()),
             ("RECONCILE_INTERVAL_SECS", "1".into()),
             ("SWEEP_INTERVAL_SECS", SWEEP_INTERVAL_SECS.to_string()),

@@ -3,12 +3,14 @@
 use serde_json::{json, Value};
 
 /// Every fault mode on at a moderate rate, for the shopping phase. `TORTURE_FAULTS=off` runs
-/// with no faults (only the panel-configured webhook URL).
+/// with no faults (only the panel-configured webhook URL); `TORTURE_FAULTS='{"lost_answer": 0.3}'`
+/// changes the named fields of the default profile.
 pub fn storm(seed: u64, webhook_url: &str) -> Value {
-    if std::env::var("TORTURE_FAULTS").is_ok_and(|v| v == "off") {
+    let setting = std::env::var("TORTURE_FAULTS").unwrap_or_default();
+    if setting == "off" {
         return json!({"seed": seed, "webhook_url": webhook_url});
     }
-    json!({
+    let mut faults = json!({
         "seed": seed,
         "lost_answer": 0.05,
         "lost_answer_hold_ms": 3000,
@@ -24,7 +26,13 @@ pub fn storm(seed: u64, webhook_url: &str) -> Value {
         "webhook_drop": 0.1,
         "webhook_stale_replay": 0.1,
         "webhook_url": webhook_url,
-    })
+    });
+    if let Ok(Value::Object(changes)) = serde_json::from_str::<Value>(&setting) {
+        for (field, value) in changes {
+            faults[field] = value;
+        }
+    }
+    faults
 }
 
 /// For settling: no more errors, rate limits or dropped webhooks, so late news can arrive;

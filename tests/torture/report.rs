@@ -10,8 +10,13 @@ use sqlx::{PgPool, Row};
 use crate::invariants::{Facts, Violation, NAMES};
 use crate::shopper::Story;
 
-/// How many violating orders a seed prints in full.
-const STORIES_SHOWN: usize = 12;
+/// How many violating orders a seed prints in full (`TORTURE_STORIES` to change).
+fn stories_shown() -> usize {
+    std::env::var("TORTURE_STORIES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(12)
+}
 
 pub struct Run {
     pub seed: u64,
@@ -97,6 +102,23 @@ pub fn summary(run: &Run) -> String {
             .count();
         let _ = writeln!(out, "  {name}: {n}");
     }
+    if !run.violations.is_empty() {
+        let behaviour_of = |order: &Option<String>| {
+            run.stories
+                .iter()
+                .find(|s| s.order_id.is_some() && s.order_id == *order)
+                .map(|s| format!("{:?}", s.behaviour))
+                .unwrap_or_else(|| "-".into())
+        };
+        line(
+            &mut out,
+            "violations by invariant and behaviour",
+            &counted(run.violations.iter().map(|v| {
+                let short = v.invariant.split(' ').next().unwrap_or("");
+                format!("{short}/{}", behaviour_of(&v.order_id))
+            })),
+        );
+    }
     out
 }
 
@@ -113,11 +135,11 @@ pub async fn full(run: &Run, pool: &PgPool, mp_requests: &[Value]) -> String {
         by_order.entry(key).or_default().push(v);
     }
     for (shown, (order_id, violations)) in by_order.iter().enumerate() {
-        if shown == STORIES_SHOWN {
+        if shown == stories_shown() {
             let _ = writeln!(
                 out,
-                "  ... and {} more violating orders",
-                by_order.len() - STORIES_SHOWN
+                "  ... and {} more violating orders (TORTURE_STORIES=n shows more)",
+                by_order.len() - shown
             );
             break;
         }

@@ -340,7 +340,7 @@ impl Shopper {
             Behaviour::DeclinedThenApproved => {
                 self.pay_card("OTHE").await;
                 self.pause(0, 500).await;
-                self.pay_card("APRO").await;
+                self.pay_card_until_answered("APRO").await;
             }
             Behaviour::RetryAfterError => self.retry_after_error().await,
             Behaviour::DoubleClick => self.double_click().await,
@@ -446,17 +446,22 @@ impl Shopper {
             let body = self.card_body("ffffffffffffffffffffffffffffffff");
             self.pay("card with an unknown token", &body).await;
         }
-        for _ in 0..3 {
-            let (status, answer) = self.pay_card("APRO").await;
-            let done = status == 200
-                || matches!(
-                    answer["error"].as_str(),
-                    Some("order_closed" | "payment_in_progress" | "too_many_attempts")
-                );
-            if done {
+        self.pay_card_until_answered("APRO").await;
+    }
+
+    /// Pays with a new card token after each answer that is not a decision (a 5xx, no answer,
+    /// "in progress"), soon enough that the last attempt may not be in search yet, as an
+    /// impatient shopper does whatever the page says; at most four submits.
+    async fn pay_card_until_answered(&mut self, cardholder: &str) {
+        for _ in 0..4 {
+            let (status, answer) = self.pay_card(cardholder).await;
+            let undecided = status == 0
+                || status >= 500
+                || answer["error"].as_str() == Some("payment_in_progress");
+            if !undecided {
                 break;
             }
-            self.pause(200, 1500).await;
+            self.pause(200, 2500).await;
         }
     }
 
