@@ -450,18 +450,19 @@ impl Shopper {
     }
 
     /// Pays with a new card token after each answer that is not a decision (a 5xx, no answer,
-    /// "in progress"), soon enough that the last attempt may not be in search yet, as an
-    /// impatient shopper does whatever the page says; at most four submits.
+    /// "in progress"), as an impatient shopper does whatever the page says: soon after an
+    /// error (the last attempt may not be in search yet), a few seconds after "in progress"
+    /// (so past the store's grace for an unanswered call); at most five submits.
     async fn pay_card_until_answered(&mut self, cardholder: &str) {
-        for _ in 0..4 {
+        for _ in 0..5 {
             let (status, answer) = self.pay_card(cardholder).await;
-            let undecided = status == 0
-                || status >= 500
-                || answer["error"].as_str() == Some("payment_in_progress");
-            if !undecided {
+            if answer["error"].as_str() == Some("payment_in_progress") {
+                self.pause(3000, 8000).await;
+            } else if status == 0 || status >= 500 {
+                self.pause(200, 2500).await;
+            } else {
                 break;
             }
-            self.pause(200, 2500).await;
         }
     }
 
