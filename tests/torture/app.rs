@@ -1,0 +1,158 @@
+//! The store in live mode against the emulator, on a fresh database dropped afterwards.
+
+use checkout::configuration::Settings;
+use checkout::startup::Application;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use std::collections::HashMap;
+
+use crate::emulator::{ACCESS_TOKEN, PUBLIC_KEY};
+
+pub const WEBHOOK_SECRET: &str = "torture-webhook-secret";
+const SESSION_KEY: &str = "torture-session-key-torture-session-key-torture-session-key-0123";
+/// How often the store sweeps Mercado Pago for changed payments (its default is 60 s).
+pub const SWEEP_INTERVAL_SECS: u64 = 2;
+pub const ADMIN_EMAIL: &str = "owner@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// The PostgreSQL server the test databases are created on.
+fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+pub struct Store {
+    pub base: String,
+    pub pool: PgPool,
+    db_name: String,
+}
+
+/// A port free right now: bound, read, released, so `APP_BASE_URL` can name it.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+impl Store {
+    /// Builds and runs the store with an access token (live mode) whose Mercado Pago is the
+    /// emulator at `mp_base`, and creates the back-office account.
+    pub async fn start(mp_base: &str) -> Self {
+        let db_name = format!("checkout_torture_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
+            .await
+            .expect("connect to the test PostgreSQL server (TEST_DATABASE_URL)");
+        admin
+            .execute(format!(r#"create database "{db_name}""#).as_str())
+            .await
+            .expect("create the torture database");
+        let database_url = format!("{}/{db_name}", server_url());
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let vars: HashMap<&str, String> = HashMap::from([
+            ("DATABASE_URL", database_url.clone()),
+            ("MP_ACCESS_TOKEN", ACCESS_TOKEN.into()),
+            ("MP_PUBLIC_KEY", PUBLIC_KEY.into()),
+            ("MP_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+            ("MP_SITE", "MLB".into()),
+            ("MP_API_BASE", mp_base.into()),
+            ("MP_SDK_URL", format!("{mp_base}/js/v2")),
+            ("APP_BASE_URL", base.clone()),
+            ("SESSION_KEY", SESSION_KEY.into()),
+            ("HOST", "127.0.0.1".into()),
+            ("PORT", port.to_string()),
+            // TORTURE_MP_TIMEOUT_SECS=8 makes one attempt's calls outlast a short stale_after.
+            (
+                "MP_TIMEOUT_SECS",
+                std::env::var("TORTURE_MP_TIMEOUT_SECS").unwrap_or_else(|_| "2".into()),
+            ),
+            ("MP_CONNECT_TIMEOUT_SECS", "1".into()),
+            ("RECONCILE_INTERVAL_SECS", "1".into()),
+            ("SWEEP_INTERVAL_SECS", SWEEP_INTERVAL_SECS.to_string()),
+        ]);
+        let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("store settings");
+        let app = Application::build(settings).await.expect("build the store");
+        tokio::spawn(app.run_until_stopped());
+        let pool = PgPool::connect(&database_url).await.expect("torture pool");
+        checkout::routes::admin::auth::create_admin(&pool, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .expect("create the back-office account");
+        Self {
+            base,
+            pool,
+            db_name,
+        }
+    }
+
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhooks/mercadopago?source_news=webhooks", self.base)
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or(-1)
+    }
+
+    /// Orders still waiting for an answer, and notifications not yet processed.
+    pub async fn unsettled(&self) -> (i64, i64) {
+        (
+            self.count(
+                "select count(*) from orders where status in ('processing', 'payment_unknown')",
+            )
+            .await,
+            self.count("select count(*) from notifications where processed_at is null")
+                .await,
+        )
+    }
+}
+
+impl Store {
+    /// Which orders and notifications are still undecided, for the settle phase's progress.
+    pub async fn unsettled_detail(&self) -> String {
+        let orders: Vec<String> = sqlx::query_scalar(
+            "select id::text || ' ' || status || ' attempts ' || attempts || ' checks ' || checks
+             from orders where status in ('processing', 'payment_unknown') order by id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap_or_default();
+        let notifications: Vec<String> = sqlx::query_scalar(
+            "select topic || ' ' || data_id || ' ' || coalesce(outcome, '-')
+             from notifications where processed_at is null order by id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap_or_default();
+        format!("orders {orders:?}; notifications {notifications:?}")
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let db_name = self.db_name.clone();
+        // Drop runs outside async: a short thread of its own removes the database. The store's
+        // server and worker keep running until the test process ends; the worker only logs.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                if let Ok(mut admin) =
+                    PgConnection::connect(&format!("{}/postgres", server_url())).await
+                {
+                    let _ = admin
+                        .execute(
+                            format!(r#"drop database if exists "{db_name}" with (force)"#).as_str(),
+                        )
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
