@@ -10,13 +10,11 @@ use serde_json::{json, Value};
 pub const ACCESS_TOKEN: &str = "TEST-torture-access-token";
 pub const PUBLIC_KEY: &str = "TEST-torture-public-key";
 
-/// The only place that knows where the emulator comes from. Once it lives in its own crate:
-/// `mercadopago_sandbox::SandboxConfig::for_site("MLB", secret).expect("MLB")` and
-/// `mercadopago_sandbox::start_standalone(config)`.
+/// The only place that knows where the emulator comes from (its own crate).
 /// Returns its base URL and a guard to keep alive while it is used.
 pub async fn start_emulator(secret: &str) -> (String, Box<dyn std::any::Any + Send>) {
-    let config = checkout::sandbox::SandboxConfig::for_site(checkout::domain::Site::Mlb, secret);
-    let running = checkout::sandbox::start_standalone(config)
+    let config = mercadopago_sandbox::SandboxConfig::for_site("MLB", secret).expect("MLB");
+    let running = mercadopago_sandbox::start_standalone(config)
         .await
         .expect("start the emulator");
     (running.base_url.clone(), Box::new(running))

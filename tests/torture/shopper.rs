@@ -449,17 +449,20 @@ impl Shopper {
         self.pay_card_until_answered("APRO").await;
     }
 
-    /// Pays with a new card token after each answer that is not a decision (a 5xx, no answer,
-    /// "in progress"), as an impatient shopper does whatever the page says: soon after an
-    /// error (the last attempt may not be in search yet), a few seconds after "in progress"
-    /// (so past the store's grace for an unanswered call); at most five submits.
+    /// Pays with a new card token until the card is approved or pending, as a shopper sure of
+    /// their card does whatever the page says: soon after an error, a decline or a refusal
+    /// (the last attempt may not be in search yet), a few seconds after "in progress" (so past
+    /// the store's grace for an unanswered call); at most five submits.
     async fn pay_card_until_answered(&mut self, cardholder: &str) {
         for _ in 0..5 {
             let (status, answer) = self.pay_card(cardholder).await;
+            let declined = status == 200 && answer["status"].as_str() == Some("rejected");
             if answer["error"].as_str() == Some("payment_in_progress") {
                 self.pause(3000, 8000).await;
-            } else if status == 0 || status >= 500 {
+            } else if status == 0 || status >= 500 || status == 429 || declined {
                 self.pause(200, 2500).await;
+            } else if status == 422 && answer["error"].as_str() == Some("payment_refused") {
+                self.pause(200, 1500).await;
             } else {
                 break;
             }

@@ -20,8 +20,13 @@ pub struct Faults {
     pub lost_answer_hold_ms: u64,
     /// `POST /v1/payments`: the payment is created, the answer is a 500, 502 or 503.
     pub error_after_create: f64,
-    /// `POST /v1/payments`: a 500, 502 or 503 and nothing is created.
+    /// `POST /v1/payments`: a 500, 502 or 503 after `processing_ms`, and nothing is created.
     pub error_before_create: f64,
+    /// `POST /v1/payments`: the edge answers 502 or 504 at once while the request goes on
+    /// behind it; the payment is made `processing_behind_ms` later, and until then its key is
+    /// in flight (a same-key request meets `in_flight_conflict`).
+    pub error_while_processing: f64,
+    pub processing_behind_ms: [u64; 2],
     /// `POST /v1/payments` takes uniform `[min, max]` ms before creating the payment.
     pub processing_ms: [u64; 2],
     /// A request whose idempotency key is still being processed gets a 409 or 423 with this
@@ -30,7 +35,9 @@ pub struct Faults {
     /// Any API path: 429 with `Retry-After: retry_after_secs`, nothing done.
     pub rate_limit: f64,
     pub retry_after_secs: u64,
-    /// A payment shows in `/v1/payments/search` only this long after its creation.
+    /// A payment shows in `/v1/payments/search` only some time after its creation: between
+    /// half of this and all of it, drawn per payment (from the seed and its id), so a newer
+    /// payment may show after an older one.
     pub search_lag_ms: u64,
     /// Each webhook delivery waits uniform `[min, max]` ms, so deliveries reorder.
     pub webhook_delay_ms: [u64; 2],
@@ -70,6 +77,7 @@ impl Faults {
             ("lost_answer", self.lost_answer),
             ("error_after_create", self.error_after_create),
             ("error_before_create", self.error_before_create),
+            ("error_while_processing", self.error_while_processing),
             ("in_flight_conflict", self.in_flight_conflict),
             ("rate_limit", self.rate_limit),
             ("webhook_duplicate", self.webhook_duplicate),
@@ -82,6 +90,7 @@ impl Faults {
         }
         for (name, [lo, hi]) in [
             ("processing_ms", self.processing_ms),
+            ("processing_behind_ms", self.processing_behind_ms),
             ("webhook_delay_ms", self.webhook_delay_ms),
         ] {
             if lo > hi {
@@ -96,7 +105,8 @@ impl Faults {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FaultEvent {
     pub seq: u64,
-    /// `lost_answer`, `error_after_create`, `error_before_create`, `in_flight_conflict`,
+    /// `lost_answer`, `error_after_create`, `error_before_create`, `error_while_processing`,
+    /// `in_flight_conflict`,
     /// `rate_limit`, `webhook_delay`, `webhook_duplicate`, `webhook_drop`, `webhook_stale_replay`.
     pub kind: String,
     pub method: String,

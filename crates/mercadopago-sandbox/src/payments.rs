@@ -180,7 +180,7 @@ pub async fn create(
         }
     }
     // Faults drawn in one go, in a fixed order, so a seed gives the same story.
-    let (before, processing, lost, after) = {
+    let (before, processing, lost, after, behind) = {
         let mut f = sandbox.inner.faults.lock().unwrap();
         let p = f.faults.error_before_create;
         let before = f.rng.chance(p).then(|| f.rng.pick(&[500_u16, 502, 503]));
@@ -190,18 +190,59 @@ pub async fn create(
         let lost = f.rng.chance(p).then(|| f.hold());
         let p = f.faults.error_after_create;
         let after = (lost.is_none() && f.rng.chance(p)).then(|| f.rng.pick(&[500_u16, 502, 503]));
+        let p = f.faults.error_while_processing;
+        let behind = (before.is_none() && lost.is_none() && after.is_none() && f.rng.chance(p))
+            .then(|| {
+                let range = f.faults.processing_behind_ms;
+                (f.rng.pick(&[502_u16, 504]), f.rng.between(range))
+            });
         if let Some(status) = before {
             let mut event = fault_event("error_before_create", &req, &key, &request);
             event.status = Some(status);
             f.record(event);
         }
-        (before, processing, lost, after)
+        if let Some((status, ms)) = behind {
+            let mut event = fault_event("error_while_processing", &req, &key, &request);
+            event.status = Some(status);
+            event.delay_ms = Some(processing + ms);
+            f.record(event);
+        }
+        (before, processing, lost, after, behind)
     };
-    if let Some(status) = before {
+    if let Some((status, ms)) = behind {
+        // The edge gave up; the request goes on behind it, its key held until it is done.
+        let (sandbox, request, key) = (sandbox.clone(), request.clone(), key.clone());
+        let held = _mine.take();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(processing + ms)).await;
+            let made = build(&sandbox, &request);
+            let (status, body) = match made {
+                Ok(payment) => (201, payment),
+                Err((status, body)) => (status, body),
+            };
+            if let Some(key) = key {
+                sandbox.inner.store.lock().unwrap().idempotency.insert(
+                    key,
+                    Replay {
+                        request,
+                        status,
+                        body: body.clone(),
+                    },
+                );
+            }
+            drop(held);
+            if status == 201 {
+                webhooks::notify(&sandbox, &body, "payment.created");
+            }
+        });
         return answer(&req, status, server_error(status));
     }
     if processing > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(processing)).await;
+    }
+    // A failure before anything was made still costs the processing time: a slow 5xx.
+    if let Some(status) = before {
+        return answer(&req, status, server_error(status));
     }
     let (status, body) = match build(&sandbox, &request) {
         Ok(payment) => (201, payment),
@@ -255,6 +296,17 @@ fn refuse(code: i64, message: &str) -> Refusal {
         json!({"message": message, "error": "bad_request", "status": 400,
                "cause": [{"code": code, "description": message, "data": null}]}),
     )
+}
+
+/// A payment's own lag in the search index: between half of `max_ms` and all of it, drawn from
+/// the seed and the payment id so that it does not shift the other faults' draws.
+fn search_lag(max_ms: u64, seed: u64, id: i64) -> std::time::Duration {
+    if max_ms == 0 {
+        return std::time::Duration::ZERO;
+    }
+    let draw = crate::rng::SplitMix64::new(seed ^ id as u64).next_u64();
+    let half = max_ms / 2;
+    std::time::Duration::from_millis(half + draw % (max_ms - half + 1))
 }
 
 /// Validates a payment request like Mercado Pago and makes the payment it asks for.
@@ -561,15 +613,20 @@ pub async fn search(
     if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
-    // The index lags: a payment shows only `search_lag_ms` after it was made.
-    let lag =
-        std::time::Duration::from_millis(sandbox.inner.faults.lock().unwrap().faults.search_lag_ms);
+    // The index lags: a payment shows only some time after it was made.
+    let (max_lag, seed) = {
+        let f = sandbox.inner.faults.lock().unwrap();
+        (f.faults.search_lag_ms, f.faults.seed)
+    };
     let mut found: Vec<Value> = {
         let store = sandbox.inner.store.lock().unwrap();
         store
             .payments
             .iter()
-            .filter(|(id, _)| store.created.get(id).is_none_or(|at| at.elapsed() >= lag))
+            .filter(|(id, _)| {
+                let lag = search_lag(max_lag, seed, **id);
+                store.created.get(id).is_none_or(|at| at.elapsed() >= lag)
+            })
             .map(|(_, p)| p.clone())
             .collect()
     };

@@ -173,6 +173,41 @@ async fn an_error_before_create_makes_nothing_and_the_same_key_may_try_again() {
 }
 
 #[tokio::test]
+async fn an_edge_error_while_the_request_goes_on_behind_it_makes_the_payment_later() {
+    let sb = with_faults(
+        "MLB",
+        Faults {
+            seed: 5,
+            error_while_processing: 1.0,
+            processing_behind_ms: [500, 500],
+            in_flight_conflict: 1.0,
+            ..Faults::default()
+        },
+    )
+    .await;
+    let (status, _) = post_payment(&sb, &pix("order-behind"), "key-behind").await;
+    assert!([502, 504].contains(&status), "{status}");
+    assert!(payments(&sb).await.is_empty(), "not made yet");
+    // A retry with the same key meets the request still in flight behind the edge.
+    let (status, _) = post_payment(&sb, &pix("order-behind"), "key-behind").await;
+    assert!([409, 423].contains(&status), "{status}");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(payments(&sb).await.len(), 1, "made behind the edge's error");
+    let (status, replay) = post_payment(&sb, &pix("order-behind"), "key-behind").await;
+    assert_eq!(
+        status, 201,
+        "the key now replays the payment it made: {replay}"
+    );
+    assert_eq!(payments(&sb).await.len(), 1);
+    let kinds = log_kinds(&sb).await;
+    assert_eq!(kinds[0], "error_while_processing");
+    assert!(
+        kinds.contains(&"in_flight_conflict".to_string()),
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_same_key_request_while_the_first_is_in_flight_gets_409_or_423() {
     let sb = with_faults(
         "MLB",
