@@ -2,9 +2,16 @@
 
 use serde_json::{json, Value};
 
-/// Every fault mode on at a moderate rate, for the shopping phase. `TORTURE_FAULTS=off` runs
-/// with no faults (only the panel-configured webhook URL); `TORTURE_FAULTS='{"lost_answer": 0.3}'`
-/// changes the named fields of the default profile.
+/// The fault profile of a seed: every seed's profile has every fault mode on; seeds rotate
+/// over three mixes (`seed % 3`) so that the run also aims at the worst stories:
+/// - 0, "storm": every mode at a moderate rate;
+/// - 1, "edge": the edge answers 502/504 while the request goes on behind it and a same-key
+///   retry meets 409/423 (an attempt that looks refused but charges);
+/// - 2, "lag": lost answers, a search index up to 10 s behind, webhooks 5-15 s late or dropped
+///   (an unknown attempt whose payment search cannot see yet, next to a declined one it can).
+///
+/// `TORTURE_FAULTS=off` runs with no faults (only the panel-configured webhook URL);
+/// `TORTURE_FAULTS='{"lost_answer": 0.3}'` changes the named fields of the seed's profile.
 pub fn storm(seed: u64, webhook_url: &str) -> Value {
     let setting = std::env::var("TORTURE_FAULTS").unwrap_or_default();
     if setting == "off" {
@@ -29,9 +36,19 @@ pub fn storm(seed: u64, webhook_url: &str) -> Value {
         "webhook_stale_replay": 0.1,
         "webhook_url": webhook_url,
     });
-    if let Ok(Value::Object(changes)) = serde_json::from_str::<Value>(&setting) {
-        for (field, value) in changes {
-            faults[field] = value;
+    let aimed = match seed % 3 {
+        1 => json!({"error_while_processing": 0.3, "in_flight_conflict": 1.0, "lost_answer": 0.2,
+                    "search_lag_ms": 10000, "rate_limit": 0.01}),
+        2 => json!({"lost_answer": 0.4, "search_lag_ms": 10000, "webhook_delay_ms": [5000, 15000],
+                    "webhook_drop": 0.3, "rate_limit": 0.01}),
+        _ => json!({}),
+    };
+    let overrides = serde_json::from_str::<Value>(&setting).unwrap_or(Value::Null);
+    for changes in [aimed, overrides] {
+        if let Value::Object(changes) = changes {
+            for (field, value) in changes {
+                faults[field] = value;
+            }
         }
     }
     faults
