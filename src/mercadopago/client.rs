@@ -51,14 +51,9 @@ impl MercadoPagoClient {
         body: &CreatePayment,
         idempotency_key: &str,
     ) -> Result<Payment, MpError> {
-        let request = self
-            .http
-            .post(self.url("/v1/payments"))
-            .bearer_auth(self.access_token.expose_secret())
-            .header("X-Idempotency-Key", idempotency_key)
-            .json(body);
-        let value = self.send(request).await?;
-        Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
+        let body = serde_json::to_string(body)
+            .map_err(|e| MpError::Transport(format!("payment body: {e}")))?;
+        self.post_payment(&body, idempotency_key).await
     }
 
     /// `POST /v1/payments` with a body exactly as an earlier call sent it, under that call's
@@ -69,6 +64,11 @@ impl MercadoPagoClient {
         body: &str,
         idempotency_key: &str,
     ) -> Result<Payment, MpError> {
+        self.post_payment(body, idempotency_key).await
+    }
+
+    /// The body goes as these exact bytes, so every call of one attempt is byte-identical.
+    async fn post_payment(&self, body: &str, idempotency_key: &str) -> Result<Payment, MpError> {
         let request = self
             .http
             .post(self.url("/v1/payments"))

@@ -18,6 +18,7 @@ pub enum Behaviour {
     DoubleClick,
     ReloadResultPage,
     WalletAndCard,
+    TwoTabs,
     PixLeftToExpire,
     VoucherPaidLate,
     RefundFromPanel,
@@ -27,13 +28,14 @@ pub enum Behaviour {
 }
 
 impl Behaviour {
-    pub const ALL: [Behaviour; 12] = [
+    pub const ALL: [Behaviour; 13] = [
         Behaviour::CardApproved,
         Behaviour::DeclinedThenApproved,
         Behaviour::RetryAfterError,
         Behaviour::DoubleClick,
         Behaviour::ReloadResultPage,
         Behaviour::WalletAndCard,
+        Behaviour::TwoTabs,
         Behaviour::PixLeftToExpire,
         Behaviour::VoucherPaidLate,
         Behaviour::RefundFromPanel,
@@ -349,6 +351,7 @@ impl Shopper {
                 self.reload().await;
             }
             Behaviour::WalletAndCard => self.wallet_and_card().await,
+            Behaviour::TwoTabs => self.two_tabs().await,
             Behaviour::PixLeftToExpire => self.pix_left_to_expire().await,
             Behaviour::VoucherPaidLate => self.voucher_paid_late().await,
             Behaviour::RefundFromPanel => {
@@ -485,6 +488,43 @@ impl Shopper {
             ),
         );
         for (step, text) in [first, second] {
+            let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            self.remember(step.status, &answer);
+            self.story.steps.push(step);
+        }
+    }
+
+    /// Pays in one tab and, while that payment is still being decided, again in a second tab
+    /// with a new card token. `TORTURE_SECOND_TAB_MS=lo,hi` sets how long after the first
+    /// (default 500-4000 ms); long gaps aim at an attempt declared abandoned while it lives.
+    async fn two_tabs(&mut self) {
+        let (lo, hi) = std::env::var("TORTURE_SECOND_TAB_MS")
+            .ok()
+            .and_then(|v| {
+                let (lo, hi) = v.split_once(',')?;
+                Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?))
+            })
+            .unwrap_or((500, 4000));
+        let gap = std::time::Duration::from_millis(self.rng.between(lo, hi));
+        let (one, two) = (self.token("APRO").await, self.token("APRO").await);
+        let (first, second) = (self.card_body(&one), self.card_body(&two));
+        let (one, two) = tokio::join!(
+            exchange(
+                "POST /process_payment card APRO (tab 1)".into(),
+                true,
+                self.submit(&first)
+            ),
+            async {
+                tokio::time::sleep(gap).await;
+                exchange(
+                    "POST /process_payment card APRO (tab 2)".into(),
+                    true,
+                    self.submit(&second),
+                )
+                .await
+            },
+        );
+        for (step, text) in [one, two] {
             let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             self.remember(step.status, &answer);
             self.story.steps.push(step);
