@@ -118,7 +118,7 @@ pub async fn apply(
     if duplicate {
         tx.commit().await?;
         let detail = format!(
-            "second approved payment for an order that is {}; the order follows payment {}",
+            "approved payment for an order that is already {}; the order follows payment {}",
             order.status.as_str(),
             order
                 .payment_id
