@@ -57,7 +57,9 @@ async fn payments(sandbox: web::Data<Sandbox>) -> HttpResponse {
 
 /// `approve`, `reject`, `expire` a pending payment (approve works past its
 /// `date_of_expiration`: a voucher paid on its last day is credited late); `chargeback`,
-/// `dispute` an approved one; `refund` it from the panel (`{"amount": x}` or `{}` for all).
+/// `dispute` an approved one; `refund` it from the panel (`{"amount": x}` or `{}` for all);
+/// `overdue` moves a pending payment's `date_of_expiration` into the past and leaves it
+/// pending, as a voucher is on the day after its due date while its payment is on its way.
 async fn act(
     sandbox: web::Data<Sandbox>,
     path: web::Path<(i64, String)>,
@@ -87,6 +89,22 @@ async fn act(
     }
     let status = current["status"].as_str().unwrap_or("");
     let undecided = matches!(status, "pending" | "in_process" | "authorized");
+    if action == "overdue" {
+        if status != "pending" {
+            return HttpResponse::BadRequest().json(
+                json!({"error": "invalid_state", "message": format!("cannot make a payment that is {status} overdue")}),
+            );
+        }
+        let past = crate::clock::iso(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+        let mut store = sandbox.inner.store.lock().unwrap();
+        return match store.payments.get_mut(&id) {
+            Some(p) => {
+                p["date_of_expiration"] = past.into();
+                HttpResponse::Ok().json(p.clone())
+            }
+            None => HttpResponse::NotFound().finish(),
+        };
+    }
     let (to, detail, allowed) = match action.as_str() {
         "approve" => ("approved", "accredited", undecided),
         "reject" => ("rejected", "cc_rejected_other_reason", undecided),

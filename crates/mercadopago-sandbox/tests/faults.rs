@@ -550,6 +550,43 @@ async fn a_pending_ticket_can_be_approved_after_its_date_of_expiration() {
     );
 }
 
+#[tokio::test]
+async fn a_voucher_made_overdue_stays_pending_and_can_still_be_paid() {
+    let sb = brazil().await;
+    let boleto = json!({"transaction_amount": 80, "payment_method_id": "bolbradesco",
+        "payer": {"email": "b@example.com", "first_name": "Ana", "last_name": "Silva",
+                  "identification": {"type": "CPF", "number": "12345678909"}}});
+    let (status, p) = post_payment(&sb, &boleto, "key-overdue").await;
+    assert_eq!(status, 201, "{p}");
+    let id = p["id"].as_i64().unwrap();
+    let act = |action: &'static str| {
+        client()
+            .post(format!(
+                "{}/sandbox/control/payments/{id}/{action}",
+                sb.base_url
+            ))
+            .send()
+    };
+    let overdue: Value = act("overdue").await.unwrap().json().await.unwrap();
+    assert_eq!(overdue["status"], "pending");
+    let due = time::OffsetDateTime::parse(
+        overdue["date_of_expiration"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(due < time::OffsetDateTime::now_utc(), "its date is past");
+    assert_eq!(
+        act("approve").await.unwrap().status(),
+        200,
+        "paid late all the same"
+    );
+    assert_eq!(
+        act("overdue").await.unwrap().status(),
+        400,
+        "only a pending one"
+    );
+}
+
 /// `minutes` ago, as Mercado Pago writes dates.
 fn minutes_ago(minutes: i64) -> String {
     let t = time::OffsetDateTime::now_utc() - time::Duration::minutes(minutes);
