@@ -18,7 +18,7 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+pub fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         variable,
         problem: problem.into(),
