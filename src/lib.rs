@@ -3,6 +3,7 @@
 pub mod configuration;
 pub mod db;
 pub mod domain;
+pub mod health_check;
 pub mod i18n;
 pub mod mercadopago;
 pub mod payments;

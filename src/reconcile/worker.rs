@@ -5,6 +5,8 @@
 //! - Notifications whose re-read failed are re-driven with backoff until applied.
 //! - Every `sweep_interval`, the payments Mercado Pago changed lately are searched and applied:
 //!   that is what finds a wallet payment, a refund or a chargeback whose webhooks never came.
+//! - Orders left unpaid past `UNPAID_ORDER_EXPIRY_HOURS` are cancelled, so a page left open
+//!   for days cannot pay an old price; a payment that lands anyway is flagged as a duplicate.
 //!
 //! Safe with several servers on one database: rows are claimed with `for update skip locked`
 //! and pushed forward in the same statement or transaction.
@@ -43,6 +45,11 @@ pub async fn run(state: Arc<AppState>, interval: Duration, sweep_interval: Durat
             Ok(0) => {}
             Ok(n) => tracing::info!(items = n, "reconciliation pass"),
             Err(e) => tracing::warn!(error = %e, "reconciliation pass failed"),
+        }
+        match crate::db::orders::expire_unpaid(&state.pool, state.unpaid_order_expiry, 100).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(orders = n, "unpaid orders expired"),
+            Err(e) => tracing::warn!(error = %e, "expiring unpaid orders failed"),
         }
         match sweep(&state, sweep_interval).await {
             Ok(Some(n)) if n > 0 => tracing::info!(payments = n, "sweep of updated payments"),
