@@ -23,6 +23,8 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
  && install -D -m 0755 target/release/checkout /out/checkout
 
 FROM debian:${DEBIAN_RELEASE}-slim
+# Unpinned on purpose: each rebuild takes the release's current certificates.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
