@@ -5,6 +5,7 @@ pub mod db;
 pub mod domain;
 pub mod i18n;
 pub mod mercadopago;
+pub mod metrics;
 pub mod payments;
 pub mod reconcile;
 pub mod routes;

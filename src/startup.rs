@@ -55,13 +55,15 @@ impl Application {
             }
         };
         let mp = &settings.mercadopago;
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::for_settings(&settings));
         let mercadopago = MercadoPagoClient::new(
             api_base.clone(),
             mp.access_token.clone(),
             mp.connect_timeout,
             mp.timeout,
         )
-        .context("building the HTTP client for Mercado Pago")?;
+        .context("building the HTTP client for Mercado Pago")?
+        .with_metrics(metrics.clone());
         let state = web::Data::new(AppState {
             pool,
             catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
@@ -80,6 +82,7 @@ impl Application {
             hints: Default::default(),
             reconcile_interval: settings.reconcile_interval,
             rereads: Default::default(),
+            metrics,
         });
         if settings.is_sandbox() {
             tracing::warn!("SANDBOX MODE: no MP_ACCESS_TOKEN set; payments go to the offline Mercado Pago emulator at /sandbox/mp. No real money moves.");

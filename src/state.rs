@@ -36,6 +36,8 @@ pub struct AppState {
     pub reconcile_interval: Duration,
     /// Notified payments being re-read, so a burst of notifications costs one re-read.
     pub rereads: crate::reconcile::rereads::Rereads,
+    /// This application's counters, shared with its Mercado Pago client.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

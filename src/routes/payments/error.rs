@@ -3,6 +3,7 @@ use actix_web::HttpResponse;
 
 use crate::domain::{Lang, Money, SubmissionError};
 use crate::mercadopago::MpError;
+use crate::metrics::RequestResult;
 use crate::routes::page::anyhow_chain;
 use crate::session::SessionError;
 
@@ -71,6 +72,29 @@ impl PaymentError {
             PaymentError::ProviderUnavailable(_)
             | PaymentError::NotRecorded { .. }
             | PaymentError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// How `checkout_payment_requests_total` counts this answer.
+    pub fn request_result(&self) -> RequestResult {
+        match self {
+            PaymentError::OutcomeUnknown(_)
+            | PaymentError::NotRecorded { .. }
+            | PaymentError::InProgress => RequestResult::Unknown,
+            PaymentError::ProviderUnavailable(_) | PaymentError::Database(_) => {
+                RequestResult::Error
+            }
+            PaymentError::Forbidden
+            | PaymentError::NotJson
+            | PaymentError::Malformed { .. }
+            | PaymentError::Invalid(_)
+            | PaymentError::NoOrder
+            | PaymentError::AmountMismatch { .. }
+            | PaymentError::OrderClosed
+            | PaymentError::RetryNeeded
+            | PaymentError::TooManyAttempts
+            | PaymentError::ProviderRefused(_)
+            | PaymentError::Session(_) => RequestResult::Refused,
         }
     }
 
