@@ -16,10 +16,10 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::db::notifications;
+use crate::metrics::WebhookRefusal;
 use crate::reconcile::rereads::{reread_once, Rereads};
 use crate::state::AppState;
 
-use crate::metrics::WebhookRefusal;
 use signature::{verify, SignatureError, SignedRequest};
 
 pub async fn receive(
