@@ -83,6 +83,7 @@ pub struct Settings {
     pub order_freshness: Duration,
     /// An order still unpaid (and with no payment under way) after this is cancelled.
     pub unpaid_order_expiry: Duration,
+    pub metrics: crate::metrics::MetricsSettings,
     pub host: String,
     pub port: u16,
 }
@@ -303,6 +304,7 @@ impl Settings {
             unpaid_order_expiry: Duration::from_secs(
                 3600 * number("UNPAID_ORDER_EXPIRY_HOURS", 1..=720, 24)?,
             ),
+            metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
             host,
             port,
         })

@@ -6,6 +6,7 @@ pub mod domain;
 pub mod health_check;
 pub mod i18n;
 pub mod mercadopago;
+pub mod metrics;
 pub mod payments;
 pub mod reconcile;
 pub mod routes;

@@ -81,13 +81,15 @@ impl Application {
             }
         };
         let mp = &settings.mercadopago;
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::for_settings(&settings));
         let mercadopago = MercadoPagoClient::new(
             api_base.clone(),
             mp.access_token.clone(),
             mp.connect_timeout,
             mp.timeout,
         )
-        .context("building the HTTP client for Mercado Pago")?;
+        .context("building the HTTP client for Mercado Pago")?
+        .with_metrics(metrics.clone());
         let state = web::Data::new(AppState {
             pool,
             catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
@@ -111,6 +113,7 @@ impl Application {
             order_freshness: settings.order_freshness,
             unpaid_order_expiry: settings.unpaid_order_expiry,
             draining: Default::default(),
+            metrics,
         });
         announce_mode(&settings);
         let timings = &state.timings;

@@ -46,6 +46,8 @@ pub struct AppState {
     pub unpaid_order_expiry: Duration,
     /// Set when the store is stopping: no new payment starts, `/readyz` answers 503.
     pub draining: std::sync::atomic::AtomicBool,
+    /// This application's counters, shared with its Mercado Pago client.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

@@ -189,6 +189,7 @@ async fn check_pending(state: &AppState, order_id: OrderId) -> anyhow::Result<()
     }
     apply(
         &state.pool,
+        &state.metrics,
         &payment,
         Source::Reconciliation,
         Claimant::News,
@@ -211,8 +212,12 @@ async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
             continue;
         };
         match super::rereads::reread_once(state, payment_id).await {
-            Ok(outcome) => notifications::mark_processed(&state.pool, &ids, &outcome).await?,
+            Ok(outcome) => {
+                notifications::mark_processed(&state.pool, &ids, &outcome).await?;
+                state.metrics.webhooks_applied(&ids);
+            }
             Err(e) => {
+                state.metrics.webhooks_failed(ids.len());
                 tracing::warn!(payment_id, error = %e, "re-driven notification failed again");
                 let error = e.to_string();
                 sqlx::query!(
@@ -272,6 +277,7 @@ pub async fn sweep(state: &AppState, every: Duration) -> anyhow::Result<Option<u
             if ours {
                 apply(
                     &state.pool,
+                    &state.metrics,
                     &payment,
                     Source::Reconciliation,
                     Claimant::News,

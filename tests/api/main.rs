@@ -10,6 +10,7 @@ mod holes;
 mod holes_timings;
 mod holes_transport;
 mod methods;
+mod metrics;
 mod payment_truth;
 mod process_payment;
 mod reconciliation;

@@ -3,6 +3,7 @@ use actix_web::HttpResponse;
 
 use crate::domain::{Lang, Money, SubmissionError};
 use crate::mercadopago::MpError;
+use crate::metrics::RequestResult;
 use crate::routes::page::anyhow_chain;
 use crate::session::SessionError;
 
@@ -77,6 +78,31 @@ impl PaymentError {
             | PaymentError::ShuttingDown
             | PaymentError::NotRecorded { .. }
             | PaymentError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// How `checkout_payment_requests_total` counts this answer.
+    pub fn request_result(&self) -> RequestResult {
+        match self {
+            PaymentError::OutcomeUnknown(_)
+            | PaymentError::NotRecorded { .. }
+            | PaymentError::InProgress => RequestResult::Unknown,
+            PaymentError::ProviderUnavailable(_) | PaymentError::Database(_) => {
+                RequestResult::Error
+            }
+            PaymentError::Forbidden
+            | PaymentError::NotJson
+            | PaymentError::Malformed { .. }
+            | PaymentError::Invalid(_)
+            | PaymentError::NoOrder
+            | PaymentError::AmountMismatch { .. }
+            | PaymentError::OrderClosed
+            | PaymentError::PricesChanged
+            | PaymentError::ShuttingDown
+            | PaymentError::RetryNeeded
+            | PaymentError::TooManyAttempts
+            | PaymentError::ProviderRefused(_)
+            | PaymentError::Session(_) => RequestResult::Refused,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::db::orders::{self, PaymentRecord};
 use crate::domain::order_status::Source;
 use crate::domain::{OrderId, OrderStatus, PaymentRequest, RawSubmission};
 use crate::mercadopago::{CreatePayment, MpError, Payment};
+use crate::metrics::RequestResult;
 use crate::payments::apply::{apply, Claimant};
 use crate::payments::freshness::prices_still_hold;
 use crate::payments::timings::{CALLS_PER_ATTEMPT, MAX_PAUSE};
@@ -27,7 +28,12 @@ pub async fn process_payment(
     session: TypedSession,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    match handle(&req, &body, &session, &state).await {
+    let outcome = handle(&req, &body, &session, &state).await;
+    state.metrics.payment_request(match &outcome {
+        Ok(answer) => RequestResult::of_status(&answer.status),
+        Err(e) => e.request_result(),
+    });
+    match outcome {
         Ok(answer) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
             .json(answer),
@@ -270,6 +276,7 @@ async fn record(
     for _ in 0..4 {
         match apply(
             &state.pool,
+            &state.metrics,
             paid,
             Source::Checkout,
             Claimant::Attempt {
