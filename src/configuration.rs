@@ -75,6 +75,8 @@ pub struct Settings {
     /// How often the worker searches the payments Mercado Pago changed lately.
     pub sweep_interval: Duration,
     pub attempt_limits: AttemptLimits,
+    /// Trusted proxies and rate limits (`TRUSTED_PROXIES`, `RATE_LIMIT_*`).
+    pub limits: crate::limits::LimitSettings,
     pub host: String,
     pub port: u16,
 }
@@ -262,6 +264,7 @@ impl Settings {
                 per_order: number("MAX_ATTEMPTS_PER_ORDER", 1..=100, 5)? as i32,
                 per_shopper_hour: number("MAX_ATTEMPTS_PER_SHOPPER", 1..=1_000, 10)? as i64,
             },
+            limits: crate::limits::LimitSettings::from_lookup(&get)?,
             host,
             port,
         })

@@ -4,6 +4,7 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod i18n;
+pub mod limits;
 pub mod mercadopago;
 pub mod payments;
 pub mod reconcile;

@@ -96,6 +96,9 @@ impl Application {
             .transpose()?;
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";
+        // Abuse limits: the client-IP rule and per-instance budgets, checked inside the
+        // session middleware (to see the shopper) and inside the error pages.
+        let limits = web::Data::new(crate::limits::Limits::new(&settings.limits));
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                 .cookie_name("checkout_session".into())
@@ -104,6 +107,8 @@ impl Application {
                 .cookie_same_site(SameSite::Lax)
                 .build();
             App::new()
+                .app_data(limits.clone())
+                .wrap(from_fn(crate::limits::guard))
                 .wrap(ErrorHandlers::new().default_handler(error_pages))
                 .wrap(session)
                 .wrap(
