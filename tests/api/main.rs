@@ -8,6 +8,7 @@ mod helpers;
 mod holes;
 mod holes_timings;
 mod holes_transport;
+mod limits;
 mod methods;
 mod payment_truth;
 mod process_payment;
