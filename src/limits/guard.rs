@@ -38,7 +38,8 @@ pub async fn guard(
     };
     // metrics: rate_limited(route)
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    tracing::warn!(
+    // Info, not warn: refusing a flood is the limiter working, and floods are loud enough.
+    tracing::info!(
         route = route.template(),
         budget = match budget {
             Budget::Session => "session",
