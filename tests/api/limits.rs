@@ -350,4 +350,9 @@ async fn behind_a_trusted_proxy_one_guesser_does_not_lock_out_everyone() {
     assert_eq!(res.status(), 303, "the merchant, elsewhere, signs in");
     assert_eq!(attempts_of(&app, "ip:203.0.113.7").await, 6);
     assert_eq!(attempts_of(&app, "ip:127.0.0.1").await, 0);
+    // An address no account can have is refused without becoming a counter.
+    let long = format!("{}@example.com", "a".repeat(3000));
+    let res = sign_in(&app, &long, "guess", Some("198.51.100.30")).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(attempts_of(&app, "ip:198.51.100.30").await, 0);
 }

@@ -33,6 +33,8 @@ const LOGIN_CSRF_COOKIE: &str = "checkout_admin_login";
 /// does not count (`db::forgive_attempts`), so in effect these are failures.
 pub const MAX_FAILURES: i32 = 5;
 const SESSION_HOURS: i64 = 12;
+/// The longest address SMTP can deliver to (RFC 5321).
+const MAX_EMAIL_LEN: usize = 254;
 
 /// A signed-in merchant. Extracting it is what protects a route.
 pub struct Admin {
@@ -166,6 +168,15 @@ pub async fn login(
     }
     let t = admin_texts(state.site.lang());
     let email = form.email.trim().to_lowercase();
+    if email.len() > MAX_EMAIL_LEN {
+        // No account has such an address, and it could not be a counter's key.
+        return login_page(
+            &state,
+            Some(t.wrong_credentials),
+            actix_web::http::StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
     let ip = client_ip(&req).map(|a| a.to_string()).unwrap_or_default();
     let attempt = db::record_attempt(&state.pool, &email, &ip, MAX_FAILURES).await?;
     if !attempt.within_limit {
