@@ -84,6 +84,8 @@ pub struct Settings {
     /// An order still unpaid (and with no payment under way) after this is cancelled.
     pub unpaid_order_expiry: Duration,
     pub metrics: crate::metrics::MetricsSettings,
+    /// Trusted proxies and rate limits (`TRUSTED_PROXIES`, `RATE_LIMIT_*`).
+    pub limits: crate::limits::LimitSettings,
     pub host: String,
     pub port: u16,
 }
@@ -305,6 +307,7 @@ impl Settings {
                 3600 * number("UNPAID_ORDER_EXPIRY_HOURS", 1..=720, 24)?,
             ),
             metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
+            limits: crate::limits::LimitSettings::from_lookup(&get)?,
             host,
             port,
         })

@@ -5,6 +5,7 @@ pub mod db;
 pub mod domain;
 pub mod health_check;
 pub mod i18n;
+pub mod limits;
 pub mod mercadopago;
 pub mod metrics;
 pub mod payments;

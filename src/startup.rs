@@ -147,6 +147,9 @@ impl Application {
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";
         let app_state = state.clone();
+        // Abuse limits: the client-IP rule and per-instance budgets, checked inside the
+        // session middleware (to see the shopper) and inside the error pages.
+        let limits = web::Data::new(crate::limits::Limits::new(&settings.limits));
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                 .cookie_name("checkout_session".into())
@@ -165,6 +168,8 @@ impl Application {
                 headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
             }
             App::new()
+                .app_data(limits.clone())
+                .wrap(from_fn(crate::limits::guard))
                 .wrap(ErrorHandlers::new().default_handler(error_pages))
                 .wrap(session)
                 .wrap(headers)

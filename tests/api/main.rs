@@ -9,6 +9,7 @@ mod helpers;
 mod holes;
 mod holes_timings;
 mod holes_transport;
+mod limits;
 mod methods;
 mod metrics;
 mod payment_truth;

@@ -2,14 +2,15 @@
 //!
 //! The admin cookie (`checkout_admin`, HttpOnly, SameSite=Strict, path /admin) is separate
 //! from the shopper's session and holds only a random token; the database keeps its hash and
-//! the session's CSRF token. Sign-in failures are counted per email and per address.
+//! the session's CSRF token. Sign-in attempts are counted per email and per client address
+//! (the trusted-proxy rule of `limits::client_ip`) before the password is checked.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{HeaderValue, LOCATION, RETRY_AFTER};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -20,6 +21,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::db::admin as db;
+use crate::limits::{client_ip, Limits};
 use crate::session::constant_time_eq;
 use crate::state::AppState;
 
@@ -27,9 +29,12 @@ use super::{admin_texts, AdminError, AdminTexts};
 
 pub const COOKIE: &str = "checkout_admin";
 const LOGIN_CSRF_COOKIE: &str = "checkout_admin_login";
-/// Failed sign-ins allowed per 15 minutes, per email or per address.
-pub const MAX_FAILURES: i64 = 5;
+/// Sign-in attempts allowed per 15 minutes, per email and per address. A successful one
+/// does not count (`db::forgive_attempts`), so in effect these are failures.
+pub const MAX_FAILURES: i32 = 5;
 const SESSION_HOURS: i64 = 12;
+/// The longest address SMTP can deliver to (RFC 5321).
+const MAX_EMAIL_LEN: usize = 254;
 
 /// A signed-in merchant. Extracting it is what protects a route.
 pub struct Admin {
@@ -163,37 +168,37 @@ pub async fn login(
     }
     let t = admin_texts(state.site.lang());
     let email = form.email.trim().to_lowercase();
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    if db::recent_failures(&state.pool, &email, &ip).await? >= MAX_FAILURES {
-        tracing::warn!(ip, "admin sign-in rate limited");
+    if email.len() > MAX_EMAIL_LEN {
+        // No account has such an address, and it could not be a counter's key.
         return login_page(
+            &state,
+            Some(t.wrong_credentials),
+            actix_web::http::StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    let ip = client_ip(&req).map(|a| a.to_string()).unwrap_or_default();
+    let attempt = db::record_attempt(&state.pool, &email, &ip, MAX_FAILURES).await?;
+    if !attempt.within_limit {
+        forget_old_attempts(&state).await;
+        tracing::warn!(ip, "admin sign-in rate limited");
+        let mut page = login_page(
             &state,
             Some(t.too_many_attempts),
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
         )
-        .await;
+        .await?;
+        page.headers_mut().insert(
+            RETRY_AFTER,
+            HeaderValue::from(attempt.retry_after_secs.max(1)),
+        );
+        return Ok(page);
     }
     let found = db::credentials(&state.pool, &email).await?;
-    let verified = match &found {
-        Some((_, hash)) => PasswordHash::new(hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(form.password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false),
-        None => {
-            // Spend the same time as a real check, so timing tells no one which emails exist.
-            let _ = Argon2::default()
-                .hash_password(form.password.as_bytes(), &SaltString::generate(&mut OsRng));
-            false
-        }
-    };
+    let hash = found.as_ref().map(|(_, hash)| hash.clone());
+    let verified = password_matches(&req, form.password.clone(), hash).await?;
     let Some((admin_id, _)) = found.filter(|_| verified) else {
-        db::record_failure(&state.pool, &email, &ip).await?;
+        forget_old_attempts(&state).await;
         tracing::info!("admin sign-in refused");
         return login_page(
             &state,
@@ -202,6 +207,7 @@ pub async fn login(
         )
         .await;
     };
+    db::forgive_attempts(&state.pool, &email, &ip).await?;
     let token = random_token();
     let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS);
     db::start_session(
@@ -224,6 +230,44 @@ pub async fn login(
         .cookie(cookie)
         .insert_header((LOCATION, "/admin"))
         .finish())
+}
+
+/// Argon2 on the blocking pool, never on the async workers (a check takes tens of
+/// milliseconds of a core), and one per core at a time (`Limits::password_check`). An unknown
+/// email costs a hash of the same work, so timing tells no one which emails exist.
+async fn password_matches(
+    req: &HttpRequest,
+    password: String,
+    hash: Option<String>,
+) -> Result<bool, AdminError> {
+    let limits = req.app_data::<web::Data<Limits>>().cloned();
+    let _turn = match &limits {
+        Some(limits) => Some(limits.password_check().await),
+        None => None,
+    };
+    web::block(move || match hash {
+        Some(hash) => PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false),
+        None => {
+            let _ = Argon2::default()
+                .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
+            false
+        }
+    })
+    .await
+    .map_err(|e| AdminError::Unexpected(anyhow::anyhow!("the password check did not finish: {e}")))
+}
+
+/// Housekeeping: a failure here must not turn a sign-in answer into an error.
+async fn forget_old_attempts(state: &AppState) {
+    if let Err(e) = db::forget_old_attempts(&state.pool).await {
+        tracing::warn!(error = %e, "could not drop old sign-in counters");
+    }
 }
 
 #[derive(Deserialize)]

@@ -28,9 +28,9 @@ pub async fn receive(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     state.metrics.webhook_received();
-    let source = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
+    // Behind a reverse proxy every peer is the proxy: hints are bounded per real client.
+    let source = crate::limits::client_ip(&req)
+        .map(|ip| ip.to_string())
         .unwrap_or_default();
     // Legacy IPN (`?topic=payment&id=`) cannot be signed: it is only a hint to re-read.
     if let (Some(topic), Some(id)) = (query.get("topic"), query.get("id")) {

@@ -1,0 +1,130 @@
+//! The middleware that spends budgets before a limited route runs, and the refusal: 429 with
+//! `Retry-After`, as JSON for the Brick's `/process_payment` and as a page for the others.
+//! A refused request reaches no handler, so it changes nothing.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CACHE_CONTROL, RETRY_AFTER};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpResponse};
+use askama::Template;
+use sha2::{Digest, Sha256};
+
+use crate::domain::Lang;
+use crate::i18n::{texts, Texts};
+use crate::session::TypedSession;
+use crate::state::AppState;
+
+use super::{client_ip, Budget, Limits, Route};
+
+/// The shopper session's cookie (see `startup`).
+const SESSION_COOKIE: &str = "checkout_session";
+
+/// Wraps the app inside the session middleware, so it can see who the shopper is.
+pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refused = Route::of(req.method(), req.path()).and_then(|route| {
+        let limits = req.app_data::<web::Data<Limits>>()?;
+        let ip = client_ip(req.request());
+        limits
+            .check(route, ip, session_of(&req))
+            .err()
+            .map(|(budget, wait)| (route, budget, wait))
+    });
+    let Some((route, budget, wait)) = refused else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let state = req.app_data::<web::Data<AppState>>();
+    if let Some(state) = state {
+        state.metrics.rate_limited(route.template());
+    }
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    // Info, not warn: refusing a flood is the limiter working, and floods are loud enough.
+    tracing::info!(
+        route = route.template(),
+        budget = match budget {
+            Budget::Session => "session",
+            Budget::Address => "address",
+        },
+        retry_after = seconds,
+        "request rate limited"
+    );
+    let lang = state.map_or(Lang::En, |s| s.site.lang());
+    let banners = Banners {
+        sandbox: state.is_some_and(|s| s.sandbox),
+        test_credentials: state.is_some_and(|s| s.test_credentials),
+    };
+    let response = refusal(route, lang, banners, seconds.max(1));
+    Ok(req.into_response(response).map_into_right_body())
+}
+
+/// The shopper id in the session, or else the session cookie itself; none for a client that
+/// sends no cookie, which only the per-address budget can then hold.
+fn session_of(req: &ServiceRequest) -> Option<u128> {
+    let session = TypedSession::extract(req.request()).into_inner().ok()?;
+    if let Ok(Some(shopper)) = session.shopper_if_known() {
+        return Some(shopper.0.as_u128());
+    }
+    let cookie = req.cookie(SESSION_COOKIE)?;
+    let digest = Sha256::digest(cookie.value().as_bytes());
+    Some(u128::from_be_bytes(digest[..16].try_into().ok()?))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct RefusalPage {
+    lang: &'static str,
+    t: &'static Texts,
+    sandbox: bool,
+    test_credentials: bool,
+    title: &'static str,
+    body: &'static str,
+}
+
+struct Banners {
+    sandbox: bool,
+    test_credentials: bool,
+}
+
+fn refusal(route: Route, lang: Lang, banners: Banners, retry_after: u64) -> HttpResponse {
+    let pick = |pt: &'static str, es: &'static str, en: &'static str| match lang {
+        Lang::Pt => pt,
+        Lang::Es => es,
+        Lang::En => en,
+    };
+    let mut response = HttpResponse::TooManyRequests();
+    response
+        .insert_header((RETRY_AFTER, retry_after.to_string()))
+        .insert_header((CACHE_CONTROL, "no-store"));
+    // Budgets are per minute, so a minute is always long enough to wait.
+    if route == Route::Payment {
+        return response.json(serde_json::json!({
+            "error": "too_many_requests",
+            "message": pick(
+                "Foram muitas tentativas em pouco tempo. Espere um minuto e tente de novo; nada foi cobrado.",
+                "Hubo demasiados intentos en poco tiempo. Espera un minuto e inténtalo de nuevo; no se cobró nada.",
+                "Too many attempts in a short time. Wait a minute and try again; nothing was charged.",
+            ),
+        }));
+    }
+    let page = RefusalPage {
+        lang: lang.code(),
+        t: texts(lang),
+        sandbox: banners.sandbox,
+        test_credentials: banners.test_credentials,
+        title: pick(
+            "Muitas solicitações",
+            "Demasiadas solicitudes",
+            "Too many requests",
+        ),
+        body: pick(
+            "Recebemos muitas solicitações suas em pouco tempo. Espere um minuto e tente de novo.",
+            "Recibimos demasiadas solicitudes tuyas en poco tiempo. Espera un minuto e inténtalo de nuevo.",
+            "We received too many requests from you in a short time. Wait a minute and try again.",
+        ),
+    };
+    let html = page.render().unwrap_or_else(|_| page.title.to_string());
+    response.content_type("text/html; charset=utf-8").body(html)
+}
