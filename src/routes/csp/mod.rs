@@ -54,7 +54,7 @@ pub async fn report(state: web::Data<AppState>, body: web::Bytes) -> HttpRespons
             source = %field(&["sourceFile", "source-file"]),
             line = %field(&["lineNumber", "line-number"]),
             disposition = %field(&["disposition"]),
-            "content security policy violation"
+            "CSP violation (Content-Security-Policy)"
         );
     }
     HttpResponse::NoContent().finish()
