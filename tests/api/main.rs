@@ -4,6 +4,7 @@ mod admin;
 mod against_sandbox;
 mod cart;
 mod checkout_page;
+mod doctor;
 mod helpers;
 mod holes;
 mod holes_timings;
