@@ -73,7 +73,7 @@ fn access_token(account: &Result<Account, MpError>, kind: Kind, api_base: &str) 
                 format!("set MP_ACCESS_TOKEN to the Access Token shown in {CREDENTIALS_PAGE}"),
             )
         }
-        Err(e) => return unreachable(ACCESS_TOKEN, e, api_base),
+        Err(e) => return no_answer(ACCESS_TOKEN, e, api_base),
     };
     let who = format!(
         "account {} ({}), site {}",
@@ -146,7 +146,7 @@ async fn public_key(
                 format!("set MP_PUBLIC_KEY to the Public Key shown in {CREDENTIALS_PAGE}"),
             )
         }
-        Err(e) => return unreachable(PUBLIC_KEY, &e, "Mercado Pago"),
+        Err(e) => return no_answer(PUBLIC_KEY, &e, "Mercado Pago"),
     };
     let (expected, whose) = match account {
         Ok(account) => (account.site_id.as_str(), "the access token's account"),
@@ -200,7 +200,7 @@ pub fn webhook_secret(settings: &Settings) -> Check {
     }
 }
 
-fn unreachable(name: &'static str, e: &MpError, whom: &str) -> Check {
+fn no_answer(name: &'static str, e: &MpError, whom: &str) -> Check {
     Check::failed(
         name,
         format!("no usable answer from {whom}: {e}"),
