@@ -1,8 +1,9 @@
 //! Settings from environment variables (see the README table and `.env.example`).
 //!
-//! With no `MP_ACCESS_TOKEN` the store runs in sandbox mode: it mounts the offline emulator
-//! of Mercado Pago on its own address and needs no credentials. Errors name the variable
-//! and never print a secret's value.
+//! Sandbox mode (the offline emulator of Mercado Pago mounted on the store's own address, no
+//! credentials) runs only when asked for with `MP_MODE=sandbox`, or when nothing is configured
+//! and the store is on a loopback address: the emulator's control API must never face the
+//! internet by accident. Errors name the variable and never print a secret's value.
 
 use std::time::Duration;
 
@@ -75,14 +76,33 @@ pub struct Settings {
     /// How often the worker searches the payments Mercado Pago changed lately.
     pub sweep_interval: Duration,
     pub attempt_limits: AttemptLimits,
+    pub csp: CspSettings,
+    /// How long a stopping store waits for requests in flight (a payment call among them).
+    pub shutdown_grace: Duration,
+    /// An order older than this is re-priced against the catalog before it is paid.
+    pub order_freshness: Duration,
+    /// An order still unpaid (and with no payment under way) after this is cancelled.
+    pub unpaid_order_expiry: Duration,
+    pub metrics: crate::metrics::MetricsSettings,
     pub host: String,
     pub port: u16,
+}
+
+/// The Content-Security-Policy beyond what the store and the Brick need.
+#[derive(Debug, Clone, Default)]
+pub struct CspSettings {
+    /// Send the policy as `Content-Security-Policy-Report-Only`: violations are reported to
+    /// `/csp-report`, nothing is blocked. For a first go-live.
+    pub report_only: bool,
+    /// Further sources (`https://cdn.example.com`) allowed for scripts, frames, images,
+    /// styles, fonts and connections.
+    pub extra_hosts: Vec<String>,
 }
 
 /// Sandbox credentials look like Mercado Pago's test ones, which the emulator requires.
 pub const SANDBOX_ACCESS_TOKEN: &str = "TEST-0000000000000000-000000-sandbox-access-token";
 pub const SANDBOX_PUBLIC_KEY: &str = "TEST-sandbox-public-key";
-const SANDBOX_WEBHOOK_SECRET: &str = "sandbox-webhook-secret";
+pub const SANDBOX_WEBHOOK_SECRET: &str = "sandbox-webhook-secret";
 
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -102,7 +122,8 @@ impl Settings {
             return Err(problem("DATABASE_URL", "must be a postgres:// URL"));
         }
         let access_token = get("MP_ACCESS_TOKEN");
-        let live = access_token.is_some();
+        let host = get("HOST").unwrap_or_else(|| "127.0.0.1".to_string());
+        let live = decide_live(&get, &host)?;
         let site = match get("MP_SITE") {
             Some(raw) => Site::parse(raw.trim()).map_err(|m| problem("MP_SITE", m))?,
             None if live => {
@@ -113,7 +134,6 @@ impl Settings {
             }
             None => Site::Mlb,
         };
-        let host = get("HOST").unwrap_or_else(|| "127.0.0.1".to_string());
         let port = match get("PORT") {
             Some(raw) => raw
                 .trim()
@@ -126,11 +146,20 @@ impl Settings {
             None if live => {
                 return Err(problem(
                     "APP_BASE_URL",
-                    "is required with MP_ACCESS_TOKEN: the public https URL of the store",
+                    "is required in live mode: the public https URL of the store",
                 ))
             }
             None => None,
         };
+        if let Some(url) = app_base_url.as_ref().filter(|_| live) {
+            // Without https the session cookie loses `Secure` and Mercado Pago cannot notify us.
+            if url.scheme() != "https" && !is_loopback_url(url) {
+                return Err(problem(
+                    "APP_BASE_URL",
+                    "must be https in live mode (plain http only on localhost, for a local trial)",
+                ));
+            }
+        }
         let session_key = match get("SESSION_KEY") {
             Some(key) if key.len() >= 64 => key,
             Some(_) => {
@@ -182,12 +211,8 @@ impl Settings {
                 None => Ok(default),
             }
         };
-        let refund_duplicates = match get("MP_REFUND_DUPLICATES").as_deref().map(str::trim) {
-            None | Some("false") | Some("0") => false,
-            Some("true") | Some("1") => true,
-            Some(_) => return Err(problem("MP_REFUND_DUPLICATES", "must be true or false")),
-        };
-        let mercadopago = match access_token {
+        let refund_duplicates = flag(&get, "MP_REFUND_DUPLICATES")?;
+        let mercadopago = match access_token.filter(|_| live) {
             Some(token) => MercadoPagoSettings {
                 mode: Mode::Live {
                     api_base: parse_url(
@@ -210,6 +235,12 @@ impl Settings {
                 timeout,
                 refund_duplicates,
             },
+            None if live => {
+                return Err(problem(
+                    "MP_ACCESS_TOKEN",
+                    "is required with MP_MODE=live: the Access Token from Your integrations > Credentials",
+                ))
+            }
             None => MercadoPagoSettings {
                 mode: Mode::Sandbox,
                 access_token: SecretString::from(SANDBOX_ACCESS_TOKEN),
@@ -262,18 +293,152 @@ impl Settings {
                 per_order: number("MAX_ATTEMPTS_PER_ORDER", 1..=100, 5)? as i32,
                 per_shopper_hour: number("MAX_ATTEMPTS_PER_SHOPPER", 1..=1_000, 10)? as i64,
             },
+            csp: CspSettings {
+                report_only: flag(&get, "CSP_REPORT_ONLY")?,
+                extra_hosts: csp_hosts(get("CSP_EXTRA_HOSTS").as_deref().unwrap_or(""))?,
+            },
+            shutdown_grace: Duration::from_secs(number("SHUTDOWN_GRACE_SECS", 1..=600, 30)?),
+            order_freshness: Duration::from_secs(
+                60 * number("ORDER_FRESHNESS_MINUTES", 1..=1_440, 30)?,
+            ),
+            unpaid_order_expiry: Duration::from_secs(
+                3600 * number("UNPAID_ORDER_EXPIRY_HOURS", 1..=720, 24)?,
+            ),
+            metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
             host,
             port,
         })
+        .and_then(refuse_sandbox_secrets)
     }
 
     pub fn is_sandbox(&self) -> bool {
         matches!(self.mercadopago.mode, Mode::Sandbox)
     }
 
+    /// Live mode on a `TEST-` access token: real Mercado Pago, test money. The store says so
+    /// on every page, so a merchant does not open to the public on test credentials.
+    pub fn test_credentials(&self) -> bool {
+        !self.is_sandbox()
+            && self
+                .mercadopago
+                .access_token
+                .expose_secret()
+                .starts_with("TEST-")
+    }
+
     pub fn session_key_bytes(&self) -> &[u8] {
         self.session_key.expose_secret().as_bytes()
     }
+}
+
+/// Live or sandbox. Sandbox is never a silent fallback for a store that others can reach.
+fn decide_live(get: &dyn Fn(&str) -> Option<String>, host: &str) -> Result<bool, ConfigError> {
+    let token = get("MP_ACCESS_TOKEN").is_some();
+    match get("MP_MODE").as_deref().map(str::trim) {
+        Some("live") => Ok(true),
+        Some("sandbox") if token => Err(problem(
+            "MP_MODE",
+            "is sandbox but MP_ACCESS_TOKEN is set: remove MP_ACCESS_TOKEN to use the emulator, or set MP_MODE=live",
+        )),
+        Some("sandbox") => Ok(false),
+        Some(_) => Err(problem("MP_MODE", "must be live or sandbox")),
+        None if token => Ok(true),
+        None => {
+            let base_is_local = match get("APP_BASE_URL") {
+                Some(raw) => Url::parse(raw.trim()).is_ok_and(|u| is_loopback_url(&u)),
+                None => true,
+            };
+            if is_loopback_host(host) && base_is_local {
+                Ok(false)
+            } else {
+                Err(problem(
+                    "MP_ACCESS_TOKEN",
+                    format!(
+                        "is not set, and the store is reachable from other machines (HOST={host}{}). \
+                         For real payments set MP_ACCESS_TOKEN, MP_PUBLIC_KEY, MP_WEBHOOK_SECRET and MP_SITE; \
+                         to run the offline emulator on purpose set MP_MODE=sandbox",
+                        get("APP_BASE_URL")
+                            .map(|u| format!(", APP_BASE_URL={}", u.trim()))
+                            .unwrap_or_default()
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// The emulator's well-known credentials are public: a live store must not accept them.
+fn refuse_sandbox_secrets(settings: Settings) -> Result<Settings, ConfigError> {
+    if settings.is_sandbox() {
+        return Ok(settings);
+    }
+    let mp = &settings.mercadopago;
+    let copy =
+        "is the sandbox's own value: copy yours from Mercado Pago's panel (Your integrations)";
+    if mp.access_token.expose_secret() == SANDBOX_ACCESS_TOKEN {
+        return Err(problem("MP_ACCESS_TOKEN", copy));
+    }
+    if mp.public_key == SANDBOX_PUBLIC_KEY {
+        return Err(problem("MP_PUBLIC_KEY", copy));
+    }
+    if mp.webhook_secret.expose_secret() == SANDBOX_WEBHOOK_SECRET {
+        return Err(problem("MP_WEBHOOK_SECRET", copy));
+    }
+    // The Brick tokenizes with the public key and the server charges with the token: test
+    // and production halves never work together.
+    let test_token = mp.access_token.expose_secret().starts_with("TEST-");
+    let test_key = mp.public_key.starts_with("TEST-");
+    if test_token != test_key {
+        return Err(problem(
+            "MP_PUBLIC_KEY",
+            "and MP_ACCESS_TOKEN must be both test (TEST-) or both production credentials, from the same page of the panel",
+        ));
+    }
+    Ok(settings)
+}
+
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+pub fn is_loopback_url(url: &Url) -> bool {
+    url.host_str().is_some_and(is_loopback_host)
+}
+
+fn flag(get: &dyn Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(_) => Err(problem(name, "must be true or false")),
+    }
+}
+
+/// `https://cdn.example.com https://*.example.net`: sources a policy can name, nothing that
+/// could end a directive or widen it to everything.
+fn csp_hosts(raw: &str) -> Result<Vec<String>, ConfigError> {
+    raw.split([',', ' '])
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            let ok = h.starts_with("https://")
+                && h.len() > "https://".len()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.*:/_".contains(c))
+                && !h["https://".len()..].starts_with("*.*")
+                && h != "https://*";
+            if ok {
+                Ok(h.to_string())
+            } else {
+                Err(problem(
+                    "CSP_EXTRA_HOSTS",
+                    format!("{h:?} is not an https source such as https://cdn.example.com"),
+                ))
+            }
+        })
+        .collect()
 }
 
 fn parse_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
@@ -362,6 +527,124 @@ mod tests {
                 assert!(!text.contains(secret), "{text}");
             }
         }
+    }
+
+    fn refused(vars: &HashMap<&'static str, &'static str>) -> ConfigError {
+        load(vars).expect_err("settings must be refused")
+    }
+
+    #[test]
+    fn sandbox_is_never_a_silent_fallback_for_a_reachable_store() {
+        let bare = HashMap::from([("DATABASE_URL", "postgres://localhost/x")]);
+        for (name, value) in [
+            ("HOST", "0.0.0.0"),
+            ("HOST", "192.168.0.10"),
+            ("APP_BASE_URL", "https://shop.example.com"),
+        ] {
+            let mut vars = bare.clone();
+            vars.insert(name, value);
+            let err = refused(&vars);
+            assert_eq!(err.variable, "MP_ACCESS_TOKEN", "{name}={value}");
+            assert!(err.to_string().contains("MP_MODE=sandbox"), "{err}");
+        }
+        let mut local = bare.clone();
+        local.insert("HOST", "::1");
+        local.insert("APP_BASE_URL", "http://localhost:8000");
+        assert!(load(&local).unwrap().is_sandbox());
+    }
+
+    #[test]
+    fn sandbox_on_purpose_is_allowed_anywhere_but_not_with_a_token() {
+        let mut vars = HashMap::from([
+            ("DATABASE_URL", "postgres://localhost/x"),
+            ("MP_MODE", "sandbox"),
+            ("HOST", "0.0.0.0"),
+            ("APP_BASE_URL", "https://demo.example.com"),
+        ]);
+        assert!(load(&vars).unwrap().is_sandbox());
+        vars.insert("MP_ACCESS_TOKEN", "APP_USR-secret-token-value");
+        assert_eq!(refused(&vars).variable, "MP_MODE");
+        vars.insert("MP_MODE", "production");
+        assert_eq!(refused(&vars).variable, "MP_MODE");
+    }
+
+    #[test]
+    fn live_mode_needs_a_token_and_https() {
+        let mut vars = live();
+        vars.insert("MP_MODE", "live");
+        vars.remove("MP_ACCESS_TOKEN");
+        assert_eq!(refused(&vars).variable, "MP_ACCESS_TOKEN");
+
+        let mut vars = live();
+        vars.insert("APP_BASE_URL", "http://shop.example.com");
+        let err = refused(&vars);
+        assert_eq!(err.variable, "APP_BASE_URL");
+        assert!(err.to_string().contains("https"));
+        for local in ["http://localhost:8000", "http://127.0.0.1:8000"] {
+            vars.insert("APP_BASE_URL", local);
+            assert!(!load(&vars).unwrap().is_sandbox(), "{local}");
+        }
+    }
+
+    #[test]
+    fn live_mode_refuses_the_sandboxs_own_credentials() {
+        for (name, value) in [
+            ("MP_ACCESS_TOKEN", SANDBOX_ACCESS_TOKEN),
+            ("MP_PUBLIC_KEY", SANDBOX_PUBLIC_KEY),
+            ("MP_WEBHOOK_SECRET", SANDBOX_WEBHOOK_SECRET),
+        ] {
+            let mut vars = live();
+            vars.insert(name, value);
+            if name == "MP_ACCESS_TOKEN" {
+                vars.insert("MP_PUBLIC_KEY", "TEST-public");
+            }
+            let err = refused(&vars);
+            assert_eq!(err.variable, name);
+            assert!(err.to_string().contains("sandbox's own value"), "{err}");
+        }
+    }
+
+    #[test]
+    fn test_and_production_halves_do_not_mix_and_test_ones_are_flagged() {
+        let mut vars = live();
+        vars.insert("MP_PUBLIC_KEY", "TEST-public");
+        assert_eq!(refused(&vars).variable, "MP_PUBLIC_KEY");
+        assert!(!load(&live()).unwrap().test_credentials());
+        vars.insert("MP_ACCESS_TOKEN", "TEST-1234-secret-token-value");
+        let s = load(&vars).unwrap();
+        assert!(s.test_credentials());
+        let sandbox = load(&HashMap::from([("DATABASE_URL", "postgres://localhost/x")])).unwrap();
+        assert!(
+            !sandbox.test_credentials(),
+            "the sandbox has its own banner"
+        );
+    }
+
+    #[test]
+    fn extra_csp_hosts_are_sources_and_nothing_more() {
+        let mut vars = live();
+        vars.insert(
+            "CSP_EXTRA_HOSTS",
+            "https://cdn.example.com, https://*.example.net",
+        );
+        let s = load(&vars).unwrap();
+        assert_eq!(
+            s.csp.extra_hosts,
+            ["https://cdn.example.com", "https://*.example.net"]
+        );
+        assert!(!s.csp.report_only);
+        for bad in [
+            "http://cdn.example.com",
+            "https://*",
+            "https://x;script-src",
+            "'unsafe-inline'",
+        ] {
+            vars.insert("CSP_EXTRA_HOSTS", bad);
+            assert_eq!(refused(&vars).variable, "CSP_EXTRA_HOSTS", "{bad}");
+        }
+        vars.remove("CSP_EXTRA_HOSTS");
+        vars.insert("CSP_REPORT_ONLY", "true");
+        assert!(load(&vars).unwrap().csp.report_only);
     }
 
     #[test]

@@ -7,6 +7,10 @@ use checkout::telemetry;
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        // The container's health check: no settings needed, and no curl in the image.
+        std::process::exit(checkout::health_check::run().await);
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(e) => {
@@ -64,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("{email} can now sign in at /admin");
         }
         _ => {
-            eprintln!("usage: checkout                     run the store\n       checkout create-admin EMAIL  create or reset a back-office account (password on stdin)\n       checkout doctor              check database, credentials, public URL and CSP before going live\n       checkout sandbox             run only the Mercado Pago emulator on HOST:PORT");
+            eprintln!("usage: checkout                     run the store\n       checkout create-admin EMAIL  create or reset a back-office account (password on stdin)\n       checkout doctor              check database, credentials, public URL and CSP before going live\n       checkout sandbox             run only the Mercado Pago emulator on HOST:PORT\n       checkout healthcheck         exit 0 when the store on PORT answers /healthz");
             std::process::exit(2);
         }
     }

@@ -1,12 +1,13 @@
 //! Builds the application on any port (0 in tests) and runs it.
 
 use std::net::TcpListener;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use actix_session::storage::CookieSessionStore;
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -21,13 +22,38 @@ use crate::configuration::{Mode, Settings};
 use crate::mercadopago::MercadoPagoClient;
 use crate::payments::Timings;
 use crate::routes;
-use crate::security::{content_security_policy, error_pages};
+use crate::security::{csp, error_pages};
 use crate::state::AppState;
 use crate::telemetry::echo_request_id;
 
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Stops a running store gracefully: new payments are refused and `/readyz` fails at once,
+/// then the server stops accepting connections and waits up to `SHUTDOWN_GRACE_SECS` for the
+/// requests in flight, a payment call to Mercado Pago and its record among them.
+#[derive(Clone)]
+pub struct Stopper {
+    state: web::Data<AppState>,
+    server: ServerHandle,
+}
+
+impl Stopper {
+    /// The first half of a stop: new payments are refused and `/readyz` fails, so a load
+    /// balancer takes the instance out, while everything else still answers.
+    pub fn drain(&self) {
+        self.state.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub async fn stop(&self) {
+        self.drain();
+        tracing::info!("stopping: no new payments; waiting for the requests in flight");
+        self.server.stop(true).await;
+        tracing::info!("stopped");
+    }
 }
 
 impl Application {
@@ -55,13 +81,15 @@ impl Application {
             }
         };
         let mp = &settings.mercadopago;
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::for_settings(&settings));
         let mercadopago = MercadoPagoClient::new(
             api_base.clone(),
             mp.access_token.clone(),
             mp.connect_timeout,
             mp.timeout,
         )
-        .context("building the HTTP client for Mercado Pago")?;
+        .context("building the HTTP client for Mercado Pago")?
+        .with_metrics(metrics.clone());
         let state = web::Data::new(AppState {
             pool,
             catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
@@ -80,22 +108,45 @@ impl Application {
             hints: Default::default(),
             reconcile_interval: settings.reconcile_interval,
             rereads: Default::default(),
+            test_credentials: settings.test_credentials(),
+            csp_reports: Default::default(),
+            order_freshness: settings.order_freshness,
+            unpaid_order_expiry: settings.unpaid_order_expiry,
+            draining: Default::default(),
+            metrics,
         });
-        if settings.is_sandbox() {
-            tracing::warn!("SANDBOX MODE: no MP_ACCESS_TOKEN set; payments go to the offline Mercado Pago emulator at /sandbox/mp. No real money moves.");
+        announce_mode(&settings);
+        let timings = &state.timings;
+        if settings.shutdown_grace < timings.call_budget {
+            tracing::warn!(
+                grace_secs = settings.shutdown_grace.as_secs(),
+                call_budget_secs = timings.call_budget.as_secs(),
+                "SHUTDOWN_GRACE_SECS is shorter than a payment's calls to Mercado Pago may take; \
+                 a payment cut off by a stop is resolved later by the reconciliation worker"
+            );
         }
         tokio::spawn(crate::reconcile::worker::run(
             state.clone().into_inner(),
             settings.reconcile_interval,
             settings.sweep_interval,
         ));
-        let csp = content_security_policy(&base_url, &sdk_url, &api_base, settings.is_sandbox());
+        let policy = csp::policy(&csp::CspInputs {
+            site: settings.site,
+            base: &base_url,
+            sdk_url: &sdk_url,
+            api_base: &api_base,
+            sandbox: settings.is_sandbox(),
+            extra: &settings.csp.extra_hosts,
+        });
+        let policy_header = csp::header_name(settings.csp.report_only);
+        let reporting = csp::reporting_endpoints(&base_url);
         let sandbox = settings
             .is_sandbox()
             .then(|| sandbox(&settings, port))
             .transpose()?;
         let key = Key::from(settings.session_key_bytes());
         let secure_cookie = base_url.scheme() == "https";
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                 .cookie_name("checkout_session".into())
@@ -103,19 +154,23 @@ impl Application {
                 .cookie_http_only(true)
                 .cookie_same_site(SameSite::Lax)
                 .build();
+            let mut headers = DefaultHeaders::new()
+                .add((policy_header, policy.clone()))
+                .add(("Reporting-Endpoints", reporting.clone()))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
+                .add(("X-Frame-Options", "DENY"));
+            if secure_cookie {
+                // A year; not subdomains, which may be the merchant's other, plain-http sites.
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+            }
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(error_pages))
                 .wrap(session)
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("Content-Security-Policy", csp.clone()))
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-                        .add(("X-Frame-Options", "DENY")),
-                )
+                .wrap(headers)
                 .wrap(from_fn(echo_request_id))
                 .wrap(TracingLogger::default())
-                .app_data(state.clone())
+                .app_data(app_state.clone())
                 .configure(routes::configure)
                 .configure(|cfg| {
                     if let Some(sandbox) = &sandbox {
@@ -123,18 +178,74 @@ impl Application {
                     }
                 })
         })
+        .shutdown_timeout(settings.shutdown_grace.as_secs())
+        // SIGTERM and Ctrl-C are ours (`run_until_stopped`): first refuse new payments.
+        .disable_signals()
         .listen(listener)?
         .run();
         tracing::info!(%base_url, site = settings.site.id(), "store listening");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            state: self.state.clone(),
+            server: self.server.handle(),
+        }
+    }
+
+    /// Runs until the server stops; SIGTERM or Ctrl-C stop it gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let stopper = self.stopper();
+        let signals = tokio::spawn(async move {
+            stop_signal().await;
+            stopper.stop().await;
+        });
+        let result = self.server.await;
+        signals.abort();
+        result
+    }
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Says loudly which Mercado Pago the store talks to, and what that exposes.
+fn announce_mode(settings: &Settings) {
+    if settings.is_sandbox() {
+        tracing::warn!("SANDBOX MODE: payments go to the offline Mercado Pago emulator at /sandbox/mp. No real money moves.");
+        if !crate::configuration::is_loopback_host(&settings.host) {
+            tracing::warn!(host = %settings.host, "MP_MODE=sandbox on a reachable address: anyone who reaches it can use the emulator's control API (approve payments, read recorded requests). Only for a demonstration.");
+        }
+    } else if settings.test_credentials() {
+        tracing::warn!("LIVE MODE ON TEST CREDENTIALS: Mercado Pago's test environment, no real money. Put production credentials in before opening the store.");
     }
 }
 
@@ -158,7 +269,7 @@ fn sandbox(settings: &Settings, port: u16) -> anyhow::Result<Sandbox> {
 /// The pool, with every migration applied.
 pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
     let pool = connect(settings).await?;
-    sqlx::migrate!("./migrations")
+    crate::db::migrations::migrator()
         .run(&pool)
         .await
         .context("running database migrations")?;

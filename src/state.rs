@@ -36,9 +36,26 @@ pub struct AppState {
     pub reconcile_interval: Duration,
     /// Notified payments being re-read, so a burst of notifications costs one re-read.
     pub rereads: crate::reconcile::rereads::Rereads,
+    /// Live mode on test credentials: every page says so.
+    pub test_credentials: bool,
+    /// How many Content-Security-Policy violation reports are logged per minute.
+    pub csp_reports: crate::security::csp::ReportBudget,
+    /// An order older than this is re-priced against the catalog before it is paid.
+    pub order_freshness: Duration,
+    /// An unpaid order with no payment under way is cancelled after this.
+    pub unpaid_order_expiry: Duration,
+    /// Set when the store is stopping: no new payment starts, `/readyz` answers 503.
+    pub draining: std::sync::atomic::AtomicBool,
+    /// This application's counters, shared with its Mercado Pago client.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
+    /// Whether the store is stopping: no new payment starts.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn texts(&self) -> &'static Texts {
         texts(self.site.lang())
     }

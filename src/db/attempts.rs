@@ -41,6 +41,9 @@ pub enum Claim {
     Closed(OrderStatus),
     /// The order or the shopper has used up its attempts: no call, against card testing.
     TooManyAttempts,
+    /// The order's prices were last checked longer ago than the freshness window: re-check
+    /// them against the catalog (`payments::freshness`) before it is paid.
+    Stale,
     NotFound,
 }
 
@@ -49,6 +52,8 @@ pub enum Claim {
 pub struct ClaimRules {
     pub timings: Timings,
     pub limits: AttemptLimits,
+    /// How long an order's prices stand without a re-check.
+    pub freshness: std::time::Duration,
 }
 
 pub fn idempotency_key(order_id: OrderId, attempt_no: i32) -> String {
@@ -69,7 +74,7 @@ pub async fn claim(
     let stale_after = rules.timings.stale_after;
     let mut tx = pool.begin().await?;
     let Some(order) = sqlx::query!(
-        r#"select shopper_id, status, total_minor, currency, attempts
+        r#"select shopper_id, status, total_minor, currency, attempts, priced_at
            from orders where id = $1 for update"#,
         order_id.0
     )
@@ -123,6 +128,9 @@ pub async fn claim(
             return Ok(Claim::Closed(status));
         }
         OrderStatus::Created | OrderStatus::Rejected => {}
+    }
+    if OffsetDateTime::now_utc() - order.priced_at > rules.freshness {
+        return Ok(Claim::Stale);
     }
     if claimed.as_ref().ok() != Some(&total) {
         let reason = match claimed {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod attempts;
 pub mod backoffice;
 pub mod catalog;
+pub mod migrations;
 pub mod notifications;
 pub mod orders;
 pub mod payments;

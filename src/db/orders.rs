@@ -5,6 +5,7 @@ use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId, OrderStatus, ShopperId, Site};
 
 use super::money;
+use super::products::Product;
 
 #[derive(Debug, Clone)]
 pub struct OrderLine {
@@ -28,6 +29,8 @@ pub struct Order {
     pub preference_id: Option<String>,
     /// When that preference stops being payable.
     pub preference_expires_at: Option<OffsetDateTime>,
+    /// When its prices were last checked against the catalog.
+    pub priced_at: OffsetDateTime,
 }
 
 impl Order {
@@ -38,6 +41,16 @@ impl Order {
                 self.status,
                 OrderStatus::Cancelled | OrderStatus::Refunded | OrderStatus::ChargedBack
             )
+    }
+
+    /// Whether every line still has the catalog's price (and the product is still for sale).
+    /// Names may change without making the order stale.
+    pub fn priced_as(&self, catalog: &[Product]) -> bool {
+        self.lines.iter().all(|line| {
+            catalog
+                .iter()
+                .any(|p| p.id == line.product_id && p.price == line.unit_price)
+        })
     }
 }
 
@@ -105,7 +118,7 @@ pub async fn find_for_shopper(
 ) -> Result<Option<Order>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"select o.status, o.total_minor, o.currency, o.created_at, o.cart_fingerprint,
-                  o.preference_id, o.preference_expires_at, i.product_id, i.name, i.unit_price_minor, i.quantity,
+                  o.preference_id, o.preference_expires_at, o.priced_at, i.product_id, i.name, i.unit_price_minor, i.quantity,
                   i.line_total_minor
            from orders o join order_items i on i.order_id = o.id
            where o.id = $1 and o.shopper_id = $2
@@ -138,6 +151,7 @@ pub async fn find_for_shopper(
         cart_fingerprint: first.cart_fingerprint.clone(),
         preference_id: first.preference_id.clone(),
         preference_expires_at: first.preference_expires_at,
+        priced_at: first.priced_at,
         lines,
     }))
 }
@@ -282,4 +296,55 @@ pub async fn transition(
     .execute(&mut **tx)
     .await?;
     Ok(true)
+}
+
+/// Records that the order's prices were checked against the catalog and still hold.
+pub async fn confirm_prices(pool: &PgPool, id: OrderId) -> Result<(), sqlx::Error> {
+    sqlx::query!("update orders set priced_at = now() where id = $1", id.0)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The order's lines, for a re-check of its prices at payment time.
+pub async fn find_lines(pool: &PgPool, id: OrderId) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "select product_id, unit_price_minor from order_items where order_id = $1",
+        id.0
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.product_id, r.unit_price_minor))
+        .collect())
+}
+
+/// Cancels orders left unpaid for `after` since they were priced, with no payment under way
+/// and no wallet preference still payable; at most `limit` per call. Rows another instance
+/// holds (a payment being claimed) are skipped, so a payment and an expiry never cross.
+pub async fn expire_unpaid(
+    pool: &PgPool,
+    after: std::time::Duration,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"with due as (
+               select id, status from orders
+               where status in ('created', 'rejected')
+                 and priced_at < now() - make_interval(secs => $1)
+                 and (preference_expires_at is null or preference_expires_at < now())
+               order by priced_at limit $2
+               for update skip locked),
+           moved as (
+               update orders o set status = 'cancelled', updated_at = now()
+               from due where o.id = due.id)
+           insert into order_history (order_id, from_status, to_status, source, note)
+           select id, status, 'cancelled', 'reconciliation', 'expired unpaid' from due"#,
+        after.as_secs_f64(),
+        limit
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }

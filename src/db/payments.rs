@@ -7,13 +7,14 @@ use crate::mercadopago::Payment;
 
 /// Inserts the payment or refreshes what changed (status, refunds); the attempt that made it
 /// is kept from its first write. Older news (approved after refunded) never overwrites newer.
+/// True when it recorded a new outcome: the payment is new here, or its status changed.
 pub async fn upsert(
     tx: &mut Transaction<'_, Postgres>,
     order_id: OrderId,
     attempt_no: Option<i32>,
     payment: &Payment,
     amount: Money,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let known = sqlx::query!(
         "select status, status_detail, refunded_minor from payments where id = $1 for update",
         payment.id
@@ -26,19 +27,20 @@ pub async fn upsert(
         .and_then(|n| Money::parse_decimal(&n.to_string(), amount.currency()).ok())
         .map(Money::minor)
         .unwrap_or(0);
+    let new_outcome = known.as_ref().is_none_or(|k| k.status != payment.status);
     if let Some(known) = known {
         // A re-read that brings nothing new (most notifications) writes nothing.
         if known.status == payment.status
             && known.status_detail == payment.status_detail()
             && known.refunded_minor == refunded
         {
-            return Ok(());
+            return Ok(false);
         }
         let was = OrderStatus::from_payment(&known.status, &known.status_detail);
         let now = OrderStatus::from_payment(&payment.status, payment.status_detail());
         if was != now && !was.can_move_to(now) {
             tracing::info!(payment_id = payment.id, was = %known.status, news = %payment.status, "payment keeps its newer state");
-            return Ok(());
+            return Ok(false);
         }
     }
     sqlx::query!(
@@ -63,7 +65,7 @@ pub async fn upsert(
     )
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(new_outcome)
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -38,16 +38,11 @@ pub async fn check(settings: &Settings, web: &reqwest::Client) -> Check {
             )
         }
     };
-    judge(&headers, &brick_hosts(settings.site), settings.site.id())
-}
-
-// TEMPORARY until main has `security::brick_hosts`: then `crate::security::brick_hosts`.
-pub fn brick_hosts(_site: crate::domain::Site) -> Vec<&'static str> {
-    vec![
-        "sdk.mercadopago.com",
-        "api.mercadopago.com",
-        "*.mlstatic.com",
-    ]
+    judge(
+        &headers,
+        &crate::security::brick_hosts(settings.site),
+        settings.site.id(),
+    )
 }
 
 /// The verdict on the policies in `headers` for `hosts`.

@@ -14,14 +14,11 @@
 use secrecy::ExposeSecret;
 
 use super::{Check, ACCESS_TOKEN, PUBLIC_KEY, SITE, WEBHOOK_SECRET};
-use crate::configuration::{Mode, Settings};
+use crate::configuration::{Mode, Settings, SANDBOX_WEBHOOK_SECRET};
 use crate::mercadopago::{Account, MercadoPagoClient, MpError};
 
 const CREDENTIALS_PAGE: &str =
     "Mercado Pago's panel, Your integrations → your application → Production credentials";
-/// The emulator's secret (`configuration::SANDBOX_WEBHOOK_SECRET`, private there): public in
-/// this repository, so it proves nothing about a notification.
-const SANDBOX_WEBHOOK_SECRET: &str = "sandbox-webhook-secret";
 
 pub async fn checks(settings: &Settings) -> Vec<Check> {
     let Mode::Live { api_base, .. } = &settings.mercadopago.mode else {
@@ -190,6 +187,7 @@ pub fn webhook_secret(settings: &Settings) -> Check {
         "" => Check::failed(WEBHOOK_SECRET, "MP_WEBHOOK_SECRET is not set", fix),
         SANDBOX_WEBHOOK_SECRET => Check::failed(
             WEBHOOK_SECRET,
+            // Published in this repository: it proves nothing about a notification.
             "MP_WEBHOOK_SECRET is the sandbox's published one: anyone could forge a notification",
             fix,
         ),

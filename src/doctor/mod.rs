@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::configuration::Settings;
 
-pub use csp::{brick_hosts, missing_hosts};
+pub use csp::missing_hosts;
 
 /// Names of the checks, in the order they are printed.
 pub const DATABASE: &str = "database";

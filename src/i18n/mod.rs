@@ -12,6 +12,10 @@ pub use status::{outcome_unknown_message, status_message, StatusMessage, Tone};
 pub struct Texts {
     pub store_name: &'static str,
     pub sandbox_banner: &'static str,
+    /// Live mode on Mercado Pago's test credentials.
+    pub test_credentials_banner: &'static str,
+    /// The checkout replaced an open order whose prices changed.
+    pub prices_changed: &'static str,
     pub nav_store: &'static str,
     pub nav_cart: &'static str,
     pub products_heading: &'static str,
@@ -68,6 +72,9 @@ static PT: Texts = Texts {
     store_name: "Loja Demo",
     sandbox_banner:
         "Sandbox: no real money moves — ambiente de testes, nenhum dinheiro real é cobrado.",
+    test_credentials_banner:
+        "Credenciais de teste do Mercado Pago: nenhum pagamento é real. A loja ainda não está aberta ao público.",
+    prices_changed: "Os preços mudaram desde que você começou o pedido. Ele foi atualizado com os preços atuais: confira o total antes de pagar.",
     nav_store: "Loja",
     nav_cart: "Carrinho",
     products_heading: "Produtos",
@@ -115,6 +122,9 @@ static PT: Texts = Texts {
 static ES: Texts = Texts {
     store_name: "Tienda Demo",
     sandbox_banner: "Sandbox: no real money moves — entorno de pruebas, no se cobra dinero real.",
+    test_credentials_banner:
+        "Credenciales de prueba de Mercado Pago: ningún pago es real. La tienda todavía no está abierta al público.",
+    prices_changed: "Los precios cambiaron desde que empezaste el pedido. Se actualizó con los precios actuales: revisa el total antes de pagar.",
     nav_store: "Tienda",
     nav_cart: "Carrito",
     products_heading: "Productos",
@@ -162,6 +172,9 @@ static ES: Texts = Texts {
 static EN: Texts = Texts {
     store_name: "Demo Store",
     sandbox_banner: "Sandbox: no real money moves.",
+    test_credentials_banner:
+        "Mercado Pago test credentials: no payment is real. The store is not open to the public yet.",
+    prices_changed: "Prices changed since you started this order. It was updated to today's prices: check the total before you pay.",
     nav_store: "Store",
     nav_cart: "Cart",
     products_heading: "Products",

@@ -1,4 +1,5 @@
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
@@ -6,6 +7,7 @@ use url::Url;
 
 use super::error::{Cause, MpError};
 use super::types::{Account, CreatePayment, CreatePreference, Payment, Preference, SearchResult};
+use crate::metrics::{CallError, Metrics};
 
 const POOL_IDLE: Duration = Duration::from_secs(4);
 
@@ -16,6 +18,7 @@ pub struct MercadoPagoClient {
     http: reqwest::Client,
     base: Url,
     access_token: SecretString,
+    metrics: Arc<Metrics>,
 }
 
 impl MercadoPagoClient {
@@ -37,7 +40,18 @@ impl MercadoPagoClient {
             http,
             base,
             access_token,
+            metrics: Arc::default(),
         })
+    }
+
+    /// Counts every call into the application's metrics.
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
+        Self { metrics, ..self }
+    }
+
+    /// The metrics this client counts into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     fn url(&self, path: &str) -> String {
@@ -232,8 +246,25 @@ impl MercadoPagoClient {
         Ok(sites)
     }
 
+    /// Every call goes through here: its latency and failure are counted by endpoint template.
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<serde_json::Value, MpError> {
-        let response = request.send().await.map_err(classify)?;
+        let (http, request) = request.build_split();
+        let request = request.map_err(classify)?;
+        let endpoint = endpoint(request.method(), request.url().path(), self.base.path());
+        let started = Instant::now();
+        let result = self.exchange(&http, request).await;
+        let failure = result.as_ref().err().map(call_error);
+        self.metrics
+            .mercadopago_call(&endpoint, started.elapsed(), failure);
+        result
+    }
+
+    async fn exchange(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> Result<serde_json::Value, MpError> {
+        let response = http.execute(request).await.map_err(classify)?;
         let status = response.status();
         if status.is_success() {
             return response.json().await.map_err(|e| {
@@ -281,6 +312,41 @@ impl MercadoPagoClient {
     }
 }
 
+/// `POST /v1/payments/{id}/refunds`: the path below the API base, with every segment that
+/// holds a digit (other than a version such as `v1`) made `{id}`, so ids never become labels.
+fn endpoint(method: &reqwest::Method, path: &str, base_path: &str) -> String {
+    let path = path
+        .strip_prefix(base_path.trim_end_matches('/'))
+        .unwrap_or(path);
+    let template: Vec<&str> = path
+        .split('/')
+        .map(|segment| {
+            let version = segment.strip_prefix('v').is_some_and(|n| {
+                !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit())
+            });
+            if !version && segment.bytes().any(|b| b.is_ascii_digit()) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect();
+    format!("{method} {}", template.join("/"))
+}
+
+fn call_error(e: &MpError) -> CallError {
+    match e {
+        MpError::Refused { .. } => CallError::ClientError,
+        MpError::Unauthorized { .. } => CallError::Unauthorized,
+        MpError::RateLimited { .. } => CallError::RateLimited,
+        MpError::KeyInUse { .. } => CallError::KeyInUse,
+        MpError::Server { .. } => CallError::ServerError,
+        MpError::Timeout => CallError::Timeout,
+        MpError::Connect(_) => CallError::Connect,
+        MpError::Transport(_) => CallError::BadAnswer,
+    }
+}
+
 fn classify(e: reqwest::Error) -> MpError {
     // A connect failure (even a connect timeout) means the request never left: no payment.
     if e.is_connect() {
@@ -289,5 +355,42 @@ fn classify(e: reqwest::Error) -> MpError {
         MpError::Timeout
     } else {
         MpError::Transport(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint;
+    use reqwest::Method;
+
+    #[test]
+    fn endpoints_are_templates_without_ids() {
+        let e = |m: Method, path: &str, base: &str| endpoint(&m, path, base);
+        assert_eq!(e(Method::POST, "/v1/payments", "/"), "POST /v1/payments");
+        assert_eq!(
+            e(Method::GET, "/v1/payments/123456789", "/"),
+            "GET /v1/payments/{id}"
+        );
+        assert_eq!(
+            e(
+                Method::POST,
+                "/sandbox/mp/v1/payments/42/refunds",
+                "/sandbox/mp"
+            ),
+            "POST /v1/payments/{id}/refunds"
+        );
+        assert_eq!(
+            e(Method::GET, "/v1/payments/search", "/"),
+            "GET /v1/payments/search"
+        );
+        assert_eq!(
+            e(Method::PUT, "/v1/payments/9", "/"),
+            "PUT /v1/payments/{id}"
+        );
+        assert_eq!(e(Method::GET, "/users/me", "/"), "GET /users/me");
+        assert_eq!(
+            e(Method::POST, "/checkout/preferences", "/"),
+            "POST /checkout/preferences"
+        );
     }
 }

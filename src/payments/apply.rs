@@ -9,13 +9,14 @@
 //! is already paid, refunded or cancelled is flagged as a duplicate for the merchant to
 //! refund, and refunded at once when the merchant asked for that.
 
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::db::payments::{flag, upsert, AnomalyKind};
 use crate::db::{attempts, orders};
 use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId, OrderStatus};
 use crate::mercadopago::{MercadoPagoClient, Payment};
+use crate::metrics::Metrics;
 
 /// Who tells us about the payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +45,10 @@ pub enum Applied {
 pub type RefundWith<'a> = Option<&'a MercadoPagoClient>;
 
 /// Records `payment` and applies it to its order; see the module's rule.
-#[tracing::instrument(skip(pool, payment, refund), fields(payment_id = payment.id, status = %payment.status))]
+#[tracing::instrument(skip(pool, metrics, payment, refund), fields(payment_id = payment.id, status = %payment.status))]
 pub async fn apply(
     pool: &PgPool,
+    metrics: &Metrics,
     payment: &Payment,
     source: Source,
     claimant: Claimant,
@@ -83,7 +85,8 @@ pub async fn apply(
         Claimant::Attempt { attempt_no, .. } => Some(attempt_no),
         Claimant::News => payment.attempt(),
     };
-    upsert(&mut tx, order.id, attempt_no, payment, amount).await?;
+    let new_outcome = upsert(&mut tx, order.id, attempt_no, payment, amount).await?;
+    let counted = new_outcome.then_some((metrics, payment));
     let to = OrderStatus::from_payment(&payment.status, payment.status_detail());
     let waiting = matches!(
         order.status,
@@ -116,7 +119,7 @@ pub async fn apply(
     let duplicate = approved
         && (order.status == OrderStatus::Cancelled || (!follows && already_paid_or_closed));
     if duplicate {
-        tx.commit().await?;
+        commit(tx, counted).await?;
         let detail = format!(
             "approved payment for an order that is already {}; the order follows payment {}",
             order.status.as_str(),
@@ -140,7 +143,7 @@ pub async fn apply(
     }
     if !follows && !approved {
         // An older attempt's payment, or a duplicate's refund: the order does not follow it.
-        tx.commit().await?;
+        commit(tx, counted).await?;
         return Ok(Applied::Recorded { moved: false });
     }
     if to == OrderStatus::Paid && !amount_ok {
@@ -158,7 +161,7 @@ pub async fn apply(
             )
             .await?;
         }
-        tx.commit().await?;
+        commit(tx, counted).await?;
         let detail = format!(
             "approved {} {} for an order of {} {}",
             payment.currency_id.as_deref().unwrap_or("?"),
@@ -182,8 +185,20 @@ pub async fn apply(
     let note = format!("{}/{}", payment.status, payment.status_detail());
     let moved =
         orders::transition(&mut tx, order.id, to, source, Some(payment.id), Some(&note)).await?;
-    tx.commit().await?;
+    commit(tx, counted).await?;
     Ok(Applied::Recorded { moved })
+}
+
+/// A payment's new status is counted once committed: a write retried after a failure counts once.
+async fn commit(
+    tx: Transaction<'_, Postgres>,
+    count: Option<(&Metrics, &Payment)>,
+) -> Result<(), sqlx::Error> {
+    tx.commit().await?;
+    if let Some((metrics, payment)) = count {
+        metrics.payment_recorded(payment.payment_type_id.as_deref(), &payment.status);
+    }
+    Ok(())
 }
 
 /// Gives a duplicate back at once (`MP_REFUND_DUPLICATES`). A failure leaves the flag for the

@@ -73,7 +73,7 @@ pub async fn resolve_unknown(
                 order_id,
                 attempt_no: attempt.attempt_no,
             };
-            apply(pool, &paid, source, claimant, refund).await?;
+            apply(pool, client.metrics(), &paid, source, claimant, refund).await?;
             tracing::info!(payment_id = paid.id, status = %paid.status, attempt = attempt.attempt_no, "unknown outcome resolved");
             Ok(Resolution::Found(Box::new(paid)))
         }
@@ -110,7 +110,15 @@ async fn search(
         if payment.attempt() == Some(attempt.attempt_no) {
             mine = Some(payment);
         } else {
-            apply(pool, &payment, source, Claimant::News, refund).await?;
+            apply(
+                pool,
+                client.metrics(),
+                &payment,
+                source,
+                Claimant::News,
+                refund,
+            )
+            .await?;
         }
     }
     Ok(mine)

@@ -126,6 +126,7 @@ async fn reread(state: &AppState, payment_id: i64, notifications: &[i64]) {
                 if let Err(e) = retry {
                     tracing::warn!(error = %e, "could not mark notifications for retry");
                 }
+                state.metrics.webhooks_failed(notifications.len());
             }
             return;
         }
@@ -133,8 +134,9 @@ async fn reread(state: &AppState, payment_id: i64, notifications: &[i64]) {
     if notifications.is_empty() {
         return;
     }
-    if let Err(e) = notifications::mark_processed(&state.pool, notifications, &outcome).await {
-        tracing::warn!(error = %e, "could not mark notifications processed");
+    match notifications::mark_processed(&state.pool, notifications, &outcome).await {
+        Ok(()) => state.metrics.webhooks_applied(notifications),
+        Err(e) => tracing::warn!(error = %e, "could not mark notifications processed"),
     }
 }
 
@@ -143,6 +145,7 @@ pub async fn reread_once(state: &AppState, payment_id: i64) -> anyhow::Result<St
     let payment = state.mercadopago.get_payment(payment_id).await?;
     let applied = apply(
         &state.pool,
+        &state.metrics,
         &payment,
         Source::Webhook,
         Claimant::News,

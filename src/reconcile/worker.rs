@@ -5,6 +5,8 @@
 //! - Notifications whose re-read failed are re-driven with backoff until applied.
 //! - Every `sweep_interval`, the payments Mercado Pago changed lately are searched and applied:
 //!   that is what finds a wallet payment, a refund or a chargeback whose webhooks never came.
+//! - Orders left unpaid past `UNPAID_ORDER_EXPIRY_HOURS` are cancelled, so a page left open
+//!   for days cannot pay an old price; a payment that lands anyway is flagged as a duplicate.
 //!
 //! Safe with several servers on one database: rows are claimed with `for update skip locked`
 //! and pushed forward in the same statement or transaction.
@@ -43,6 +45,11 @@ pub async fn run(state: Arc<AppState>, interval: Duration, sweep_interval: Durat
             Ok(0) => {}
             Ok(n) => tracing::info!(items = n, "reconciliation pass"),
             Err(e) => tracing::warn!(error = %e, "reconciliation pass failed"),
+        }
+        match crate::db::orders::expire_unpaid(&state.pool, state.unpaid_order_expiry, 100).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(orders = n, "unpaid orders expired"),
+            Err(e) => tracing::warn!(error = %e, "expiring unpaid orders failed"),
         }
         match sweep(&state, sweep_interval).await {
             Ok(Some(n)) if n > 0 => tracing::info!(payments = n, "sweep of updated payments"),
@@ -182,6 +189,7 @@ async fn check_pending(state: &AppState, order_id: OrderId) -> anyhow::Result<()
     }
     apply(
         &state.pool,
+        &state.metrics,
         &payment,
         Source::Reconciliation,
         Claimant::News,
@@ -204,8 +212,12 @@ async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
             continue;
         };
         match super::rereads::reread_once(state, payment_id).await {
-            Ok(outcome) => notifications::mark_processed(&state.pool, &ids, &outcome).await?,
+            Ok(outcome) => {
+                notifications::mark_processed(&state.pool, &ids, &outcome).await?;
+                state.metrics.webhooks_applied(&ids);
+            }
             Err(e) => {
+                state.metrics.webhooks_failed(ids.len());
                 tracing::warn!(payment_id, error = %e, "re-driven notification failed again");
                 let error = e.to_string();
                 sqlx::query!(
@@ -265,6 +277,7 @@ pub async fn sweep(state: &AppState, every: Duration) -> anyhow::Result<Option<u
             if ours {
                 apply(
                     &state.pool,
+                    &state.metrics,
                     &payment,
                     Source::Reconciliation,
                     Claimant::News,

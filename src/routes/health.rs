@@ -1,18 +1,37 @@
-use actix_web::{web, HttpResponse};
+//! `/healthz`: the process answers (for a container's liveness check: a database outage must
+//! not get the store restarted). `/readyz`: the store can take shoppers: the database answers,
+//! every migration this build knows is applied, and it is not stopping (for a load balancer).
 
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::db;
 use crate::state::AppState;
 
-/// Answers 200 when the database answers, 503 otherwise.
-pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match sqlx::query_scalar!("select 1 as \"one!\"")
-        .fetch_one(&state.pool)
-        .await
-    {
-        Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let unavailable = |status: &str| {
+        HttpResponse::ServiceUnavailable()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(json!({"status": status}))
+    };
+    if state.is_draining() {
+        return unavailable("stopping");
+    }
+    match db::migrations::pending(&state.pool).await {
+        Ok(0) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(json!({"status": "ready"})),
+        Ok(pending) => {
+            tracing::warn!(pending, "not ready: migrations not applied");
+            unavailable("migrations pending")
+        }
         Err(e) => {
-            tracing::error!(error = %e, "health check: database unavailable");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({"status": "database unavailable"}))
+            tracing::error!(error = %e, "not ready: database unavailable");
+            unavailable("database unavailable")
         }
     }
 }

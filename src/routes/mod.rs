@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assets;
 pub mod cart;
 pub mod checkout;
+pub mod csp;
 pub mod health;
 pub mod orders;
 pub mod page;
@@ -32,7 +33,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(orders::back_from_mercadopago),
         )
         .route("/webhooks/mercadopago", web::post().to(webhooks::receive))
+        .service(
+            web::resource(crate::security::csp::REPORT_PATH)
+                .app_data(web::PayloadConfig::new(csp::MAX_BODY))
+                .route(web::post().to(csp::report)),
+        )
         .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(crate::metrics::scrape))
         .route("/static/checkout.js", web::get().to(assets::checkout_js))
         .route("/static/style.css", web::get().to(assets::style_css))
         .route("/static/result.js", web::get().to(assets::result_js))

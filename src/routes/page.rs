@@ -13,6 +13,7 @@ pub struct PageContext {
     pub lang: &'static str,
     pub t: &'static Texts,
     pub sandbox: bool,
+    pub test_credentials: bool,
     pub cart_count: u32,
     pub csrf: String,
 }
@@ -23,6 +24,7 @@ impl PageContext {
             lang: state.site.lang().code(),
             t: state.texts(),
             sandbox: state.sandbox,
+            test_credentials: state.test_credentials,
             cart_count: session.cart()?.item_count(),
             csrf: session.csrf_token()?,
         })

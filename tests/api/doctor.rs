@@ -61,9 +61,17 @@ async fn vars(
     vars
 }
 
+fn settings(vars: &HashMap<&'static str, String>) -> Settings {
+    Settings::from_lookup(|k| vars.get(k).cloned()).expect("doctor settings")
+}
+
 async fn doctor(vars: &HashMap<&'static str, String>) -> Report {
-    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("doctor settings");
-    let report = doctor::run(&settings).await;
+    examine(&settings(vars)).await
+}
+
+/// The doctor on settings the start-up would refuse (it refuses them too: belt and braces).
+async fn examine(settings: &Settings) -> Report {
+    let report = doctor::run(settings).await;
     let shown = report.to_string();
     for secret in [ACCESS_TOKEN, WEBHOOK_SECRET, SESSION_KEY] {
         assert!(!shown.contains(secret), "a secret in the report:\n{shown}");
@@ -143,17 +151,12 @@ async fn a_token_of_another_site_fails_the_site_check() {
 async fn a_refused_token_fails_and_says_where_to_copy_one() {
     let mp = emulator("MLB").await;
     let app = store("MLB", &mp).await;
-    let report = doctor(
-        &vars(
-            &app,
-            &mp.base_url,
-            "MLB",
-            &[("MP_ACCESS_TOKEN", "APP_USR-0000-refused-token-0000")],
-        )
-        .await,
-    )
-    .await;
-    // The public key is a test one: with a production token, it cannot go along either.
+    // Production credentials the emulator (a test account) does not know.
+    let changes = [
+        ("MP_ACCESS_TOKEN", "APP_USR-0000-refused-token-0000"),
+        ("MP_PUBLIC_KEY", "APP_USR-refused-public-key"),
+    ];
+    let report = doctor(&vars(&app, &mp.base_url, "MLB", &changes).await).await;
     failed_only(&report, &[doctor::ACCESS_TOKEN, doctor::PUBLIC_KEY]);
     let token = report.check(doctor::ACCESS_TOKEN).unwrap();
     assert!(token.finding.contains("401"), "{report}");
@@ -166,6 +169,8 @@ async fn a_refused_token_fails_and_says_where_to_copy_one() {
         "{report}"
     );
     assert_eq!(state(&report, doctor::SITE), State::NotApplicable);
+    let key = report.check(doctor::PUBLIC_KEY).unwrap();
+    assert!(key.finding.contains("does not accept"), "{report}");
     assert!(!report.to_string().contains("refused-token"), "{report}");
 }
 
@@ -223,9 +228,9 @@ async fn a_public_key_that_is_not_the_accounts_fails() {
             .await;
     }
     for (key, _, said) in key_answers {
-        let mut vars = vars(&app, &app.mp.uri(), "MLB", &[]).await;
-        vars.insert("MP_PUBLIC_KEY", key.to_string());
-        let report = doctor(&vars).await;
+        let mut settings = settings(&vars(&app, &app.mp.uri(), "MLB", &[]).await);
+        settings.mercadopago.public_key = key.to_string();
+        let report = examine(&settings).await;
         failed_only(&report, &[doctor::PUBLIC_KEY]);
         let check = report.check(doctor::PUBLIC_KEY).unwrap();
         assert!(check.finding.contains(said), "{key}: {report}");
@@ -296,20 +301,21 @@ async fn a_half_migrated_database_fails() {
 async fn a_public_url_over_plain_http_fails() {
     let mp = emulator("MLB").await;
     let app = store("MLB", &mp).await;
+    let plain = [("APP_BASE_URL", "http://shop.invalid")];
+    let vars_plain = vars(&app, &mp.base_url, "MLB", &plain).await;
+    let refused = Settings::from_lookup(|k| vars_plain.get(k).cloned()).unwrap_err();
+    assert_eq!(
+        refused.variable, "APP_BASE_URL",
+        "the store refuses it at start too"
+    );
+    let mut settings = settings(&vars(&app, &mp.base_url, "MLB", &[]).await);
     // `.invalid` never resolves: the URL is wrong twice, and both are said.
-    let report = doctor(
-        &vars(
-            &app,
-            &mp.base_url,
-            "MLB",
-            &[("APP_BASE_URL", "http://shop.invalid")],
-        )
-        .await,
-    )
-    .await;
+    settings.app_base_url = Some("http://shop.invalid".parse().unwrap());
+    let report = examine(&settings).await;
+    failed_only(&report, &[doctor::PUBLIC_URL]);
     let url = report.check(doctor::PUBLIC_URL).unwrap();
-    assert_eq!(url.state, State::Failed, "{report}");
     assert!(url.finding.contains("plain http"), "{report}");
+    assert!(url.finding.contains("shop.invalid/healthz"), "{report}");
     assert!(url.fix.as_deref().unwrap().contains("https"), "{report}");
     assert_eq!(
         state(&report, doctor::CSP),
@@ -338,8 +344,19 @@ async fn site_with_policy(header: &'static str, policy: &str) -> MockServer {
 async fn a_policy_without_a_brick_host_fails() {
     let mp = emulator("MLB").await;
     let app = store("MLB", &mp).await;
-    let hosts = checkout::doctor::brick_hosts(checkout::domain::Site::Mlb) /* TEMP until main's security::brick_hosts */;
-    let (dropped, kept) = hosts.split_first().expect("the Brick has hosts");
+    let hosts = checkout::security::brick_hosts(checkout::domain::Site::Mlb);
+    // A host no other of the list covers (a wildcard covers its subdomains).
+    let (dropped, kept) = hosts
+        .iter()
+        .map(|h| {
+            let kept: Vec<&str> = hosts.iter().copied().filter(|o| o != h).collect();
+            (*h, kept)
+        })
+        .find(|(h, kept)| {
+            let policy = format!("default-src {}", kept.join(" "));
+            !doctor::missing_hosts(&policy, &[*h]).is_empty()
+        })
+        .expect("a host only itself allows");
     let policy = format!("default-src 'self'; script-src 'self' {}", kept.join(" "));
     let proxy = site_with_policy("content-security-policy", &policy).await;
     let report =
@@ -376,13 +393,14 @@ async fn a_policy_without_a_brick_host_fails() {
 async fn the_binary_prints_the_list_and_exits_non_zero_on_a_failure() {
     let mp = emulator("MLB").await;
     let app = store("MLB", &mp).await;
-    let vars = vars(
-        &app,
-        &mp.base_url,
-        "MLB",
-        &[("MP_PUBLIC_KEY", "pk-of-nothing")],
+    // The newest migration forgotten: the one failure to show.
+    sqlx::query(
+        "delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations)",
     )
-    .await;
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let vars = vars(&app, &mp.base_url, "MLB", &[]).await;
     let output = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_checkout"))
             .arg("doctor")
@@ -395,7 +413,8 @@ async fn the_binary_prints_the_list_and_exits_non_zero_on_a_failure() {
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], "checkout doctor: live mode, site MLB", "{stdout}");
     let marks: Vec<&str> = lines
@@ -407,17 +426,17 @@ async fn the_binary_prints_the_list_and_exits_non_zero_on_a_failure() {
     assert_eq!(
         marks,
         [
-            "✔ database",
+            "✘ database",
             "⚠ access token",
             "✔ site",
-            "✘ public key",
+            "✔ public key",
             "⚠ public URL",
             "✔ webhook secret",
             "✔ content security policy",
         ],
         "{stdout}"
     );
-    assert!(stdout.contains("    fix: set MP_PUBLIC_KEY"), "{stdout}");
+    assert!(stdout.contains("    fix: start the store once"), "{stdout}");
     assert_eq!(lines.last(), Some(&"1 problem to fix"), "{stdout}");
     assert!(
         !stdout.contains(ACCESS_TOKEN) && !stdout.contains(WEBHOOK_SECRET),

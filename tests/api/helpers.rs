@@ -38,13 +38,16 @@ pub struct TestApp {
     pub pool: PgPool,
     pub mp: MockServer,
     pub client: reqwest::Client,
+    /// Stops this app as SIGTERM would.
+    pub stopper: checkout::startup::Stopper,
     db_name: String,
 }
 
 pub struct Options {
     pub site: &'static str,
     pub timeout_secs: u64,
-    /// `APP_BASE_URL`. Plain http by default: a Secure cookie would not come back to 127.0.0.1.
+    /// `APP_BASE_URL`. Plain http on loopback by default (live mode allows no other http): a
+    /// Secure cookie would not come back to 127.0.0.1.
     pub base_url: &'static str,
     /// No Mercado Pago credentials: the app mounts its own emulator, as `./scripts/run` does.
     pub sandbox: bool,
@@ -64,7 +67,7 @@ impl Default for Options {
         Self {
             site: "MLB",
             timeout_secs: 2,
-            base_url: "http://shop.example.com",
+            base_url: "http://localhost",
             sandbox: false,
             reconcile_secs: 3600,
             sandbox_delay_ms: 0,
@@ -132,6 +135,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
     let app = Application::build(settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let stopper = app.stopper();
     tokio::spawn(app.run_until_stopped());
     let pool = PgPool::connect(&database_url).await.expect("test pool");
     TestApp {
@@ -139,6 +143,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         pool,
         mp,
         client: browser(),
+        stopper,
         db_name,
     }
 }

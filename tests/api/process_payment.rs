@@ -572,7 +572,7 @@ async fn database_outage_is_503_and_charges_nothing() {
         .as_str()
         .unwrap()
         .contains("nada foi cobrado"));
-    assert_eq!(app.get("/healthz").await.status(), 503);
+    assert_eq!(app.get("/readyz").await.status(), 503);
     assert_eq!(app.payment_calls().await.len(), 0);
     sqlx::query(&format!(r#"alter database "{db}" allow_connections true"#))
         .execute(&mut admin)
@@ -580,7 +580,7 @@ async fn database_outage_is_503_and_charges_nothing() {
         .unwrap();
     // Each pooled connection the outage broke fails once, then is replaced.
     let mut tries = 0;
-    while app.get("/healthz").await.status() != 200 {
+    while app.get("/readyz").await.status() != 200 {
         tries += 1;
         assert!(tries < 5, "the store recovers once the database is back");
     }

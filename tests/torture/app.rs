@@ -25,6 +25,8 @@ fn server_url() -> String {
 pub struct Store {
     pub base: String,
     pub pool: PgPool,
+    /// The round-robin proxy in front of several instances.
+    pub proxy: Option<actix_web::web::Data<crate::proxy::Upstreams>>,
     db_name: String,
 }
 
@@ -38,8 +40,9 @@ fn free_port() -> u16 {
 
 impl Store {
     /// Builds and runs the store with an access token (live mode) whose Mercado Pago is the
-    /// emulator at `mp_base`, and creates the back-office account.
-    pub async fn start(mp_base: &str) -> Self {
+    /// emulator at `mp_base`, and creates the back-office account. With several `instances`,
+    /// they share one database and sit behind a round-robin proxy, whose address is `base`.
+    pub async fn start(mp_base: &str, instances: usize) -> Self {
         let db_name = format!("checkout_torture_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
             .await
@@ -51,6 +54,10 @@ impl Store {
         let database_url = format!("{}/{db_name}", server_url());
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
+        let mut ports = vec![port];
+        if instances > 1 {
+            ports = (0..instances).map(|_| free_port()).collect();
+        }
         let vars: HashMap<&str, String> = HashMap::from([
             ("DATABASE_URL", database_url.clone()),
             ("MP_ACCESS_TOKEN", ACCESS_TOKEN.into()),
@@ -62,7 +69,6 @@ impl Store {
             ("APP_BASE_URL", base.clone()),
             ("SESSION_KEY", SESSION_KEY.into()),
             ("HOST", "127.0.0.1".into()),
-            ("PORT", port.to_string()),
             // TORTURE_MP_TIMEOUT_SECS=8 makes one attempt's calls outlast a short stale_after.
             (
                 "MP_TIMEOUT_SECS",
@@ -72,9 +78,20 @@ impl Store {
             ("RECONCILE_INTERVAL_SECS", "1".into()),
             ("SWEEP_INTERVAL_SECS", SWEEP_INTERVAL_SECS.to_string()),
         ]);
-        let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("store settings");
-        let app = Application::build(settings).await.expect("build the store");
-        tokio::spawn(app.run_until_stopped());
+        for port in &ports {
+            let mut vars = vars.clone();
+            vars.insert("PORT", port.to_string());
+            let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("store settings");
+            let app = Application::build(settings).await.expect("build the store");
+            tokio::spawn(app.run_until_stopped());
+        }
+        let proxy = (instances > 1).then(|| {
+            let upstreams = ports
+                .iter()
+                .map(|p| format!("http://127.0.0.1:{p}"))
+                .collect();
+            crate::proxy::start(upstreams, port)
+        });
         let pool = PgPool::connect(&database_url).await.expect("torture pool");
         checkout::routes::admin::auth::create_admin(&pool, ADMIN_EMAIL, ADMIN_PASSWORD)
             .await
@@ -82,6 +99,7 @@ impl Store {
         Self {
             base,
             pool,
+            proxy,
             db_name,
         }
     }

@@ -3,14 +3,16 @@
 //! reconciliation running; then invariants checked against both the emulator's state and the
 //! store's database (see `invariants`). A violation prints the order's whole story.
 //!
-//! `cargo test --test torture` runs the short version (2 seeds x 50 shoppers);
-//! `scripts/torture` runs the long one (`TORTURE_SEEDS`, `TORTURE_SHOPPERS`).
+//! `cargo test --test torture` runs the short version (2 seeds x 50 shoppers) and a run on three
+//! instances behind a round-robin proxy (1 seed x 40 shoppers); `scripts/torture` runs the long
+//! one (`TORTURE_SEEDS`, `TORTURE_SHOPPERS`, `TORTURE_INSTANCES`).
 
 mod app;
 mod emulator;
 mod faults;
 mod invariants;
 mod panics;
+mod proxy;
 mod report;
 mod rng;
 mod shopper;
@@ -46,6 +48,13 @@ async fn torture_short() {
     torture(&SHORT_SEEDS, 50).await;
 }
 
+/// Three instances on one database behind a round-robin proxy: shoppers, webhooks, the back
+/// office and three reconciliation workers, with every invariant of one instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn torture_three_instances() {
+    torture_on(&[3], 40, 3).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "long: run with scripts/torture"]
 async fn torture_long() {
@@ -69,6 +78,13 @@ async fn torture_long() {
 /// Runs every seed, printing each one's summary as it ends, and fails with every seed's
 /// summary and the failing seeds' violations, each with its order's story.
 async fn torture(seeds: &[u64], shoppers: usize) {
+    let instances = std::env::var("TORTURE_INSTANCES")
+        .map(|n| n.parse().expect("TORTURE_INSTANCES: a number"))
+        .unwrap_or(1);
+    torture_on(seeds, shoppers, instances).await;
+}
+
+async fn torture_on(seeds: &[u64], shoppers: usize, instances: usize) {
     panics::install();
     if std::env::var("TORTURE_LOG").is_ok() {
         checkout::telemetry::init();
@@ -76,7 +92,7 @@ async fn torture(seeds: &[u64], shoppers: usize) {
     let mut summaries = Vec::new();
     let mut failed = Vec::new();
     for &seed in seeds {
-        let outcome = run_seed(seed, shoppers).await;
+        let outcome = run_seed(seed, shoppers, instances).await;
         println!("{}", outcome.summary);
         summaries.push(outcome.summary);
         if let Some(full) = outcome.failure {
@@ -100,12 +116,12 @@ struct SeedOutcome {
 }
 
 /// One seed: a fresh emulator and store, the shoppers, settling, the invariants.
-async fn run_seed(seed: u64, shoppers: usize) -> SeedOutcome {
+async fn run_seed(seed: u64, shoppers: usize, instances: usize) -> SeedOutcome {
     let started = Instant::now();
     let panic_mark = panics::mark();
     let (mp_base, _emulator_guard) = emulator::start_emulator(WEBHOOK_SECRET).await;
     let emulator = Emulator::new(mp_base);
-    let store = Store::start(&emulator.base).await;
+    let store = Store::start(&emulator.base, instances).await;
     let faults_supported = emulator
         .set_faults(&faults::storm(seed, &store.webhook_url()))
         .await;
@@ -127,6 +143,15 @@ async fn run_seed(seed: u64, shoppers: usize) -> SeedOutcome {
     }
     let settle = settle(&store).await;
 
+    if let Some(proxy) = &store.proxy {
+        let served = proxy.served();
+        println!("seed {seed}: requests answered per instance {served:?}");
+        let least = served.iter().min().copied().unwrap_or(0);
+        assert!(
+            least * 2 * served.len() >= served.iter().sum::<usize>(),
+            "every instance took its share of the traffic: {served:?}"
+        );
+    }
     let facts = invariants::Facts::read(&store.pool, &emulator.payments().await).await;
     let panics = panics::since(panic_mark);
     let violations = invariants::check(&facts, &stories, &panics);

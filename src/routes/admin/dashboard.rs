@@ -14,6 +14,7 @@ struct DashboardPage {
     lang: &'static str,
     admin: Admin,
     sandbox: bool,
+    test_credentials: bool,
     d: Dashboard,
     anomalies: Vec<AnomalyRow>,
 }
@@ -26,6 +27,7 @@ pub async fn dashboard(
         t: admin_texts(state.site.lang()),
         lang: state.site.lang().code(),
         sandbox: state.sandbox,
+        test_credentials: state.test_credentials,
         d: backoffice::dashboard(&state.pool, state.site.currency()).await?,
         anomalies: backoffice::anomalies(&state.pool, None).await?,
         admin,

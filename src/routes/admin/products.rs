@@ -16,6 +16,7 @@ struct ProductsPage {
     lang: &'static str,
     admin: Admin,
     sandbox: bool,
+    test_credentials: bool,
     products: Vec<ProductRow>,
     currency: &'static str,
 }
@@ -25,6 +26,7 @@ pub async fn list(admin: Admin, state: web::Data<AppState>) -> Result<HttpRespon
         t: admin_texts(state.site.lang()),
         lang: state.site.lang().code(),
         sandbox: state.sandbox,
+        test_credentials: state.test_credentials,
         products: backoffice::products(&state.pool, state.site.currency()).await?,
         currency: state.site.currency().code(),
         admin,
@@ -102,6 +104,7 @@ struct ProductPage {
     lang: &'static str,
     admin: Admin,
     sandbox: bool,
+    test_credentials: bool,
     p: ProductRow,
     price: String,
 }
@@ -121,6 +124,7 @@ pub async fn edit(
         t: admin_texts(state.site.lang()),
         lang: state.site.lang().code(),
         sandbox: state.sandbox,
+        test_credentials: state.test_credentials,
         price: p.price.to_decimal_string(),
         p,
         admin,

@@ -113,7 +113,15 @@ pub async fn cancel(
     };
     match state.mercadopago.cancel_payment(payment.id).await {
         Ok(cancelled) => {
-            apply(&state.pool, &cancelled, Source::Admin, Claimant::News, None).await?;
+            apply(
+                &state.pool,
+                &state.metrics,
+                &cancelled,
+                Source::Admin,
+                Claimant::News,
+                None,
+            )
+            .await?;
             Ok(see(&format!("/admin/orders/{id}?notice=cancelled")))
         }
         Err(e) => {
@@ -134,7 +142,15 @@ pub async fn cancel(
 async fn refresh(state: &AppState, payment_id: i64) {
     match state.mercadopago.get_payment(payment_id).await {
         Ok(payment) => {
-            if let Err(e) = apply(&state.pool, &payment, Source::Admin, Claimant::News, None).await
+            if let Err(e) = apply(
+                &state.pool,
+                &state.metrics,
+                &payment,
+                Source::Admin,
+                Claimant::News,
+                None,
+            )
+            .await
             {
                 tracing::warn!(error = %e, "could not record the refunded payment yet");
             }

@@ -5,12 +5,14 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::db::orders::{self, Order, OrderLine};
-use crate::domain::{Money, OrderId};
+use crate::domain::order_status::Source;
+use crate::domain::{Money, OrderId, OrderStatus, ShopperId};
 use crate::mercadopago::{BackUrls, CreatePreference, PreferenceItem};
+use crate::payments::freshness::prices_still_hold;
 use crate::session::{OpenOrder, TypedSession};
 use crate::state::AppState;
 
-use super::cart::price_cart;
+use super::cart::{price_cart, CartRow};
 use super::page::{render, PageContext, PageError};
 
 #[derive(Template)]
@@ -28,6 +30,8 @@ struct CheckoutPage {
     payment_methods: String,
     /// `initialization.preferenceId`, for the wallet; empty when there is none.
     preference_id: String,
+    /// The shopper's earlier order was replaced because its prices changed.
+    repriced: bool,
 }
 
 pub async fn checkout(
@@ -44,7 +48,7 @@ pub async fn checkout(
     let shopper = session.shopper()?;
     let fingerprint = cart.fingerprint();
     // The page is reloaded often: the open order is read in one round trip, and reused
-    // while the cart is unchanged.
+    // while the cart is unchanged and its prices are still the catalog's.
     let open = match session.open_order()? {
         Some(open) if open.cart_fingerprint == fingerprint => {
             orders::find_for_shopper(&state.pool, open.id, shopper)
@@ -53,41 +57,23 @@ pub async fn checkout(
         }
         _ => None,
     };
+    let mut repriced = false;
     let order = match open {
-        Some(order) => order,
-        None => {
-            let id = OrderId::new();
-            let lines: Vec<OrderLine> = rows
-                .iter()
-                .map(|r| OrderLine {
-                    product_id: r.product.id,
-                    name: r.product.name.clone(),
-                    unit_price: r.product.price,
-                    quantity: r.quantity as i32,
-                    line_total: r.line_total,
-                })
-                .collect();
-            let mut tx = state.pool.begin().await?;
-            orders::create(
-                &mut tx,
-                id,
+        Some(order)
+            if !order.status.accepts_payment() || prices_hold(&state, &order, &catalog).await? =>
+        {
+            order
+        }
+        stale => {
+            repriced = stale.is_some();
+            let new = NewOrder {
                 shopper,
-                state.site,
-                &lines,
+                rows: &rows,
                 total,
-                &fingerprint,
-            )
-            .await?;
-            tx.commit().await?;
-            session.set_open_order(&OpenOrder {
-                id,
-                cart_fingerprint: fingerprint,
-            })?;
-            session.renew();
-            tracing::info!(order_id = %id, total = %total.to_decimal_string(), "order placed");
-            orders::find_for_shopper(&state.pool, id, shopper)
-                .await?
-                .ok_or(PageError::NotFound)?
+                fingerprint: &fingerprint,
+                replaces: stale.map(|o| o.id),
+            };
+            place(&state, &session, new).await?
         }
     };
     if !order.status.accepts_payment() {
@@ -113,7 +99,83 @@ pub async fn checkout(
         payer_email: session.payer_email()?.unwrap_or_default(),
         payment_methods: payment_methods.to_string(),
         preference_id: preference_id.unwrap_or_default(),
+        repriced,
     })
+}
+
+/// Whether the order's prices still stand: compared with the (cached) catalog while they are
+/// fresh, with the database's once they are older than the freshness window.
+async fn prices_hold(
+    state: &AppState,
+    order: &Order,
+    catalog: &[crate::db::products::Product],
+) -> Result<bool, PageError> {
+    let age = time::OffsetDateTime::now_utc() - order.priced_at;
+    if age <= state.order_freshness {
+        return Ok(order.priced_as(catalog));
+    }
+    Ok(prices_still_hold(&state.pool, order.id, state.site.currency()).await?)
+}
+
+struct NewOrder<'a> {
+    shopper: ShopperId,
+    rows: &'a [CartRow],
+    total: Money,
+    fingerprint: &'a str,
+    /// An open order whose prices changed: cancelled in the same transaction.
+    replaces: Option<OrderId>,
+}
+
+/// Places the order for the priced cart and makes it the session's open order.
+async fn place(
+    state: &AppState,
+    session: &TypedSession,
+    new: NewOrder<'_>,
+) -> Result<Order, PageError> {
+    let id = OrderId::new();
+    let lines: Vec<OrderLine> = new
+        .rows
+        .iter()
+        .map(|r| OrderLine {
+            product_id: r.product.id,
+            name: r.product.name.clone(),
+            unit_price: r.product.price,
+            quantity: r.quantity as i32,
+            line_total: r.line_total,
+        })
+        .collect();
+    let mut tx = state.pool.begin().await?;
+    if let Some(old) = new.replaces {
+        orders::transition(
+            &mut tx,
+            old,
+            OrderStatus::Cancelled,
+            Source::Checkout,
+            None,
+            Some("replaced: prices changed"),
+        )
+        .await?;
+    }
+    orders::create(
+        &mut tx,
+        id,
+        new.shopper,
+        state.site,
+        &lines,
+        new.total,
+        new.fingerprint,
+    )
+    .await?;
+    tx.commit().await?;
+    session.set_open_order(&OpenOrder {
+        id,
+        cart_fingerprint: new.fingerprint.to_string(),
+    })?;
+    session.renew();
+    tracing::info!(order_id = %id, total = %new.total.to_decimal_string(), replaces = ?new.replaces, "order placed");
+    orders::find_for_shopper(&state.pool, id, new.shopper)
+        .await?
+        .ok_or(PageError::NotFound)
 }
 
 /// A preference this close to its end is replaced, so the shopper has time to pay with it.

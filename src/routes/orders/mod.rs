@@ -206,6 +206,7 @@ pub async fn back_from_mercadopago(
             for payment in &payments {
                 apply(
                     &state.pool,
+                    &state.metrics,
                     payment,
                     Source::Checkout,
                     Claimant::News,

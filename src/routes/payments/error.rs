@@ -3,6 +3,7 @@ use actix_web::HttpResponse;
 
 use crate::domain::{Lang, Money, SubmissionError};
 use crate::mercadopago::MpError;
+use crate::metrics::RequestResult;
 use crate::routes::page::anyhow_chain;
 use crate::session::SessionError;
 
@@ -24,6 +25,10 @@ pub enum PaymentError {
     AmountMismatch { expected: Money },
     #[error("the order takes no more payments")]
     OrderClosed,
+    #[error("the order's prices are no longer the catalog's")]
+    PricesChanged,
+    #[error("the store is shutting down")]
+    ShuttingDown,
     #[error("a payment for this order is already being processed")]
     InProgress,
     #[error("a concurrent attempt ended without a payment")]
@@ -60,17 +65,44 @@ impl PaymentError {
             PaymentError::AmountMismatch { .. } | PaymentError::ProviderRefused(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            PaymentError::OrderClosed | PaymentError::InProgress | PaymentError::RetryNeeded => {
-                StatusCode::CONFLICT
-            }
+            PaymentError::OrderClosed
+            | PaymentError::PricesChanged
+            | PaymentError::InProgress
+            | PaymentError::RetryNeeded => StatusCode::CONFLICT,
             PaymentError::TooManyAttempts
             | PaymentError::ProviderUnavailable(MpError::RateLimited { .. }) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
             PaymentError::OutcomeUnknown(_) => StatusCode::BAD_GATEWAY,
             PaymentError::ProviderUnavailable(_)
+            | PaymentError::ShuttingDown
             | PaymentError::NotRecorded { .. }
             | PaymentError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// How `checkout_payment_requests_total` counts this answer.
+    pub fn request_result(&self) -> RequestResult {
+        match self {
+            PaymentError::OutcomeUnknown(_)
+            | PaymentError::NotRecorded { .. }
+            | PaymentError::InProgress => RequestResult::Unknown,
+            PaymentError::ProviderUnavailable(_) | PaymentError::Database(_) => {
+                RequestResult::Error
+            }
+            PaymentError::Forbidden
+            | PaymentError::NotJson
+            | PaymentError::Malformed { .. }
+            | PaymentError::Invalid(_)
+            | PaymentError::NoOrder
+            | PaymentError::AmountMismatch { .. }
+            | PaymentError::OrderClosed
+            | PaymentError::PricesChanged
+            | PaymentError::ShuttingDown
+            | PaymentError::RetryNeeded
+            | PaymentError::TooManyAttempts
+            | PaymentError::ProviderRefused(_)
+            | PaymentError::Session(_) => RequestResult::Refused,
         }
     }
 
@@ -83,6 +115,8 @@ impl PaymentError {
             PaymentError::NoOrder => "order_not_found",
             PaymentError::AmountMismatch { .. } => "amount_mismatch",
             PaymentError::OrderClosed => "order_closed",
+            PaymentError::PricesChanged => "prices_changed",
+            PaymentError::ShuttingDown => "store_restarting",
             PaymentError::InProgress => "payment_in_progress",
             PaymentError::RetryNeeded => "retry_needed",
             PaymentError::TooManyAttempts => "too_many_attempts",
@@ -131,6 +165,16 @@ impl PaymentError {
                 "Este pedido não aceita mais pagamentos.",
                 "Este pedido ya no acepta pagos.",
                 "This order takes no more payments.",
+            ),
+            PaymentError::PricesChanged => pick(
+                "Os preços deste pedido mudaram desde que você abriu a página. Recarregue-a para ver o valor atual; nada foi cobrado.",
+                "Los precios de este pedido cambiaron desde que abriste la página. Recárgala para ver el monto actual; no se cobró nada.",
+                "The prices of this order changed since you opened the page. Reload it to see the current total; nothing was charged.",
+            ),
+            PaymentError::ShuttingDown => pick(
+                "A loja está reiniciando. Tente de novo em alguns segundos; nada foi cobrado.",
+                "La tienda se está reiniciando. Inténtalo de nuevo en unos segundos; no se cobró nada.",
+                "The store is restarting. Try again in a few seconds; nothing was charged.",
             ),
             PaymentError::InProgress => pick(
                 "Já estamos processando um pagamento deste pedido. Aguarde o resultado; não pague de novo.",
@@ -191,9 +235,12 @@ impl PaymentError {
         if let Some(url) = redirect_url {
             body["redirect_url"] = url.into();
         }
-        HttpResponse::build(status)
-            .insert_header(("Cache-Control", "no-store"))
-            .json(body)
+        let mut response = HttpResponse::build(status);
+        response.insert_header(("Cache-Control", "no-store"));
+        if matches!(self, PaymentError::ShuttingDown) {
+            response.insert_header(("Retry-After", "5"));
+        }
+        response.json(body)
     }
 }
 

@@ -8,7 +8,9 @@ use crate::db::orders::{self, PaymentRecord};
 use crate::domain::order_status::Source;
 use crate::domain::{OrderId, OrderStatus, PaymentRequest, RawSubmission};
 use crate::mercadopago::{CreatePayment, MpError, Payment};
+use crate::metrics::RequestResult;
 use crate::payments::apply::{apply, Claimant};
+use crate::payments::freshness::prices_still_hold;
 use crate::payments::timings::{CALLS_PER_ATTEMPT, MAX_PAUSE};
 use crate::reconcile::{self, Resolution, ResolveError};
 use crate::session::TypedSession;
@@ -26,7 +28,12 @@ pub async fn process_payment(
     session: TypedSession,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    match handle(&req, &body, &session, &state).await {
+    let outcome = handle(&req, &body, &session, &state).await;
+    state.metrics.payment_request(match &outcome {
+        Ok(answer) => RequestResult::of_status(&answer.status),
+        Err(e) => e.request_result(),
+    });
+    match outcome {
         Ok(answer) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
             .json(answer),
@@ -52,6 +59,9 @@ async fn handle(
     session: &TypedSession,
     state: &AppState,
 ) -> Result<PaymentAnswer, PaymentError> {
+    if state.is_draining() {
+        return Err(PaymentError::ShuttingDown);
+    }
     let csrf = req
         .headers()
         .get(CSRF_HEADER)
@@ -95,10 +105,18 @@ async fn handle(
             ClaimRules {
                 timings: state.timings,
                 limits: state.attempt_limits,
+                freshness: state.order_freshness,
             },
         )
     };
-    let answer = match claim(&state.pool).await? {
+    let mut claimed_now = claim(&state.pool).await?;
+    if let Claim::Stale = claimed_now {
+        if !prices_still_hold(&state.pool, open.id, state.site.currency()).await? {
+            return Err(PaymentError::PricesChanged);
+        }
+        claimed_now = claim(&state.pool).await?;
+    }
+    let answer = match claimed_now {
         Claim::Proceed(ticket) => charge(state, ticket, &payment).await?,
         Claim::Replay(record) => answer(open.id, &record),
         Claim::InFlight => wait_for_outcome(state, open.id).await?,
@@ -118,6 +136,7 @@ async fn handle(
         }
         Claim::Closed(_) => return Err(PaymentError::OrderClosed),
         Claim::TooManyAttempts => return Err(PaymentError::TooManyAttempts),
+        Claim::Stale => return Err(PaymentError::PricesChanged),
         Claim::NotFound => return Err(PaymentError::NoOrder),
     };
     if !OrderStatus::from_payment_status(&answer.status).accepts_payment() {
@@ -257,6 +276,7 @@ async fn record(
     for _ in 0..4 {
         match apply(
             &state.pool,
+            &state.metrics,
             paid,
             Source::Checkout,
             Claimant::Attempt {

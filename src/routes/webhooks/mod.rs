@@ -16,16 +16,18 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::db::notifications;
+use crate::metrics::WebhookRefusal;
 use crate::reconcile::rereads::{reread_once, Rereads};
 use crate::state::AppState;
 
-use signature::{verify, SignedRequest};
+use signature::{verify, SignatureError, SignedRequest};
 
 pub async fn receive(
     req: HttpRequest,
     query: web::Query<HashMap<String, String>>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    state.metrics.webhook_received();
     let source = req
         .peer_addr()
         .map(|a| a.ip().to_string())
@@ -47,6 +49,10 @@ pub async fn receive(
     let payment_id = data_id.and_then(|id| id.parse::<i64>().ok());
     if let Err(e) = verify(&signed, state.webhook_secret.expose_secret().as_bytes()) {
         tracing::warn!(reason = %e, "webhook refused");
+        state.metrics.webhook_refused(match e {
+            SignatureError::Malformed => WebhookRefusal::Malformed,
+            SignatureError::Missing | SignatureError::Mismatch => WebhookRefusal::Signature,
+        });
         return HttpResponse::Unauthorized().json(json!({"error": "invalid_signature", "message": "The notification's signature is not valid."}));
     }
     let topic = query
@@ -76,6 +82,9 @@ pub async fn receive(
     .await;
     match inserted {
         Ok(Some(id)) => {
+            if let Some(ts) = signed.x_signature.and_then(signature::timestamp) {
+                state.metrics.webhook_kept(id, ts);
+            }
             Rereads::schedule(state.into_inner(), payment_id, Some(id));
             HttpResponse::Ok().json(json!({"status": "accepted"}))
         }

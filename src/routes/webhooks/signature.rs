@@ -45,6 +45,14 @@ pub fn sign(secret: &[u8], manifest: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The `ts` of an `x-signature` header: when Mercado Pago signed the notification.
+pub fn timestamp(x_signature: &str) -> Option<&str> {
+    x_signature
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("ts="))
+        .map(str::trim)
+}
+
 /// Verifies in constant time. `ts` is not held against the notification, however old: Mercado
 /// Pago retries one notification for hours, nothing says it signs each retry anew, and a
 /// notification only makes us re-read the payment from the API, so a replay can do no harm.

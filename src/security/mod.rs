@@ -1,34 +1,17 @@
 //! Response headers and error pages that every route gets.
 
+pub mod csp;
+
+pub use csp::brick_hosts;
+
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use url::Url;
 
 use crate::i18n::Texts;
 use crate::state::AppState;
-
-/// Only this site and Mercado Pago's script, frame and API origins. No inline scripts:
-/// the checkout page passes its data in `data-` attributes.
-pub fn content_security_policy(base: &Url, sdk_url: &str, api_base: &Url, sandbox: bool) -> String {
-    let origin = |u: &Url| u.origin().ascii_serialization();
-    let sdk = Url::parse(sdk_url).map(|u| origin(&u)).unwrap_or_default();
-    let api = origin(api_base);
-    let own = origin(base);
-    // The real Brick loads its parts from these hosts and talks to the API from the browser.
-    let mp = if sandbox {
-        String::new()
-    } else {
-        " https://*.mercadopago.com https://*.mercadolibre.com https://*.mlstatic.com".to_string()
-    };
-    format!(
-        "default-src 'self'; script-src 'self' {sdk}{mp}; connect-src 'self' {api} {sdk}{mp}; \
-         frame-src 'self' {sdk}{mp}; img-src 'self' data: {own}{mp}; style-src 'self' 'unsafe-inline'{mp}; \
-         font-src 'self' data:{mp}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    )
-}
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -36,6 +19,7 @@ struct ErrorPage {
     lang: &'static str,
     t: &'static Texts,
     sandbox: bool,
+    test_credentials: bool,
     title: &'static str,
     body: &'static str,
 }
@@ -64,6 +48,7 @@ pub fn error_pages<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         lang: state.site.lang().code(),
         t,
         sandbox: state.sandbox,
+        test_credentials: state.test_credentials,
         title,
         body,
     };

@@ -1,0 +1,34 @@
+//! `GET /metrics`.
+
+use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::access::Refusal;
+use super::{database, text};
+use crate::state::AppState;
+
+pub async fn scrape(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let authorization = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let peer = req.peer_addr().map(|a| a.ip());
+    match state.metrics.access.check(peer, authorization) {
+        Ok(()) => {}
+        Err(Refusal::NotHere) => {
+            return HttpResponse::NotFound()
+                .content_type("text/plain; charset=utf-8")
+                .body("Not found.\n")
+        }
+        Err(Refusal::BadToken) => {
+            return HttpResponse::Forbidden()
+                .content_type("text/plain; charset=utf-8")
+                .body("The metrics need a valid bearer token.\n")
+        }
+    }
+    let gauges = database::read(&state.pool).await;
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, text::CONTENT_TYPE))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(state.metrics.render(gauges.as_ref()))
+}
