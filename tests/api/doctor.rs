@@ -298,6 +298,42 @@ async fn a_half_migrated_database_fails() {
 }
 
 #[tokio::test]
+async fn a_failed_migration_fails_and_newer_ones_are_accepted() {
+    let mp = emulator("MLB").await;
+    let app = store("MLB", &mp).await;
+    let vars = vars(&app, &mp.base_url, "MLB", &[]).await;
+    sqlx::query(
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time) \
+         values (99990101000000, 'from a newer release', true, '\\x00', 1)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let report = doctor(&vars).await;
+    failed_only(&report, &[]);
+    let database = report.check(doctor::DATABASE).unwrap();
+    assert!(
+        database.finding.contains("1 from a newer release"),
+        "{report}"
+    );
+
+    sqlx::query("update _sqlx_migrations set success = false where version = (select min(version) from _sqlx_migrations)")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let report = doctor(&vars).await;
+    failed_only(&report, &[doctor::DATABASE]);
+    assert!(
+        report
+            .check(doctor::DATABASE)
+            .unwrap()
+            .finding
+            .contains("failed part-way"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
 async fn a_public_url_over_plain_http_fails() {
     let mp = emulator("MLB").await;
     let app = store("MLB", &mp).await;
