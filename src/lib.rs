@@ -2,6 +2,7 @@
 
 pub mod configuration;
 pub mod db;
+pub mod doctor;
 pub mod domain;
 pub mod health_check;
 pub mod i18n;

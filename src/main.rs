@@ -42,6 +42,13 @@ async fn main() -> anyhow::Result<()> {
             tracing::warn!(host = %settings.host, port = settings.port, "Mercado Pago emulator only (no store)");
             mercadopago_sandbox::serve(config, &settings.host, settings.port).await?
         }
+        ["doctor"] => {
+            let report = checkout::doctor::run(&settings).await;
+            print!("{report}");
+            if report.failed() {
+                std::process::exit(1);
+            }
+        }
         ["create-admin", email] => {
             // From standard input, so the password is in no shell history or process list.
             eprintln!("password for {email} (at least 12 characters), then Enter:");
@@ -61,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("{email} can now sign in at /admin");
         }
         _ => {
-            eprintln!("usage: checkout                     run the store\n       checkout create-admin EMAIL  create or reset a back-office account (password on stdin)\n       checkout sandbox             run only the Mercado Pago emulator on HOST:PORT\n       checkout healthcheck         exit 0 when the store on PORT answers /healthz");
+            eprintln!("usage: checkout                     run the store\n       checkout create-admin EMAIL  create or reset a back-office account (password on stdin)\n       checkout doctor              check database, credentials, public URL and CSP before going live\n       checkout sandbox             run only the Mercado Pago emulator on HOST:PORT\n       checkout healthcheck         exit 0 when the store on PORT answers /healthz");
             std::process::exit(2);
         }
     }

@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::error::{Cause, MpError};
-use super::types::{CreatePayment, CreatePreference, Payment, Preference, SearchResult};
+use super::types::{Account, CreatePayment, CreatePreference, Payment, Preference, SearchResult};
 use crate::metrics::{CallError, Metrics};
 
 const POOL_IDLE: Duration = Duration::from_secs(4);
@@ -212,6 +212,38 @@ impl MercadoPagoClient {
             .into_iter()
             .map(|v| Payment::from_value(v).map_err(|e| MpError::Transport(format!("search: {e}"))))
             .collect()
+    }
+
+    /// `GET /users/me`: whose access token this is, and of which site.
+    #[tracing::instrument(name = "mercadopago.me", skip_all)]
+    pub async fn me(&self) -> Result<Account, MpError> {
+        let request = self
+            .http
+            .get(self.url("/users/me"))
+            .bearer_auth(self.access_token.expose_secret());
+        let value = self.send(request).await?;
+        serde_json::from_value(value).map_err(|e| MpError::Transport(format!("account: {e}")))
+    }
+
+    /// `GET /v1/payment_methods/search?public_key=`, with the public key alone as the browser
+    /// sends it: the `site_id`s of the methods Mercado Pago offers that key's account.
+    #[tracing::instrument(name = "mercadopago.public_key_sites", skip_all)]
+    pub async fn public_key_sites(&self, public_key: &str) -> Result<Vec<String>, MpError> {
+        let request = self
+            .http
+            .get(self.url("/v1/payment_methods/search"))
+            .query(&[("public_key", public_key)]);
+        let value = self.send(request).await?;
+        let found: SearchResult = serde_json::from_value(value)
+            .map_err(|e| MpError::Transport(format!("payment methods: {e}")))?;
+        let mut sites: Vec<String> = found
+            .results
+            .iter()
+            .filter_map(|m| m.get("site_id")?.as_str().map(String::from))
+            .collect();
+        sites.sort();
+        sites.dedup();
+        Ok(sites)
     }
 
     /// Every call goes through here: its latency and failure are counted by endpoint template.

@@ -172,3 +172,14 @@ pub(super) struct Paging {
     #[serde(default)]
     pub total: usize,
 }
+
+/// `GET /users/me`: the account that owns the access token. Only what the doctor shows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Account {
+    pub id: i64,
+    #[serde(default)]
+    pub nickname: String,
+    pub site_id: String,
+    #[serde(default)]
+    pub country_id: Option<String>,
+}

@@ -4,6 +4,7 @@ mod admin;
 mod against_sandbox;
 mod cart;
 mod checkout_page;
+mod doctor;
 mod going_live;
 mod helpers;
 mod holes;

@@ -1,11 +1,11 @@
 //! An offline emulator of Mercado Pago's API, so a store works, and is tested, with no
 //! credentials and no network. It answers like Mercado Pago for what the official SDKs call
-//! (see the README's catalogue): card tokens, payments (cards, Pix, tickets, ATM, PSE), reads,
-//! search, cancel, capture, refunds, preferences, payment methods, identification types and
-//! signed webhooks, plus a control API for tests and people. It can also misbehave the way the
-//! real one does ([`Faults`]): lost answers, 5xx after a payment was made, idempotency keys
-//! locked while in flight, 429s, a lagging search index, and webhooks that are late, doubled,
-//! dropped or replayed hours later.
+//! (see the README's catalogue): the account (`/users/me`), card tokens, payments (cards, Pix,
+//! tickets, ATM, PSE), reads, search, cancel, capture, refunds, preferences, payment methods,
+//! identification types and signed webhooks, plus a control API for tests and people. It can
+//! also misbehave the way the real one does ([`Faults`]): lost answers, 5xx after a payment was
+//! made, idempotency keys locked while in flight, 429s, a lagging search index, and webhooks
+//! that are late, doubled, dropped or replayed hours later.
 //!
 //! It knows nothing of any store: amounts, sites, dates and signatures are its own. State lives
 //! in memory and is lost when the process stops.
@@ -25,6 +25,7 @@ mod rng;
 pub mod sites;
 mod store;
 mod tokens;
+mod users;
 pub mod webhooks;
 
 use std::collections::HashMap;
@@ -34,6 +35,8 @@ use std::time::Duration;
 use actix_web::{web, App, HttpServer};
 
 pub use faults::{FaultEvent, Faults};
+/// The account the emulator plays: `collector_id` of its payments, `id` of `GET /users/me`.
+pub use payments::COLLECTOR_ID;
 pub use store::RecordedRequest;
 pub use webhooks::sign;
 
@@ -118,6 +121,8 @@ impl Sandbox {
             .route("/v1/card_tokens", web::post().to(tokens::create))
             .route("/v1/card_tokens/{id}", web::get().to(tokens::get))
             .route("/v1/payment_methods", web::get().to(methods::list))
+            .route("/v1/payment_methods/search", web::get().to(methods::search))
+            .route("/users/me", web::get().to(users::me))
             .route(
                 "/v1/identification_types",
                 web::get().to(methods::identification_types),

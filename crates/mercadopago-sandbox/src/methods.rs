@@ -62,6 +62,33 @@ pub async fn list(req: HttpRequest, sandbox: web::Data<Sandbox>) -> HttpResponse
     HttpResponse::Ok().json(list)
 }
 
+/// `GET /v1/payment_methods/search`, as MercadoPago.js calls it with the public key alone:
+/// `{paging, results}`, each result naming its `site_id`, which is how a public key's site
+/// (and kind, test or production) can be told without the access token.
+pub async fn search(req: HttpRequest, sandbox: web::Data<Sandbox>) -> HttpResponse {
+    record(&sandbox, &req, &Value::Null);
+    if let Some(denied) = crate::auth::check_public_key(&req) {
+        return denied;
+    }
+    if let Some(limited) = crate::auth::rate_limited(&sandbox, &req) {
+        return limited;
+    }
+    let site = sandbox.inner.config.site_id.as_str();
+    let results: Vec<Value> = catalogue(site)
+        .into_iter()
+        .map(|(id, kind)| {
+            json!({"id": id, "name": id, "payment_type_id": kind, "status": "active",
+                   "site_id": site, "marketplace": "NONE", "processing_mode": "aggregator",
+                   "merchant_account_id": null, "deferred_capture": "supported", "settings": [],
+                   "additional_info_needed": [], "financial_institutions": [], "payer_costs": []})
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({
+        "paging": {"total": results.len(), "limit": 30, "offset": 0},
+        "results": results,
+    }))
+}
+
 /// `GET /v1/identification_types`: the document types of the site.
 pub async fn identification_types(req: HttpRequest, sandbox: web::Data<Sandbox>) -> HttpResponse {
     record(&sandbox, &req, &Value::Null);

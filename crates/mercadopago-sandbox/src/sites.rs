@@ -19,8 +19,34 @@ pub fn currency(site_id: &str) -> Option<(&'static str, u32)> {
         .map(|(_, currency, decimals)| (*currency, *decimals))
 }
 
+/// The ISO country of a site, as `country_id` in `GET /users/me` (`"MLB"` -> `"BR"`).
+pub fn country(site_id: &str) -> Option<&'static str> {
+    const COUNTRIES: [(&str, &str); 7] = [
+        ("MLB", "BR"),
+        ("MLA", "AR"),
+        ("MLM", "MX"),
+        ("MPE", "PE"),
+        ("MCO", "CO"),
+        ("MLU", "UY"),
+        ("MLC", "CL"),
+    ];
+    COUNTRIES
+        .iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(site_id))
+        .map(|(_, country)| *country)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_site_has_a_country() {
+        for (site, _, _) in super::SITES {
+            assert_eq!(super::country(site).map(str::len), Some(2), "{site}");
+        }
+        assert_eq!(super::country("MLA"), Some("AR"));
+        assert_eq!(super::country("MLX"), None);
+    }
+
     #[test]
     fn chile_and_colombia_have_no_decimals() {
         assert_eq!(super::currency("MLC"), Some(("CLP", 0)));

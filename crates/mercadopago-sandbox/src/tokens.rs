@@ -13,13 +13,8 @@ pub async fn create(
     body: web::Json<Value>,
 ) -> HttpResponse {
     record(&sandbox, &req, &json!({"cardholder": body["cardholder"]}));
-    let public_key_ok =
-        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.get("public_key").cloned())
-            .is_some_and(|k| k.starts_with("TEST-"));
-    if !public_key_ok && crate::auth::check(&req).is_some() {
-        return mp_error(401, "unauthorized", "invalid public_key", 401);
+    if let Some(denied) = crate::auth::check_public_key(&req) {
+        return denied;
     }
     if let Some(limited) = crate::auth::rate_limited(&sandbox, &req) {
         return limited;

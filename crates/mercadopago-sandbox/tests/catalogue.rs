@@ -85,6 +85,7 @@ async fn every_sdk_route_is_answered() {
         ("GET", format!("/v1/card_tokens/{token}"), None),
         ("GET", "/v1/payment_methods".into(), None),
         ("GET", "/v1/identification_types".into(), None),
+        ("GET", "/users/me".into(), None),
     ];
     for (i, (verb, path, body)) in table.into_iter().enumerate() {
         let url = format!("{}{path}", sb.base_url);
