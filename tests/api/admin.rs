@@ -276,7 +276,7 @@ async fn partial_and_full_refunds_follow_mercado_pago_and_refuse_too_much() {
 }
 
 #[tokio::test]
-async fn editing_a_price_leaves_placed_orders_alone() {
+async fn editing_a_price_leaves_placed_orders_alone_and_replaces_an_open_one() {
     let app = with_admin(Options::default()).await;
     let checkout = app.start_checkout().await;
     let admin = signed_in(&app).await;
@@ -305,11 +305,12 @@ async fn editing_a_price_leaves_placed_orders_alone() {
         .await
         .unwrap();
     assert_eq!(total, 15880, "the order kept its price");
-    assert_eq!(
-        app.open_checkout().await.amount,
-        "158.80",
-        "and the shopper still pays what was ordered"
-    );
+    // The shopper who comes back to the checkout is not charged yesterday's price: the open
+    // order is replaced at today's, and the page says so.
+    let again = app.open_checkout().await;
+    assert_eq!(again.amount, "258.80");
+    assert!(again.html.contains("class=\"notice\""));
+    assert_eq!(app.order_status(&checkout.order_id).await, "cancelled");
 }
 
 #[tokio::test]
