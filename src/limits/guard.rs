@@ -7,11 +7,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CACHE_CONTROL, RETRY_AFTER};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpResponse};
-use askama::Template;
 use sha2::{Digest, Sha256};
 
 use crate::domain::Lang;
-use crate::i18n::{texts, Texts};
 use crate::session::TypedSession;
 use crate::state::AppState;
 
@@ -51,12 +49,7 @@ pub async fn guard(
         retry_after = seconds,
         "request rate limited"
     );
-    let lang = state.map_or(Lang::En, |s| s.site.lang());
-    let banners = Banners {
-        sandbox: state.is_some_and(|s| s.sandbox),
-        test_credentials: state.is_some_and(|s| s.test_credentials),
-    };
-    let response = refusal(route, lang, banners, seconds.max(1));
+    let response = refusal(route, state.map(|s| s.get_ref()), seconds.max(1));
     Ok(req.into_response(response).map_into_right_body())
 }
 
@@ -72,23 +65,8 @@ fn session_of(req: &ServiceRequest) -> Option<u128> {
     Some(u128::from_be_bytes(digest[..16].try_into().ok()?))
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct RefusalPage {
-    lang: &'static str,
-    t: &'static Texts,
-    sandbox: bool,
-    test_credentials: bool,
-    title: &'static str,
-    body: &'static str,
-}
-
-struct Banners {
-    sandbox: bool,
-    test_credentials: bool,
-}
-
-fn refusal(route: Route, lang: Lang, banners: Banners, retry_after: u64) -> HttpResponse {
+fn refusal(route: Route, state: Option<&AppState>, retry_after: u64) -> HttpResponse {
+    let lang = state.map_or(Lang::En, |s| s.site.lang());
     let pick = |pt: &'static str, es: &'static str, en: &'static str| match lang {
         Lang::Pt => pt,
         Lang::Es => es,
@@ -109,22 +87,19 @@ fn refusal(route: Route, lang: Lang, banners: Banners, retry_after: u64) -> Http
             ),
         }));
     }
-    let page = RefusalPage {
-        lang: lang.code(),
-        t: texts(lang),
-        sandbox: banners.sandbox,
-        test_credentials: banners.test_credentials,
-        title: pick(
-            "Muitas solicitações",
-            "Demasiadas solicitudes",
-            "Too many requests",
-        ),
-        body: pick(
-            "Recebemos muitas solicitações suas em pouco tempo. Espere um minuto e tente de novo.",
-            "Recibimos demasiadas solicitudes tuyas en poco tiempo. Espera un minuto e inténtalo de nuevo.",
-            "We received too many requests from you in a short time. Wait a minute and try again.",
-        ),
+    let title = pick(
+        "Muitas solicitações",
+        "Demasiadas solicitudes",
+        "Too many requests",
+    );
+    let body = pick(
+        "Recebemos muitas solicitações suas em pouco tempo. Espere um minuto e tente de novo.",
+        "Recibimos demasiadas solicitudes tuyas en poco tiempo. Espera un minuto e inténtalo de nuevo.",
+        "We received too many requests from you in a short time. Wait a minute and try again.",
+    );
+    let html = match state {
+        Some(state) => crate::security::error_page_html(state, title, body),
+        None => body.to_string(),
     };
-    let html = page.render().unwrap_or_else(|_| page.title.to_string());
     response.content_type("text/html; charset=utf-8").body(html)
 }

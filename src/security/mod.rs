@@ -24,6 +24,19 @@ struct ErrorPage {
     body: &'static str,
 }
 
+/// The localized error page of the site, with its banners, as HTML.
+pub fn error_page_html(state: &AppState, title: &'static str, body: &'static str) -> String {
+    let page = ErrorPage {
+        lang: state.site.lang().code(),
+        t: state.texts(),
+        sandbox: state.sandbox,
+        test_credentials: state.test_credentials,
+        title,
+        body,
+    };
+    page.render().unwrap_or_else(|_| title.to_string())
+}
+
 /// Turns bare error statuses (plain text or empty) into a localized page; JSON answers and
 /// pages that explain their own error pass untouched.
 pub fn error_pages<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -44,15 +57,7 @@ pub fn error_pages<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     } else {
         (t.error_title, status.canonical_reason().unwrap_or(""))
     };
-    let page = ErrorPage {
-        lang: state.site.lang().code(),
-        t,
-        sandbox: state.sandbox,
-        test_credentials: state.test_credentials,
-        title,
-        body,
-    };
-    let html = page.render().unwrap_or_else(|_| title.to_string());
+    let html = error_page_html(&state, title, body);
     let (req, res) = res.into_parts();
     let mut response = HttpResponse::build(res.status()).body(html);
     response.headers_mut().insert(
