@@ -6,7 +6,10 @@ use checkout::telemetry;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::init();
+    match std::env::args().nth(1).as_deref() {
+        Some("doctor" | "healthcheck") => telemetry::init_for_command(),
+        _ => telemetry::init(),
+    }
     if std::env::args().nth(1).as_deref() == Some("healthcheck") {
         // The container's health check: no settings needed, and no curl in the image.
         std::process::exit(checkout::health_check::run().await);

@@ -15,6 +15,17 @@ use tracing_subscriber::EnvFilter;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Installs the global subscriber once; `RUST_LOG` overrides the default levels.
+/// For one-shot commands (`doctor`, `healthcheck`): only errors, on standard error, so the
+/// command's own report on standard output stays readable.
+pub fn init_for_command() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("error"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));

@@ -131,6 +131,7 @@ pub async fn history(pool: &PgPool, order_id: Uuid) -> Result<Vec<HistoryRow>, s
 }
 
 pub struct AnomalyRow {
+    pub id: i64,
     pub order_id: Option<Uuid>,
     pub payment_id: Option<i64>,
     pub kind: String,
@@ -143,7 +144,7 @@ pub async fn anomalies(
     order_id: Option<Uuid>,
 ) -> Result<Vec<AnomalyRow>, sqlx::Error> {
     Ok(sqlx::query!(
-        r#"select order_id, payment_id, kind, detail, created_at from anomalies
+        r#"select id, order_id, payment_id, kind, detail, created_at from anomalies
            where resolved_at is null and ($1::uuid is null or order_id = $1) order by id desc limit 50"#,
         order_id
     )
@@ -151,6 +152,7 @@ pub async fn anomalies(
     .await?
     .into_iter()
     .map(|r| AnomalyRow {
+        id: r.id,
         order_id: r.order_id,
         payment_id: r.payment_id,
         kind: r.kind,
@@ -158,6 +160,24 @@ pub async fn anomalies(
         at: r.created_at,
     })
     .collect())
+}
+
+/// Marks an open anomaly handled by `admin_id`; its order, if it has one, for the redirect.
+/// `None` when there is no such open anomaly (already handled, or never was).
+pub async fn resolve_anomaly(
+    pool: &PgPool,
+    id: i64,
+    admin_id: i64,
+) -> Result<Option<Option<Uuid>>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"update anomalies set resolved_at = now(), resolved_by = $2
+           where id = $1 and resolved_at is null returning order_id"#,
+        id,
+        admin_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| r.order_id))
 }
 
 pub struct Dashboard {

@@ -371,3 +371,46 @@ async fn orders_are_found_by_payer_email_and_exported() {
     let dashboard = html(&admin, app.url("/admin")).await;
     assert!(dashboard.contains("R$ 158,80"), "paid today");
 }
+
+#[tokio::test]
+async fn an_anomaly_marked_handled_leaves_the_dashboard_and_the_open_count() {
+    let app = with_admin(Options::default()).await;
+    let id: i64 = sqlx::query_scalar(
+        "insert into anomalies (payment_id, kind, detail) values (987654, 'unknown_reference', 'a payment with no order') returning id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let open = || app.count("select count(*) from anomalies where resolved_at is null");
+    let admin = signed_in(&app).await;
+    let page = html(&admin, app.url("/admin")).await;
+    let button = format!("resolve-anomaly-{id}");
+    assert!(page.contains(&button), "{page}");
+    let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let resolve = |token: String| {
+        admin
+            .post(app.url(&format!("/admin/anomalies/{id}/resolve")))
+            .form(&[("csrf_token", token)])
+            .send()
+    };
+
+    assert_eq!(resolve("forged".into()).await.unwrap().status(), 403);
+    assert_eq!(open().await, 1, "a forged form changes nothing");
+    let res = resolve(csrf.clone()).await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/admin");
+    assert_eq!(open().await, 0);
+    let by: Option<i64> = sqlx::query_scalar("select resolved_by from anomalies where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(by.is_some(), "who handled it is kept");
+    assert!(!html(&admin, app.url("/admin")).await.contains(&button));
+    assert_eq!(resolve(csrf).await.unwrap().status(), 404, "handled once");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("checkout_anomalies_open{kind=\"unknown_reference\"} 0"),
+        "{metrics}"
+    );
+}

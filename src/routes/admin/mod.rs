@@ -26,6 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/orders/{id}", web::get().to(orders::detail))
             .route("/orders/{id}/refund", web::post().to(refunds::refund))
             .route("/orders/{id}/cancel", web::post().to(refunds::cancel))
+            .route(
+                "/anomalies/{id}/resolve",
+                web::post().to(dashboard::resolve_anomaly),
+            )
             .route("/products", web::get().to(products::list))
             .route("/products", web::post().to(products::create))
             .route("/products/{id}", web::get().to(products::edit))
