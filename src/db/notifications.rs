@@ -65,6 +65,7 @@ pub async fn mark_failed(
 pub struct Due {
     pub id: i64,
     pub payment_id: Option<i64>,
+    pub received_at: time::OffsetDateTime,
 }
 
 /// Takes up to `limit` due notifications for this instance and pushes each one's next try out
@@ -80,7 +81,7 @@ pub async fn claim_due(pool: &PgPool, limit: i64, base: Duration) -> Result<Vec<
              next_try_at = now() + least(interval '1 hour',
                  make_interval(secs => $2 * power(2, least(n.tries, 12))))
            from due where n.id = due.id
-           returning n.id, n.data_id"#,
+           returning n.id, n.data_id, n.received_at"#,
         limit,
         base.as_secs_f64()
     )
@@ -91,6 +92,7 @@ pub async fn claim_due(pool: &PgPool, limit: i64, base: Duration) -> Result<Vec<
         .map(|r| Due {
             id: r.id,
             payment_id: r.data_id.parse().ok(),
+            received_at: r.received_at,
         })
         .collect())
 }

@@ -199,14 +199,32 @@ async fn check_pending(state: &AppState, order_id: OrderId) -> anyhow::Result<()
     Ok(())
 }
 
+/// How long a notified payment may stay unknown to Mercado Pago before the notification is
+/// given up (and the merchant told).
+const UNKNOWN_PAYMENT_GIVE_UP: time::Duration = time::Duration::hours(24);
+
+/// Mercado Pago answers 404 for the payment, and has done so since the first notification
+/// came longer than `UNKNOWN_PAYMENT_GIVE_UP` ago.
+fn unknown_for_good(e: &anyhow::Error, first_received: time::OffsetDateTime) -> bool {
+    let not_found = matches!(
+        e.downcast_ref::<crate::mercadopago::MpError>(),
+        Some(crate::mercadopago::MpError::Refused { status: 404, .. })
+    );
+    not_found && time::OffsetDateTime::now_utc() - first_received > UNKNOWN_PAYMENT_GIVE_UP
+}
+
 /// Re-reads the payments of notifications whose first re-read failed; one re-read per payment.
 async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
     let due = notifications::claim_due(&state.pool, BATCH * 5, state.reconcile_interval).await?;
-    let mut by_payment: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
+    let mut by_payment: BTreeMap<Option<i64>, (Vec<i64>, time::OffsetDateTime)> = BTreeMap::new();
     for d in &due {
-        by_payment.entry(d.payment_id).or_default().push(d.id);
+        let entry = by_payment
+            .entry(d.payment_id)
+            .or_insert((Vec::new(), d.received_at));
+        entry.0.push(d.id);
+        entry.1 = entry.1.min(d.received_at);
     }
-    for (payment_id, ids) in by_payment {
+    for (payment_id, (ids, first_received)) in by_payment {
         let Some(payment_id) = payment_id else {
             notifications::mark_processed(&state.pool, &ids, "no payment id").await?;
             continue;
@@ -215,6 +233,24 @@ async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
             Ok(outcome) => {
                 notifications::mark_processed(&state.pool, &ids, &outcome).await?;
                 state.metrics.webhooks_applied(&ids);
+            }
+            Err(e) if unknown_for_good(&e, first_received) => {
+                // A real payment is readable within minutes; this one has been unknown for a
+                // day (the panel's "Simulate" button, another account's payment): the
+                // merchant is told once, and the notification stops being retried.
+                let detail = format!(
+                    "Mercado Pago notified payment {payment_id} but has not known it for {} hours",
+                    UNKNOWN_PAYMENT_GIVE_UP.whole_hours()
+                );
+                crate::db::payments::flag(
+                    &state.pool,
+                    None,
+                    payment_id,
+                    crate::db::payments::AnomalyKind::UnknownReference,
+                    &detail,
+                )
+                .await?;
+                notifications::mark_processed(&state.pool, &ids, "payment not found").await?;
             }
             Err(e) => {
                 state.metrics.webhooks_failed(ids.len());

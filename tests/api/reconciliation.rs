@@ -94,3 +94,59 @@ async fn two_instances_never_take_the_same_order() {
         .unwrap();
     assert!(again.is_empty(), "a taken order waits for its next check");
 }
+
+#[tokio::test]
+async fn a_notified_payment_mercado_pago_never_knows_is_given_up_after_a_day_and_flagged() {
+    let app = spawn_with(Options {
+        reconcile_secs: 1,
+        ..Options::default()
+    })
+    .await;
+    // No mock for GET /v1/payments/{id}: Mercado Pago answers 404, as for the panel's
+    // "Simulate" button.
+    let status = app
+        .notify_signed(777_000_111, crate::helpers::now_ms(), "simulated-1")
+        .await;
+    assert_eq!(status, 200);
+    let pending = "select count(*) from notifications where processed_at is null";
+    crate::helpers::eventually(
+        "the first re-read fails and leaves it pending",
+        Duration::from_secs(5),
+        || async {
+            app.count("select count(*) from notifications where last_error is not null")
+                .await
+                == 1
+        },
+    )
+    .await;
+    assert_eq!(
+        app.count(pending).await,
+        1,
+        "a fresh 404 is retried, not dropped"
+    );
+    assert_eq!(app.count("select count(*) from anomalies").await, 0);
+
+    // A day later it is still unknown: given up, and the merchant is told once.
+    sqlx::query(
+        "update notifications set received_at = now() - interval '25 hours', next_try_at = now()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    crate::helpers::eventually(
+        "the worker gives it up",
+        Duration::from_secs(10),
+        || async { app.count(pending).await == 0 },
+    )
+    .await;
+    let outcome: String = sqlx::query_scalar("select outcome from notifications")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(outcome, "payment not found");
+    assert_eq!(
+        app.count("select count(*) from anomalies where payment_id = 777000111 and kind = 'unknown_reference' and resolved_at is null")
+            .await,
+        1
+    );
+}

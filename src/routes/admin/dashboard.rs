@@ -46,7 +46,11 @@ pub async fn resolve_anomaly(
     let id = path.into_inner();
     match backoffice::resolve_anomaly(&state.pool, id, admin.id).await? {
         Some(order) => {
-            tracing::info!(anomaly_id = id, admin_id = admin.id, "anomaly marked handled");
+            tracing::info!(
+                anomaly_id = id,
+                admin_id = admin.id,
+                "anomaly marked handled"
+            );
             Ok(see(&match order {
                 Some(order) => format!("/admin/orders/{order}"),
                 None => "/admin".to_string(),
