@@ -46,12 +46,22 @@ impl Order {
     /// Whether every line still has the catalog's price (and the product is still for sale).
     /// Names may change without making the order stale.
     pub fn priced_as(&self, catalog: &[Product]) -> bool {
-        self.lines.iter().all(|line| {
-            catalog
+        priced_as(
+            self.lines
                 .iter()
-                .any(|p| p.id == line.product_id && p.price == line.unit_price)
-        })
+                .map(|l| (l.product_id, l.unit_price.minor())),
+            catalog,
+        )
     }
+}
+
+/// Whether each `(product id, unit price in minor units)` is a product for sale at that price.
+pub fn priced_as(mut lines: impl Iterator<Item = (i64, i64)>, catalog: &[Product]) -> bool {
+    lines.all(|(product_id, minor)| {
+        catalog
+            .iter()
+            .any(|p| p.id == product_id && p.price.minor() == minor)
+    })
 }
 
 #[derive(Debug, Clone)]

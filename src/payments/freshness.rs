@@ -16,11 +16,7 @@ pub async fn prices_still_hold(
 ) -> Result<bool, sqlx::Error> {
     let lines = orders::find_lines(pool, order_id).await?;
     let catalog = products::active(pool, currency).await?;
-    let hold = lines.iter().all(|(product_id, unit_price_minor)| {
-        catalog
-            .iter()
-            .any(|p| p.id == *product_id && p.price.minor() == *unit_price_minor)
-    });
+    let hold = orders::priced_as(lines.into_iter(), &catalog);
     if hold {
         orders::confirm_prices(pool, order_id).await?;
     }
