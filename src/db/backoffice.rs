@@ -307,9 +307,14 @@ pub async fn claim_refund(
     amount: Money,
     admin_id: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
+    // The order row is locked first, as `payments::apply` locks it before the payment row:
+    // otherwise this insert's foreign-key checks (payment row, then order row) and a
+    // concurrent apply (order, then payment) can deadlock, and the merchant gets an error.
     sqlx::query_scalar!(
-        r#"insert into refunds (idempotency_key, payment_id, order_id, amount_minor, state, admin_id)
-           values ($1, $2, $3, $4, 'requested', $5) on conflict (idempotency_key) do nothing returning id"#,
+        r#"with locked as (select id from orders where id = $3 for key share)
+           insert into refunds (idempotency_key, payment_id, order_id, amount_minor, state, admin_id)
+           select $1, $2, locked.id, $4, 'requested', $5 from locked
+           on conflict (idempotency_key) do nothing returning id"#,
         key,
         payment_id,
         order_id,
