@@ -116,12 +116,12 @@ impl Application {
             metrics,
         });
         announce_mode(&settings);
-        let timings = &state.timings;
-        if settings.shutdown_grace < timings.call_budget {
+        let one_call = mp.connect_timeout + mp.timeout;
+        if settings.shutdown_grace < one_call {
             tracing::warn!(
                 grace_secs = settings.shutdown_grace.as_secs(),
-                call_budget_secs = timings.call_budget.as_secs(),
-                "SHUTDOWN_GRACE_SECS is shorter than a payment's calls to Mercado Pago may take; \
+                one_call_secs = one_call.as_secs(),
+                "SHUTDOWN_GRACE_SECS is shorter than one call to Mercado Pago may take; \
                  a payment cut off by a stop is resolved later by the reconciliation worker"
             );
         }
