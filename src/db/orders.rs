@@ -308,6 +308,33 @@ pub async fn transition(
     Ok(true)
 }
 
+/// Cancels an order being replaced, only if it still waits for its payment (created, or its
+/// last payment declined): a payment another tab started meanwhile wins, and the order stays.
+pub async fn cancel_unpaid(
+    tx: &mut Transaction<'_, Postgres>,
+    id: OrderId,
+    note: &str,
+) -> Result<bool, sqlx::Error> {
+    let status = sqlx::query_scalar!("select status from orders where id = $1 for update", id.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    if !matches!(
+        parse_status(&status)?,
+        OrderStatus::Created | OrderStatus::Rejected
+    ) {
+        return Ok(false);
+    }
+    transition(
+        tx,
+        id,
+        OrderStatus::Cancelled,
+        Source::Checkout,
+        None,
+        Some(note),
+    )
+    .await
+}
+
 /// Records that the order's prices were checked against the catalog and still hold.
 pub async fn confirm_prices(pool: &PgPool, id: OrderId) -> Result<(), sqlx::Error> {
     sqlx::query!("update orders set priced_at = now() where id = $1", id.0)

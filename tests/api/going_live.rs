@@ -433,3 +433,36 @@ async fn a_stop_refuses_new_payments_and_lets_the_one_in_flight_finish_and_be_re
         0
     );
 }
+
+/// The checkout page reads the open order, then replaces it; a payment another tab starts in
+/// between must win. The replacement's cancel re-reads the status under the row lock.
+#[tokio::test]
+async fn a_replacement_never_cancels_an_order_another_tab_started_paying() {
+    let app = spawn_app().await;
+    let first = app.start_checkout().await;
+    let id = checkout::domain::OrderId::parse(&first.order_id).unwrap();
+    sqlx::query("update orders set status = 'processing' where id = $1::uuid")
+        .bind(&first.order_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut tx = app.pool.begin().await.unwrap();
+    let cancelled = checkout::db::orders::cancel_unpaid(&mut tx, id, "replaced")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(!cancelled);
+    assert_eq!(app.order_status(&first.order_id).await, "processing");
+
+    sqlx::query("update orders set status = 'rejected' where id = $1::uuid")
+        .bind(&first.order_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut tx = app.pool.begin().await.unwrap();
+    assert!(checkout::db::orders::cancel_unpaid(&mut tx, id, "replaced")
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(app.order_status(&first.order_id).await, "cancelled");
+}

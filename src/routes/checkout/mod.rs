@@ -5,8 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::db::orders::{self, Order, OrderLine};
-use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId, OrderStatus, ShopperId};
+use crate::domain::{Money, OrderId, ShopperId};
 use crate::mercadopago::{BackUrls, CreatePreference, PreferenceItem};
 use crate::payments::freshness::prices_still_hold;
 use crate::session::{OpenOrder, TypedSession};
@@ -146,15 +145,13 @@ async fn place(
         .collect();
     let mut tx = state.pool.begin().await?;
     if let Some(old) = new.replaces {
-        orders::transition(
-            &mut tx,
-            old,
-            OrderStatus::Cancelled,
-            Source::Checkout,
-            None,
-            Some("replaced: prices changed"),
-        )
-        .await?;
+        if !orders::cancel_unpaid(&mut tx, old, "replaced: prices changed").await? {
+            // Another tab is paying it right now: that payment decides, on the result page.
+            drop(tx);
+            return orders::find_for_shopper(&state.pool, old, new.shopper)
+                .await?
+                .ok_or(PageError::NotFound);
+        }
     }
     orders::create(
         &mut tx,
