@@ -86,6 +86,8 @@ pub struct Settings {
     pub metrics: crate::metrics::MetricsSettings,
     /// Trusted proxies and rate limits (`TRUSTED_PROXIES`, `RATE_LIMIT_*`).
     pub limits: crate::limits::LimitSettings,
+    /// 3-D Secure, statement descriptor, binary mode, Status Screen (`MP_THREE_DS`...).
+    pub approval: crate::payments::approval::ApprovalSettings,
     pub host: String,
     pub port: u16,
 }
@@ -308,6 +310,7 @@ impl Settings {
             ),
             metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
             limits: crate::limits::LimitSettings::from_lookup(&get)?,
+            approval: crate::payments::approval::ApprovalSettings::from_lookup(&get)?,
             host,
             port,
         })

@@ -114,6 +114,11 @@ impl Application {
             unpaid_order_expiry: settings.unpaid_order_expiry,
             draining: Default::default(),
             metrics,
+            approval: settings.approval.clone(),
+            status_screen: settings
+                .approval
+                .status_screen
+                .unwrap_or(!settings.is_sandbox()),
         });
         announce_mode(&settings);
         let one_call = mp.connect_timeout + mp.timeout;

@@ -48,6 +48,10 @@ pub struct AppState {
     pub draining: std::sync::atomic::AtomicBool,
     /// This application's counters, shared with its Mercado Pago client.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// What card payments carry for approval (3-D Secure, statement descriptor, binary mode).
+    pub approval: crate::payments::approval::ApprovalSettings,
+    /// The result page embeds the Status Screen Brick for card payments.
+    pub status_screen: bool,
 }
 
 impl AppState {

@@ -8,6 +8,6 @@ mod types;
 pub use client::MercadoPagoClient;
 pub use error::{Cause, MpError};
 pub use types::{
-    Account, AdditionalInfo, Address, BackUrls, CreatePayment, CreatePreference, Identification,
-    Item, Payment, PaymentPayer, Preference, PreferenceItem,
+    Account, AdditionalInfo, AdditionalPayer, Address, BackUrls, CreatePayment, CreatePreference,
+    Identification, Item, Payment, PaymentPayer, Preference, PreferenceItem, ThreeDsInfo,
 };

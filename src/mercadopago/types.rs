@@ -23,6 +23,15 @@ pub struct CreatePayment {
     /// Pix and vouchers: when the payment stops being payable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_of_expiration: Option<String>,
+    /// Cards: `optional` lets the issuer challenge the shopper (3-D Secure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub three_d_secure_mode: Option<&'static str>,
+    /// What the shopper reads on the card bill (at most 22 characters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_descriptor: Option<String>,
+    /// Only approved or rejected, never pending; sent only when the merchant set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binary_mode: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,12 +104,31 @@ pub struct Identification {
 #[derive(Debug, Serialize)]
 pub struct AdditionalInfo {
     pub items: Vec<Item>,
+    /// The shopper's address as the store sees it (fraud scoring; required for PSE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer: Option<AdditionalPayer>,
+}
+
+/// `additional_info.payer`: who is buying, beyond the card's holder (fraud scoring).
+#[derive(Debug, Serialize)]
+pub struct AdditionalPayer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Item {
     pub id: String,
     pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// One of Mercado Pago's item categories (`electronics`, `fashion`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<String>,
     pub quantity: i32,
     pub unit_price: serde_json::Number,
 }
@@ -129,8 +157,18 @@ pub struct Payment {
     pub date_of_expiration: Option<String>,
     #[serde(default)]
     pub metadata: serde_json::Value,
+    /// A 3-D Secure challenge waiting for the shopper (`pending_challenge`).
+    #[serde(default)]
+    pub three_ds_info: Option<ThreeDsInfo>,
     #[serde(skip)]
     pub raw: serde_json::Value,
+}
+
+/// Where the shopper's browser posts `creq` to meet the issuer's challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ThreeDsInfo {
+    pub external_resource_url: String,
+    pub creq: String,
 }
 
 impl Payment {

@@ -1,6 +1,7 @@
 //! Payment services shared by the checkout, the webhook and the reconciliation worker.
 
 pub mod apply;
+pub mod approval;
 pub mod freshness;
 pub mod timings;
 

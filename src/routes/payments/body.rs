@@ -1,6 +1,8 @@
 //! The `POST /v1/payments` body for a shopper's request: the order's own amount, items and
 //! reference, the payer as the Brick sent it, and what each method needs besides.
 
+use std::net::IpAddr;
+
 use time::OffsetDateTime;
 
 use crate::db::attempts::Ticket;
@@ -23,6 +25,7 @@ pub fn payment_body(
     ticket: &Ticket,
     request: &PaymentRequest,
     lines: &[Line],
+    client_ip: Option<IpAddr>,
 ) -> CreatePayment {
     let currency = ticket.total.currency();
     let items = lines
@@ -30,6 +33,8 @@ pub fn payment_body(
         .map(|l| Item {
             id: l.product_id.to_string(),
             title: l.name.clone(),
+            description: None,
+            category_id: None,
             quantity: l.quantity,
             unit_price: Money::from_minor(l.unit_price_minor, currency)
                 .map(Money::to_json_number)
@@ -65,8 +70,19 @@ pub fn payment_body(
         external_reference: ticket.order_id.to_string(),
         notification_url: state.notification_url(),
         metadata: serde_json::Value::Null,
-        additional_info: AdditionalInfo { items },
+        additional_info: AdditionalInfo {
+            items,
+            ip_address: client_ip.map(|ip| ip.to_string()),
+            payer: None,
+        },
         date_of_expiration: None,
+        three_d_secure_mode: None,
+        statement_descriptor: state
+            .approval
+            .statement_descriptor
+            .as_ref()
+            .map(|d| d.as_str().to_string()),
+        binary_mode: state.approval.binary_mode,
     };
     match request {
         PaymentRequest::Card(card) => {
@@ -74,6 +90,7 @@ pub fn payment_body(
             body.installments = Some(card.installments.get());
             body.issuer_id = card.issuer_id.clone();
             body.payer.identification = identification(&card.payer.identification);
+            body.three_d_secure_mode = state.approval.three_ds.field();
         }
         PaymentRequest::Offline(offline) => {
             let payer = &offline.payer;

@@ -86,6 +86,7 @@ async fn handle(
         detail: e.inner().to_string(),
     })?;
     let payment = PaymentRequest::parse(raw, state.site)?;
+    let client_ip = crate::limits::client_ip(req);
     let shopper = session.shopper_if_known()?.ok_or(PaymentError::NoOrder)?;
     let open = session.open_order()?.ok_or(PaymentError::NoOrder)?;
     tracing::Span::current().record("order_id", tracing::field::display(open.id));
@@ -117,7 +118,7 @@ async fn handle(
         claimed_now = claim(&state.pool).await?;
     }
     let answer = match claimed_now {
-        Claim::Proceed(ticket) => charge(state, ticket, &payment).await?,
+        Claim::Proceed(ticket) => charge(state, ticket, &payment, client_ip).await?,
         Claim::Replay(record) => answer(open.id, &record),
         Claim::InFlight => wait_for_outcome(state, open.id).await?,
         Claim::Unknown => {
@@ -125,7 +126,7 @@ async fn handle(
                 Some(answer) => answer,
                 // Mercado Pago has no payment for it, long after the call: pay afresh.
                 None => match claim(&state.pool).await? {
-                    Claim::Proceed(ticket) => charge(state, ticket, &payment).await?,
+                    Claim::Proceed(ticket) => charge(state, ticket, &payment, client_ip).await?,
                     Claim::Replay(record) => answer(open.id, &record),
                     _ => return Err(PaymentError::InProgress),
                 },
@@ -150,6 +151,7 @@ async fn charge(
     state: &AppState,
     ticket: Ticket,
     payment: &PaymentRequest,
+    client_ip: Option<std::net::IpAddr>,
 ) -> Result<PaymentAnswer, PaymentError> {
     let lines = sqlx::query!(
         r#"select product_id, name, quantity, unit_price_minor from order_items where order_id = $1 order by line_no"#,
@@ -180,7 +182,7 @@ async fn charge(
             unit_price_minor: l.unit_price_minor,
         })
         .collect();
-    let body = payment_body(state, &ticket, payment, &lines);
+    let body = payment_body(state, &ticket, payment, &lines, client_ip);
     tracing::info!(attempt = ticket.attempt_no, method = %body.payment_method_id, amount = %ticket.total.to_decimal_string(), payer = %payment.payer_email().masked(), "calling Mercado Pago");
     match create_with_retries(state, &body, &ticket.idempotency_key).await {
         Ok(paid) => {
