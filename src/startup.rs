@@ -90,6 +90,15 @@ impl Application {
         )
         .context("building the HTTP client for Mercado Pago")?
         .with_metrics(metrics.clone());
+        let policy = csp::policy(&csp::CspInputs {
+            site: settings.site,
+            base: &base_url,
+            sdk_url: &sdk_url,
+            api_base: &api_base,
+            sandbox: settings.is_sandbox(),
+            extra: &settings.csp.extra_hosts,
+        });
+        let policy_header = csp::header_name(settings.csp.report_only);
         let state = web::Data::new(AppState {
             pool,
             catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
@@ -119,6 +128,7 @@ impl Application {
                 .approval
                 .status_screen
                 .unwrap_or(!settings.is_sandbox()),
+            csp: (policy_header, policy.clone()),
         });
         announce_mode(&settings);
         let one_call = mp.connect_timeout + mp.timeout;
@@ -135,15 +145,6 @@ impl Application {
             settings.reconcile_interval,
             settings.sweep_interval,
         ));
-        let policy = csp::policy(&csp::CspInputs {
-            site: settings.site,
-            base: &base_url,
-            sdk_url: &sdk_url,
-            api_base: &api_base,
-            sandbox: settings.is_sandbox(),
-            extra: &settings.csp.extra_hosts,
-        });
-        let policy_header = csp::header_name(settings.csp.report_only);
         let reporting = csp::reporting_endpoints(&base_url);
         let sandbox = settings
             .is_sandbox()

@@ -52,6 +52,9 @@ pub struct AppState {
     pub approval: crate::payments::approval::ApprovalSettings,
     /// The result page embeds the Status Screen Brick for card payments.
     pub status_screen: bool,
+    /// The Content-Security-Policy header's name and text, for a page that must widen it (a
+    /// 3-D Secure challenge frames the issuer's page).
+    pub csp: (&'static str, String),
 }
 
 impl AppState {

@@ -16,6 +16,14 @@
     window.setTimeout(poll, 3000);
   }
 
+  // A 3-D Secure challenge opens by itself in its frame, unless the Status Screen Brick
+  // shows it (status-screen.js opens ours only if the Brick fails).
+  var challenge = document.getElementById("challenge-form");
+  if (challenge && !document.querySelector("#statusScreenBrick_container[data-creq]")) {
+    document.getElementById("challenge-start").hidden = true;
+    challenge.submit();
+  }
+
   var copy = document.getElementById("copy-pix");
   if (copy) {
     copy.addEventListener("click", function () {

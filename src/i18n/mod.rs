@@ -58,6 +58,11 @@ pub struct Texts {
     pub open_voucher: &'static str,
     pub reference: &'static str,
     pub barcode: &'static str,
+    pub challenge_heading: &'static str,
+    pub challenge_next: &'static str,
+    pub challenge_start: &'static str,
+    pub challenge_frame: &'static str,
+    pub challenge_done: &'static str,
 }
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -117,6 +122,11 @@ static PT: Texts = Texts {
     open_voucher: "Abrir o comprovante para pagar",
     reference: "Referência",
     barcode: "Código de barras",
+    challenge_heading: "Verificação do seu banco",
+    challenge_next: "Seu banco pede uma confirmação antes de aprovar o pagamento. Conclua-a abaixo em até 5 minutos; esta página mostra o resultado sozinha.",
+    challenge_start: "Abrir a verificação do banco",
+    challenge_frame: "Verificação 3-D Secure do banco",
+    challenge_done: "Já concluí a verificação",
 };
 
 static ES: Texts = Texts {
@@ -167,6 +177,11 @@ static ES: Texts = Texts {
     open_voucher: "Abrir el comprobante para pagar",
     reference: "Referencia",
     barcode: "Código de barras",
+    challenge_heading: "Verificación de tu banco",
+    challenge_next: "Tu banco pide una confirmación antes de aprobar el pago. Complétala abajo en menos de 5 minutos; esta página muestra el resultado sola.",
+    challenge_start: "Abrir la verificación del banco",
+    challenge_frame: "Verificación 3-D Secure del banco",
+    challenge_done: "Ya completé la verificación",
 };
 
 static EN: Texts = Texts {
@@ -217,4 +232,9 @@ static EN: Texts = Texts {
     open_voucher: "Open the voucher to pay",
     reference: "Reference",
     barcode: "Barcode",
+    challenge_heading: "Your bank's verification",
+    challenge_next: "Your bank asks for a confirmation before approving the payment. Complete it below within 5 minutes; this page shows the result by itself.",
+    challenge_start: "Open the bank's verification",
+    challenge_frame: "The bank's 3-D Secure verification",
+    challenge_done: "I have finished the verification",
 };

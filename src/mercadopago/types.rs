@@ -184,6 +184,17 @@ impl Payment {
         time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()
     }
 
+    /// When Mercado Pago made the payment (`date_created`), read leniently.
+    pub fn created_at(&self) -> Option<time::OffsetDateTime> {
+        let raw = self.raw.get("date_created")?.as_str()?;
+        time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339).ok()
+    }
+
+    /// `pending`/`pending_challenge`: the shopper has a 3-D Secure challenge to meet.
+    pub fn awaits_challenge(&self) -> bool {
+        self.status == "pending" && self.status_detail() == "pending_challenge"
+    }
+
     pub fn status_detail(&self) -> &str {
         self.status_detail.as_deref().unwrap_or("")
     }

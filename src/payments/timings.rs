@@ -16,6 +16,12 @@ const MARGIN: Duration = Duration::from_secs(5);
 /// eventually consistent). Only the search fallback waits for it.
 pub const SEARCH_LAG: Duration = Duration::from_secs(60);
 
+/// A 3-D Secure challenge still pending this long after its payment was made was abandoned:
+/// Mercado Pago gives the shopper about 5 minutes (FACTS §8.2) and may leave the payment
+/// pending after that; it is cancelled, so that it can neither hold the order nor be approved
+/// behind the shopper's back.
+pub const CHALLENGE_GIVE_UP: Duration = Duration::from_secs(10 * 60);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timings {
     pub connect_timeout: Duration,

@@ -23,7 +23,7 @@ use crate::domain::order_status::Source;
 use crate::domain::{OrderId, OrderStatus};
 use crate::mercadopago::time::iso;
 use crate::payments::apply::{apply, Claimant};
-use crate::payments::timings::SEARCH_LAG;
+use crate::payments::timings::{CHALLENGE_GIVE_UP, SEARCH_LAG};
 use crate::state::AppState;
 
 use super::resolve_unknown;
@@ -157,7 +157,8 @@ async fn abandon_stale(state: &AppState, order_id: OrderId) -> anyhow::Result<()
 
 /// Re-reads the payment a pending or in-process order follows. Past its expiry a Pix code is
 /// cancelled so it cannot be paid late; a ticket is not: a voucher paid on its last day is
-/// credited one to three business days later, and Mercado Pago itself closes unpaid ones.
+/// credited one to three business days later, and Mercado Pago itself closes unpaid ones. A
+/// 3-D Secure challenge left unfinished past `CHALLENGE_GIVE_UP` is cancelled too.
 async fn check_pending(state: &AppState, order_id: OrderId) -> anyhow::Result<()> {
     let followed = sqlx::query!(
         r#"select o.status, coalesce(o.payment_id,
@@ -183,9 +184,26 @@ async fn check_pending(state: &AppState, order_id: OrderId) -> anyhow::Result<()
         && payment
             .expires_at()
             .is_some_and(|d| d < OffsetDateTime::now_utc());
+    let abandoned_challenge = payment.awaits_challenge()
+        && payment
+            .created_at()
+            .is_some_and(|d| OffsetDateTime::now_utc() - d > CHALLENGE_GIVE_UP);
     if expired_pix {
         tracing::info!(payment_id, "cancelling a Pix payment past its expiry");
         payment = state.mercadopago.cancel_payment(payment_id).await?;
+    } else if abandoned_challenge {
+        tracing::info!(
+            payment_id,
+            "cancelling a card payment whose 3-D Secure challenge was abandoned"
+        );
+        payment = match state.mercadopago.cancel_payment(payment_id).await {
+            Ok(cancelled) => cancelled,
+            // Decided meanwhile (the shopper finished just in time): what it is now counts.
+            Err(crate::mercadopago::MpError::Refused { .. }) => {
+                state.mercadopago.get_payment(payment_id).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
     }
     apply(
         &state.pool,

@@ -5,6 +5,7 @@ use actix_web::HttpResponse;
 const CHECKOUT_JS: &str = include_str!("../../static/checkout.js");
 const STYLE_CSS: &str = include_str!("../../static/style.css");
 const RESULT_JS: &str = include_str!("../../static/result.js");
+const STATUS_SCREEN_JS: &str = include_str!("../../static/status-screen.js");
 
 pub async fn checkout_js() -> HttpResponse {
     asset("application/javascript; charset=utf-8", CHECKOUT_JS)
@@ -12,6 +13,10 @@ pub async fn checkout_js() -> HttpResponse {
 
 pub async fn result_js() -> HttpResponse {
     asset("application/javascript; charset=utf-8", RESULT_JS)
+}
+
+pub async fn status_screen_js() -> HttpResponse {
+    asset("application/javascript; charset=utf-8", STATUS_SCREEN_JS)
 }
 
 pub async fn style_css() -> HttpResponse {

@@ -44,5 +44,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/checkout.js", web::get().to(assets::checkout_js))
         .route("/static/style.css", web::get().to(assets::style_css))
         .route("/static/result.js", web::get().to(assets::result_js))
+        .route(
+            "/static/status-screen.js",
+            web::get().to(assets::status_screen_js),
+        )
         .configure(admin::configure);
 }

@@ -100,6 +100,29 @@ pub fn policy(inputs: &CspInputs) -> String {
     )
 }
 
+/// `policy` with `origin` allowed as a frame and a form target: the issuer's 3-D Secure page
+/// the result page frames (any bank's host, known only from the payment's `three_ds_info`).
+pub fn with_challenge_origin(policy: &str, origin: &str) -> String {
+    policy
+        .replacen("frame-src 'self'", &format!("frame-src 'self' {origin}"), 1)
+        .replacen(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+            1,
+        )
+}
+
+/// The origin of an https URL (or of any URL on loopback, the sandbox's), fit for a policy;
+/// `None` for anything else, which then stays blocked.
+pub fn challenge_origin(url: &str) -> Option<String> {
+    let url = Url::parse(url).ok()?;
+    let loopback = url
+        .host_str()
+        .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]");
+    let ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+    ok.then(|| url.origin().ascii_serialization())
+}
+
 /// The header that carries the policy: enforced, or only reported.
 pub fn header_name(report_only: bool) -> &'static str {
     if report_only {
@@ -115,6 +138,27 @@ pub fn reporting_endpoints(base: &Url) -> String {
         "csp=\"{}{REPORT_PATH}\"",
         base.as_str().trim_end_matches('/')
     )
+}
+
+#[cfg(test)]
+mod challenge_tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_origin_is_allowed_as_frame_and_form_target_only() {
+        let policy = "default-src 'self'; frame-src 'self' https://sdk.mercadopago.com; form-action 'self'; frame-ancestors 'none'";
+        let origin = challenge_origin("https://acs.bank.example/3ds/challenge?x=1").unwrap();
+        assert_eq!(origin, "https://acs.bank.example");
+        let widened = with_challenge_origin(policy, &origin);
+        assert!(widened.contains("frame-src 'self' https://acs.bank.example https://sdk"));
+        assert!(widened.contains("form-action 'self' https://acs.bank.example;"));
+        assert!(widened.contains("default-src 'self';"));
+        assert_eq!(challenge_origin("http://acs.bank.example/3ds"), None);
+        assert_eq!(challenge_origin("javascript:alert(1)"), None);
+        assert!(
+            challenge_origin("http://127.0.0.1:8080/sandbox/mp/sandbox/3ds/challenge").is_some()
+        );
+    }
 }
 
 /// CSP reports logged per minute per instance.

@@ -15,7 +15,8 @@
     ["INST", "declined: invalid installments"], ["DUPL", "declined: duplicate payment"],
     ["LOCK", "declined: card disabled"], ["CTNA", "declined: card type not allowed"],
     ["ATTE", "declined: PIN attempts exceeded"], ["BLAC", "declined: blacklisted"],
-    ["UNSU", "declined: not supported"], ["TEST", "approved (amount rules)"]
+    ["UNSU", "declined: not supported"], ["TEST", "approved (amount rules)"],
+    ["CHAL", "3-D Secure challenge (declined without 3DS)"]
   ];
   // FACTS §4.3 test cards, per locale: [label, number, payment_method_id, issuer_id].
   var CARDS = {
@@ -110,7 +111,8 @@
     var mp = this;
     return {
       create: function (kind, containerId, settings) {
-        if (kind !== "payment") return Promise.reject(new Error("the sandbox Brick only renders \"payment\""));
+        if (kind === "statusScreen") return statusScreen(mp, containerId, settings || {});
+        if (kind !== "payment") return Promise.reject(new Error("the sandbox Brick renders \"payment\" and \"statusScreen\""));
         return new Promise(function (resolve, reject) {
           var container = document.getElementById(containerId);
           if (!container) {
@@ -329,6 +331,64 @@
       update: function (data) { if (data && typeof data.amount === "number") { init.amount = data.amount; return true; } return false; }
     };
     return controller;
+  }
+
+  // Stand-in Status Screen Brick: bricks().create("statusScreen", id, {initialization: {paymentId,
+  // additionalInfo?: {externalResourceURL, creq}}, callbacks}). Like the real one it reads the
+  // payment from Mercado Pago with the public key (here the sandbox's status_screen route), shows
+  // its status, and renders a 3-D Secure challenge in an iframe when additionalInfo is given.
+  var STATUS_WORDS = {
+    pt: { approved: "Pagamento aprovado", rejected: "Pagamento recusado", pending: "Pagamento pendente", in_process: "Pagamento em análise",
+      cancelled: "Pagamento cancelado", challenge: "Confirme o pagamento com seu banco", other: "Situação do pagamento", amount: "Valor", payment: "Pagamento", method: "Meio" },
+    es: { approved: "Pago aprobado", rejected: "Pago rechazado", pending: "Pago pendiente", in_process: "Pago en revisión",
+      cancelled: "Pago cancelado", challenge: "Confirma el pago con tu banco", other: "Estado del pago", amount: "Monto", payment: "Pago", method: "Medio" },
+    en: { approved: "Payment approved", rejected: "Payment declined", pending: "Payment pending", in_process: "Payment under review",
+      cancelled: "Payment cancelled", challenge: "Confirm the payment with your bank", other: "Payment status", amount: "Amount", payment: "Payment", method: "Method" }
+  };
+
+  function statusScreen(mp, containerId, settings) {
+    var init = settings.initialization || {};
+    var callbacks = settings.callbacks || {};
+    var lang = mp.locale.indexOf("pt") === 0 ? "pt" : mp.locale.indexOf("es") === 0 ? "es" : "en";
+    var w = STATUS_WORDS[lang];
+    var container = document.getElementById(containerId);
+    var fail = function (message, cause) {
+      var err = { type: "critical", message: message, cause: cause };
+      if (callbacks.onError) callbacks.onError(err);
+      return Promise.reject(err);
+    };
+    if (!container) return fail("container not found", "missing_container");
+    if (!init.paymentId) return fail("initialization.paymentId is required", "missing_payment_id");
+    var url = base + "/sandbox/status_screen/" + encodeURIComponent(init.paymentId) + "?public_key=" + encodeURIComponent(mp.publicKey);
+    return fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error("payment not found")); })
+      .then(function (p) {
+        container.innerHTML = "";
+        var challenge = init.additionalInfo && init.additionalInfo.externalResourceURL && init.additionalInfo.creq
+          && p.status === "pending" && p.status_detail === "pending_challenge";
+        var title = challenge ? w.challenge : (w[p.status] || w.other);
+        var box = el("div", { "class": "mp-status-screen", "data-status": p.status, "data-status-detail": p.status_detail, role: "region", "aria-label": w.payment }, [
+          el("p", { "class": "mp-status-title", text: title }),
+          el("dl", {}, [
+            el("dt", { text: w.payment }), el("dd", { "class": "mp-status-id", text: "#" + p.id }),
+            el("dt", { text: w.amount }), el("dd", { text: String(p.transaction_amount) + " " + p.currency_id }),
+            el("dt", { text: w.method }), el("dd", { text: p.payment_method_id + (p.last_four_digits ? " •••• " + p.last_four_digits : "") })
+          ])
+        ]);
+        container.appendChild(box);
+        if (challenge) {
+          var frameName = containerId + "-challenge";
+          var frame = el("iframe", { name: frameName, id: frameName, title: w.challenge, width: "600", height: "500", "class": "mp-challenge-frame" });
+          var form = el("form", { method: "post", action: init.additionalInfo.externalResourceURL, target: frameName }, [
+            el("input", { type: "hidden", name: "creq", value: init.additionalInfo.creq })
+          ]);
+          box.appendChild(frame);
+          box.appendChild(form);
+          form.submit();
+        }
+        if (callbacks.onReady) setTimeout(callbacks.onReady, 0);
+        return { unmount: function () { container.innerHTML = ""; } };
+      }, function (e) { return fail(e.message || "payment not found", "payment_not_found"); });
   }
 
   window.MercadoPago = MercadoPago;

@@ -20,14 +20,17 @@ pub fn outcome(cardholder: &str) -> (&'static str, &'static str) {
         "CTNA" => ("rejected", "cc_rejected_card_type_not_allowed"),
         "ATTE" => ("rejected", "cc_rejected_max_attempts"),
         "BLAC" => ("rejected", "cc_rejected_blacklist"),
+        // The issuer requires 3-D Secure: without `three_d_secure_mode: "optional"` it declines;
+        // with it, `payments::card` turns this into a challenge (`threeds`).
+        "CHAL" => ("rejected", "cc_rejected_3ds_mandatory"),
         _ => ("rejected", "cc_rejected_other_reason"),
     }
 }
 
 /// Every documented test name, in FACTS order, with what it does (for the stand-in Brick).
-pub const TEST_NAMES: [&str; 17] = [
+pub const TEST_NAMES: [&str; 18] = [
     "APRO", "OTHE", "CONT", "CALL", "FUND", "SECU", "EXPI", "FORM", "CARD", "INST", "DUPL", "LOCK",
-    "CTNA", "ATTE", "BLAC", "UNSU", "TEST",
+    "CTNA", "ATTE", "BLAC", "UNSU", "TEST", "CHAL",
 ];
 
 #[cfg(test)]

@@ -59,7 +59,9 @@ async fn payments(sandbox: web::Data<Sandbox>) -> HttpResponse {
 /// `date_of_expiration`: a voucher paid on its last day is credited late); `chargeback`,
 /// `dispute` an approved one; `refund` it from the panel (`{"amount": x}` or `{}` for all);
 /// `overdue` moves a pending payment's `date_of_expiration` into the past and leaves it
-/// pending, as a voucher is on the day after its due date while its payment is on its way.
+/// pending, as a voucher is on the day after its due date while its payment is on its way;
+/// `pass_challenge`, `fail_challenge` finish a 3-D Secure challenge as the shopper would;
+/// `age` (`{"minutes": n}`) makes a payment n minutes older, as if the test had waited.
 async fn act(
     sandbox: web::Data<Sandbox>,
     path: web::Path<(i64, String)>,
@@ -89,6 +91,37 @@ async fn act(
     }
     let status = current["status"].as_str().unwrap_or("");
     let undecided = matches!(status, "pending" | "in_process" | "authorized");
+    if action == "age" {
+        let minutes = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|b| b["minutes"].as_i64())
+            .filter(|m| (1..=100_000).contains(m));
+        let Some(minutes) = minutes else {
+            return HttpResponse::BadRequest().json(
+                json!({"error": "bad_request", "message": "send {\"minutes\": n}, n from 1"}),
+            );
+        };
+        return match crate::payments::age(&sandbox, id, minutes) {
+            Some(p) => HttpResponse::Ok().json(p),
+            None => HttpResponse::NotFound().finish(),
+        };
+    }
+    if let Some(pass) = match action.as_str() {
+        "pass_challenge" => Some(true),
+        "fail_challenge" => Some(false),
+        _ => None,
+    } {
+        return match crate::threeds::finish(&sandbox, id, pass) {
+            crate::threeds::Finished::Moved(p) => HttpResponse::Ok().json(p),
+            crate::threeds::Finished::NotWaiting(now) => HttpResponse::BadRequest().json(
+                json!({"error": "invalid_state", "message": format!("the payment is {now}, not waiting for a challenge")}),
+            ),
+            crate::threeds::Finished::TooLate => HttpResponse::BadRequest().json(
+                json!({"error": "challenge_expired", "message": "the challenge window is over; the payment stays pending"}),
+            ),
+            crate::threeds::Finished::Unknown => HttpResponse::NotFound().finish(),
+        };
+    }
     if action == "overdue" {
         if status != "pending" {
             return HttpResponse::BadRequest().json(

@@ -1,6 +1,6 @@
 //! An offline emulator of Mercado Pago's API, so a store works, and is tested, with no
 //! credentials and no network. It answers like Mercado Pago for what the official SDKs call
-//! (see the README's catalogue): the account (`/users/me`), card tokens, payments (cards, Pix,
+//! (see the README's catalogue): the account (`/users/me`), card tokens, payments (cards with 3-D Secure challenges, Pix,
 //! tickets, ATM, PSE), reads, search, cancel, capture, refunds, preferences, payment methods,
 //! identification types and signed webhooks, plus a control API for tests and people. It can
 //! also misbehave the way the real one does ([`Faults`]): lost answers, 5xx after a payment was
@@ -24,6 +24,7 @@ mod refunds;
 mod rng;
 pub mod sites;
 mod store;
+pub mod threeds;
 mod tokens;
 mod users;
 pub mod webhooks;
@@ -154,6 +155,15 @@ impl Sandbox {
             .route("/sandbox/checkout", web::post().to(pages::wallet_pay))
             .route("/sandbox/voucher/{id}", web::get().to(pages::voucher))
             .route("/sandbox/voucher/{id}", web::post().to(pages::voucher))
+            .route("/sandbox/3ds/challenge", web::post().to(threeds::challenge))
+            .route(
+                "/sandbox/3ds/challenge",
+                web::get().to(threeds::challenge_get),
+            )
+            .route(
+                "/sandbox/status_screen/{id}",
+                web::get().to(pages::status_screen),
+            )
             .configure(control::configure);
     }
 

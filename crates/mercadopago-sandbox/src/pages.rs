@@ -186,3 +186,31 @@ fn page(t: &impl Template) -> HttpResponse {
         Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
     }
 }
+
+/// What the stand-in Status Screen Brick reads with the public key (the real Brick reads the
+/// payment from Mercado Pago the same way): the status and what a shopper may see, no more.
+pub async fn status_screen(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    path: web::Path<i64>,
+) -> HttpResponse {
+    if let Some(denied) = crate::auth::check_public_key(&req) {
+        return denied;
+    }
+    let Some(p) = sandbox.payment(path.into_inner()) else {
+        return crate::auth::not_found("Payment not found");
+    };
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({
+            "id": p["id"],
+            "status": p["status"],
+            "status_detail": p["status_detail"],
+            "transaction_amount": p["transaction_amount"],
+            "currency_id": p["currency_id"],
+            "payment_method_id": p["payment_method_id"],
+            "payment_type_id": p["payment_type_id"],
+            "last_four_digits": p["card"]["last_four_digits"],
+            "date_created": p["date_created"],
+        }))
+}

@@ -11,7 +11,7 @@ use crate::auth::{bad_request, gate, idempotency_key, mp_error, not_found, recor
 use crate::faults::FaultEvent;
 use crate::money::Amount;
 use crate::store::Replay;
-use crate::{cards, methods, webhooks, Sandbox};
+use crate::{cards, methods, threeds, webhooks, Sandbox};
 
 pub const COLLECTOR_ID: i64 = 1_234_567_890;
 
@@ -337,6 +337,9 @@ fn build(sandbox: &Sandbox, r: &Value) -> Result<Value, Refusal> {
         store.trim();
         let id = store.new_payment_id();
         p["id"] = id.into();
+        if threeds::awaits_challenge(&p) {
+            p["three_ds_info"] = threeds::challenge_info(id);
+        }
         store.insert_new(id, p.clone());
         id
     };
@@ -437,6 +440,16 @@ fn card(sandbox: &Sandbox, r: &Value, p: &mut Value, amount: Amount) -> Result<(
         token.clone()
     };
     let (mut status, mut detail) = cards::outcome(&token.cardholder);
+    let challenge = token
+        .cardholder
+        .trim()
+        .eq_ignore_ascii_case(threeds::CHALLENGE_NAME)
+        && r["three_d_secure_mode"].as_str() == Some("optional")
+        && r["binary_mode"].as_bool() != Some(true);
+    if challenge {
+        // `three_ds_info` is added once the payment has its id (`build`).
+        (status, detail) = ("pending", "pending_challenge");
+    }
     if status == "in_process" && r["binary_mode"].as_bool() == Some(true) {
         (status, detail) = ("rejected", "cc_rejected_other_reason");
     }
@@ -580,6 +593,7 @@ pub fn with_base(req: &HttpRequest, mut p: Value) -> Value {
     for ptr in [
         "/transaction_details/external_resource_url",
         "/point_of_interaction/transaction_data/ticket_url",
+        "/three_ds_info/external_resource_url",
     ] {
         if let Some(Value::String(s)) = p.pointer_mut(ptr) {
             *s = s.replace("{base}", &base);
@@ -743,4 +757,28 @@ pub fn set_status(sandbox: &Sandbox, id: i64, status: &str, detail: &str) -> Opt
     };
     webhooks::notify(sandbox, &updated, "payment.updated");
     Some(updated)
+}
+
+/// Moves payment `id`'s creation `minutes` into the past (its dates and its challenge window),
+/// without notifying: nothing about the payment changed, only the time that passed.
+pub fn age(sandbox: &Sandbox, id: i64, minutes: i64) -> Option<Value> {
+    let mut store = sandbox.inner.store.lock().unwrap();
+    let back = Duration::minutes(minutes);
+    if let Some(at) = store.created.get_mut(&id) {
+        let earlier = at.checked_sub(std::time::Duration::from_secs(60 * minutes as u64));
+        *at = earlier.unwrap_or(*at);
+    }
+    let p = store.payments.get_mut(&id)?;
+    for field in ["date_created", "date_last_updated"] {
+        let moved = p[field]
+            .as_str()
+            .and_then(|d| {
+                OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map(|d| time_text(d - back));
+        if let Some(moved) = moved {
+            p[field] = moved.into();
+        }
+    }
+    Some(p.clone())
 }

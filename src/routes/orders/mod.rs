@@ -1,6 +1,7 @@
 //! The result page: where an order and its payment stand, in words a shopper understands;
 //! its status poll; and the route Mercado Pago's wallet sends the shopper back to.
 
+mod challenge;
 mod instructions;
 
 use actix_web::{web, HttpResponse};
@@ -16,6 +17,7 @@ use crate::reconcile::{self, Resolution};
 
 use crate::session::TypedSession;
 use crate::state::AppState;
+use challenge::{Challenge, StatusScreen};
 use instructions::Instructions;
 
 use super::page::{render, PageContext, PageError};
@@ -35,6 +37,8 @@ struct ResultPage {
     poll: bool,
     order_status: &'static str,
     instructions: Option<Instructions>,
+    challenge: Option<Challenge>,
+    status_screen: Option<StatusScreen>,
 }
 
 /// Asks Mercado Pago about an unanswered call; true when the order changed.
@@ -105,17 +109,34 @@ pub async fn result(
         Tone::Waiting => "waiting",
         Tone::Failure => "failure",
     };
-    // Pages of undecided payments update themselves (and refresh without JavaScript).
-    let refresh = matches!(
+    let challenge = payment
+        .as_ref()
+        .filter(|_| order.status == OrderStatus::PaymentPending)
+        .and_then(Challenge::of);
+    // Pages of undecided payments update themselves (and refresh without JavaScript, except
+    // during a challenge, which a reload would cut off).
+    let poll = matches!(
         order.status,
         OrderStatus::Processing
             | OrderStatus::PaymentUnknown
             | OrderStatus::PaymentInProcess
             | OrderStatus::PaymentPending
     );
-    render(&ResultPage {
-        refresh,
-        poll: refresh,
+    if challenge.is_none() && !order.status.accepts_payment() {
+        spend_cart(&session, id)?;
+    }
+    let csp = challenge.as_ref().map(|c| {
+        let (name, policy) = &state.csp;
+        (
+            *name,
+            crate::security::csp::with_challenge_origin(policy, &c.origin),
+        )
+    });
+    let page = render(&ResultPage {
+        refresh: poll && challenge.is_none(),
+        poll,
+        status_screen: payment.as_ref().and_then(|p| StatusScreen::of(&state, p)),
+        challenge,
         order_status: order.status.as_str(),
         instructions: payment
             .as_ref()
@@ -128,7 +149,32 @@ pub async fn result(
         tone,
         status,
         status_detail,
-    })
+    });
+    match (page, csp) {
+        (Ok(mut response), Some((name, policy))) => {
+            use actix_web::http::header::{HeaderName, HeaderValue};
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&policy),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+            Ok(response)
+        }
+        (page, _) => page,
+    }
+}
+
+/// The order is decided (or no longer this session's to pay): its cart is spent. Only the
+/// cart the order was made from; a cart the shopper has changed since is theirs to keep.
+fn spend_cart(session: &TypedSession, id: OrderId) -> Result<(), PageError> {
+    let Some(open) = session.open_order()? else {
+        return Ok(());
+    };
+    if open.id == id && open.cart_fingerprint == session.cart()?.fingerprint() {
+        session.finish_order();
+    }
+    Ok(())
 }
 
 fn not_paid_yet(lang: crate::domain::Lang) -> StatusMessage {
@@ -166,7 +212,20 @@ pub async fn status(
     let order = orders::find_for_shopper(&state.pool, id, shopper)
         .await?
         .ok_or(PageError::NotFound)?;
-    let payment = orders::latest_payment(&state.pool, id).await?;
+    let mut order = order;
+    let mut payment = orders::latest_payment(&state.pool, id).await?;
+    let challenged = payment
+        .as_ref()
+        .filter(|p| challenge::waits_for_challenge(p))
+        .map(|p| p.id);
+    if let Some(payment_id) = challenged.filter(|_| order.status == OrderStatus::PaymentPending) {
+        if challenge::follow(&state, id, payment_id).await {
+            order = orders::find_for_shopper(&state.pool, id, shopper)
+                .await?
+                .ok_or(PageError::NotFound)?;
+            payment = orders::latest_payment(&state.pool, id).await?;
+        }
+    }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({

@@ -140,7 +140,11 @@ async fn handle(
         Claim::Stale => return Err(PaymentError::PricesChanged),
         Claim::NotFound => return Err(PaymentError::NoOrder),
     };
-    if !OrderStatus::from_payment_status(&answer.status).accepts_payment() {
+    // A payment taken spends the cart. One waiting for a 3-D Secure challenge is not taken
+    // yet: if the bank refuses, the shopper pays again from the same cart (the result page
+    // spends it once the order is decided).
+    let challenged = answer.status == "pending" && answer.status_detail == "pending_challenge";
+    if !OrderStatus::from_payment_status(&answer.status).accepts_payment() && !challenged {
         session.finish_order();
     }
     Ok(answer)
