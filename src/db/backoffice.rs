@@ -4,7 +4,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::{Currency, Money};
+use crate::domain::{Currency, ItemCategory, Money};
 
 use super::money;
 
@@ -232,11 +232,13 @@ pub struct ProductRow {
     pub image_url: String,
     pub price: Money,
     pub active: bool,
+    /// Mercado Pago's item category; a value the list no longer knows reads as none.
+    pub category: Option<ItemCategory>,
 }
 
 pub async fn products(pool: &PgPool, currency: Currency) -> Result<Vec<ProductRow>, sqlx::Error> {
     sqlx::query!(
-        "select id, name, description, image_url, price_minor, currency, active from products where currency = $1 order by id",
+        "select id, name, description, image_url, price_minor, currency, active, category_id from products where currency = $1 order by id",
         currency.code()
     )
     .fetch_all(pool)
@@ -250,6 +252,10 @@ pub async fn products(pool: &PgPool, currency: Currency) -> Result<Vec<ProductRo
             image_url: r.image_url.unwrap_or_default(),
             price: money(r.price_minor, &r.currency)?,
             active: r.active,
+            category: r
+                .category_id
+                .as_deref()
+                .and_then(|c| ItemCategory::parse(c).ok()),
         })
     })
     .collect()
@@ -261,20 +267,22 @@ pub struct ProductInput {
     pub image_url: Option<String>,
     pub price: Money,
     pub active: bool,
+    pub category: Option<ItemCategory>,
 }
 
 pub async fn create_product(pool: &PgPool, p: &ProductInput) -> Result<i64, sqlx::Error> {
     let slug = format!("p-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     sqlx::query_scalar!(
-        r#"insert into products (slug, name, description, image_url, currency, price_minor, active)
-           values ($1, $2, $3, $4, $5, $6, $7) returning id"#,
+        r#"insert into products (slug, name, description, image_url, currency, price_minor, active, category_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8) returning id"#,
         slug,
         p.name,
         p.description,
         p.image_url,
         p.price.currency().code(),
         p.price.minor(),
-        p.active
+        p.active,
+        p.category.map(ItemCategory::as_str)
     )
     .fetch_one(pool)
     .await
@@ -284,14 +292,15 @@ pub async fn create_product(pool: &PgPool, p: &ProductInput) -> Result<i64, sqlx
 pub async fn update_product(pool: &PgPool, id: i64, p: &ProductInput) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         r#"update products set name = $2, description = $3, image_url = $4, price_minor = $5, active = $6,
-             updated_at = now() where id = $1 and currency = $7"#,
+             category_id = $8, updated_at = now() where id = $1 and currency = $7"#,
         id,
         p.name,
         p.description,
         p.image_url,
         p.price.minor(),
         p.active,
-        p.price.currency().code()
+        p.price.currency().code(),
+        p.category.map(ItemCategory::as_str)
     )
     .execute(pool)
     .await?;

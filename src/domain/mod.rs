@@ -1,6 +1,7 @@
 //! Values of the checkout that parse from untrusted input and cannot then be wrong.
 
 pub mod cart;
+pub mod category;
 pub mod email;
 pub mod ids;
 pub mod money;
@@ -9,6 +10,7 @@ pub mod payment_submission;
 pub mod site;
 
 pub use cart::{Cart, CartError};
+pub use category::ItemCategory;
 pub use email::Email;
 pub use ids::{OrderId, PaymentId, ShopperId};
 pub use money::{Currency, Money, MoneyError};

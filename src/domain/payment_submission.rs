@@ -208,6 +208,36 @@ impl Identification {
 pub struct Payer {
     pub email: Email,
     pub identification: Option<Identification>,
+    /// Optional for cards; sent for fraud scoring when the shopper gave them.
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// Longest first or last name taken (Mercado Pago's own forms stop well before).
+const NAME_MAX: usize = 80;
+
+/// A first or last name the shopper may give: trimmed, `None` when blank, refused when too
+/// long or holding control characters (a line break has no place in a name).
+fn person_name(
+    value: Option<&str>,
+    field: &'static str,
+) -> Result<Option<String>, SubmissionError> {
+    let Some(name) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if name.chars().count() > NAME_MAX {
+        return Err(refuse(
+            field,
+            format!("a name may have at most {NAME_MAX} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(refuse(
+            field,
+            "a name may not hold line breaks, tabs or other control characters",
+        ));
+    }
+    Ok(Some(name.to_string()))
 }
 
 /// A card payment the shopper asked for. The amount is what the browser claimed: the
@@ -286,6 +316,8 @@ impl CardPayment {
             Some(raw_id) => Identification::parse(raw_id, site)?,
             None => None,
         };
+        let first_name = person_name(raw_payer.first_name.as_deref(), "formData.payer.first_name")?;
+        let last_name = person_name(raw_payer.last_name.as_deref(), "formData.payer.last_name")?;
         Ok(Self {
             kind,
             token,
@@ -296,6 +328,8 @@ impl CardPayment {
             payer: Payer {
                 email,
                 identification,
+                first_name,
+                last_name,
             },
         })
     }
@@ -418,17 +452,7 @@ impl PaymentRequest {
                 .ok_or_else(|| refuse("formData.payer.email", "enter your email address"))?,
         )
         .map_err(|m| refuse("formData.payer.email", m))?;
-        let name = |value: &Option<String>,
-                    field: &'static str|
-         -> Result<Option<String>, SubmissionError> {
-            match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                Some(v) if v.chars().count() <= 80 && !v.chars().any(char::is_control) => {
-                    Ok(Some(v.to_string()))
-                }
-                Some(_) => Err(refuse(field, "check this name")),
-                None => Ok(None),
-            }
-        };
+        let name = |value: &Option<String>, field| person_name(value.as_deref(), field);
         let first_name = name(&raw_payer.first_name, "formData.payer.first_name")?;
         let last_name = name(&raw_payer.last_name, "formData.payer.last_name")?;
         let identification = match &raw_payer.identification {
@@ -722,6 +746,36 @@ mod tests {
             let p = PaymentRequest::parse(serde_json::from_value(v).unwrap(), site).unwrap();
             assert_eq!(p.claimed_money(site).unwrap().to_decimal_string(), "12990");
         }
+    }
+
+    #[test]
+    fn card_payers_may_give_names_which_are_trimmed_and_checked() {
+        let p = submission(good()).unwrap();
+        assert_eq!((p.payer.first_name, p.payer.last_name), (None, None));
+        let mut v = good();
+        v["formData"]["payer"]["first_name"] = json!("  Ana ");
+        v["formData"]["payer"]["last_name"] = json!("Souza Lima");
+        let p = submission(v).unwrap();
+        assert_eq!(p.payer.first_name.as_deref(), Some("Ana"));
+        assert_eq!(p.payer.last_name.as_deref(), Some("Souza Lima"));
+        let mut v = good();
+        v["formData"]["payer"]["first_name"] = json!("   ");
+        assert_eq!(submission(v).unwrap().payer.first_name, None);
+        for (field, value, words) in [
+            ("first_name", "A".repeat(81), "at most 80"),
+            ("last_name", "Silva\nDROP".to_string(), "control characters"),
+            ("first_name", "Ana\u{0}".to_string(), "control characters"),
+        ] {
+            let mut v = good();
+            v["formData"]["payer"][field] = json!(value);
+            let err = submission(v).unwrap_err();
+            assert_eq!(err.field, format!("formData.payer.{field}"));
+            assert!(err.message.contains(words), "{}", err.message);
+            let mut o = offline("bank_transfer", "pix");
+            o["formData"]["payer"][field] = json!(value);
+            assert!(request(o, Site::Mlb).is_err(), "offline {field}");
+        }
+        assert!(person_name(Some(&"é".repeat(80)), "f").unwrap().is_some());
     }
 
     #[test]

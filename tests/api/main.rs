@@ -5,6 +5,7 @@ mod against_sandbox;
 mod cart;
 mod checkout_page;
 mod doctor;
+mod fraud_data;
 mod going_live;
 mod helpers;
 mod holes;

@@ -73,6 +73,16 @@ impl ResponseError for AdminError {
                 .finish();
         }
         let status = self.status_code();
+        if let AdminError::BadForm(message) = self {
+            // The merchant can act on it: say what to change instead of a bare status.
+            tracing::warn!(error = %self, "admin form refused");
+            let page = BadFormPage { message };
+            if let Ok(html) = askama::Template::render(&page) {
+                return HttpResponse::build(status)
+                    .content_type("text/html; charset=utf-8")
+                    .body(html);
+            }
+        }
         if status.is_server_error() {
             tracing::error!(error.cause_chain = %crate::routes::page::anyhow_chain(self), "admin page failed");
         } else {
@@ -82,6 +92,13 @@ impl ResponseError for AdminError {
             .content_type("text/plain; charset=utf-8")
             .body(status.canonical_reason().unwrap_or("error"))
     }
+}
+
+/// Why a back-office form was not saved, in the words of `AdminError::BadForm`.
+#[derive(askama::Template)]
+#[template(path = "admin/bad_form.html")]
+struct BadFormPage<'a> {
+    message: &'a str,
 }
 
 /// Renders a back-office page.

@@ -3,7 +3,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::backoffice::{self, ProductInput, ProductRow};
-use crate::domain::Money;
+use crate::domain::{ItemCategory, Lang, Money};
 use crate::state::AppState;
 
 use super::auth::Admin;
@@ -17,18 +17,53 @@ struct ProductsPage {
     admin: Admin,
     sandbox: bool,
     test_credentials: bool,
-    products: Vec<ProductRow>,
+    products: Vec<ProductLine>,
     currency: &'static str,
+    categories: Vec<CategoryOption>,
+}
+
+/// A product in the list, with its category in the merchant's words.
+struct ProductLine {
+    p: ProductRow,
+    category: &'static str,
+}
+
+/// One `<option>` of the category `<select>`.
+struct CategoryOption {
+    id: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+fn category_options(lang: Lang, selected: Option<ItemCategory>) -> Vec<CategoryOption> {
+    ItemCategory::all()
+        .map(|c| CategoryOption {
+            id: c.as_str(),
+            label: c.label(lang),
+            selected: Some(c) == selected,
+        })
+        .collect()
 }
 
 pub async fn list(admin: Admin, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
+    let lang = state.site.lang();
+    let t = admin_texts(lang);
+    let products = backoffice::products(&state.pool, state.site.currency())
+        .await?
+        .into_iter()
+        .map(|p| ProductLine {
+            category: p.category.map_or("—", |c| c.label(lang)),
+            p,
+        })
+        .collect();
     page(&ProductsPage {
-        t: admin_texts(state.site.lang()),
-        lang: state.site.lang().code(),
+        t,
+        lang: lang.code(),
         sandbox: state.sandbox,
         test_credentials: state.test_credentials,
-        products: backoffice::products(&state.pool, state.site.currency()).await?,
+        products,
         currency: state.site.currency().code(),
+        categories: category_options(lang, None),
         admin,
     })
 }
@@ -44,6 +79,9 @@ pub struct ProductForm {
     image_url: String,
     #[serde(default)]
     active: Option<String>,
+    /// Mercado Pago's item category id; empty for none.
+    #[serde(default)]
+    category: String,
 }
 
 impl ProductForm {
@@ -75,12 +113,19 @@ impl ProductForm {
                 ))
             }
         };
+        let category = match self.category.trim() {
+            "" => None,
+            id => Some(ItemCategory::parse(id).map_err(|e| {
+                AdminError::BadForm(format!("{e}: choose one from the list, or none"))
+            })?),
+        };
         Ok(ProductInput {
             name: name.to_string(),
             description: self.description.trim().chars().take(2000).collect(),
             image_url,
             price,
             active: self.active.is_some(),
+            category,
         })
     }
 }
@@ -107,6 +152,7 @@ struct ProductPage {
     test_credentials: bool,
     p: ProductRow,
     price: String,
+    categories: Vec<CategoryOption>,
 }
 
 pub async fn edit(
@@ -126,6 +172,7 @@ pub async fn edit(
         sandbox: state.sandbox,
         test_credentials: state.test_credentials,
         price: p.price.to_decimal_string(),
+        categories: category_options(state.site.lang(), p.category),
         p,
         admin,
     })

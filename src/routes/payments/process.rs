@@ -158,7 +158,10 @@ async fn charge(
     client_ip: Option<std::net::IpAddr>,
 ) -> Result<PaymentAnswer, PaymentError> {
     let lines = sqlx::query!(
-        r#"select product_id, name, quantity, unit_price_minor from order_items where order_id = $1 order by line_no"#,
+        r#"select i.product_id, i.name, i.quantity, i.unit_price_minor,
+                  p.description as "description?", p.category_id
+           from order_items i left join products p on p.id = i.product_id
+           where i.order_id = $1 order by i.line_no"#,
         ticket.order_id.0
     )
     .fetch_all(&state.pool)
@@ -184,6 +187,10 @@ async fn charge(
             name: l.name,
             quantity: l.quantity,
             unit_price_minor: l.unit_price_minor,
+            description: l.description,
+            category: l
+                .category_id
+                .and_then(|c| crate::domain::ItemCategory::parse(&c).ok()),
         })
         .collect();
     let body = payment_body(state, &ticket, payment, &lines, client_ip);
