@@ -19,4 +19,5 @@ mod process_payment;
 mod reconciliation;
 mod result_page;
 mod security;
+mod three_ds;
 mod webhooks;

@@ -9,3 +9,4 @@ mod admin;
 mod driver;
 mod methods;
 mod shopper;
+mod three_ds;

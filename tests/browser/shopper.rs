@@ -12,7 +12,7 @@ async fn sandbox_store() -> TestApp {
 }
 
 /// Adds the first product to the cart and opens the checkout, through the pages' own forms.
-async fn to_checkout(app: &TestApp, browser: &Browser) {
+pub(crate) async fn to_checkout(app: &TestApp, browser: &Browser) {
     browser.client.goto(&app.url("/")).await.unwrap();
     assert!(browser
         .text()
@@ -25,7 +25,7 @@ async fn to_checkout(app: &TestApp, browser: &Browser) {
     browser.wait("#mp-pay").await;
 }
 
-async fn pay_as(browser: &Browser, cardholder: &str) {
+pub(crate) async fn pay_as(browser: &Browser, cardholder: &str) {
     if let Ok(email) = browser.client.find(Locator::Css("#mp-email")).await {
         email.clear().await.unwrap();
         email.send_keys("shopper@example.com").await.unwrap();

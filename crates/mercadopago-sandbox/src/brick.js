@@ -346,6 +346,11 @@
       cancelled: "Payment cancelled", challenge: "Confirm the payment with your bank", other: "Payment status", amount: "Amount", payment: "Payment", method: "Method" }
   };
 
+  function money(amount, currency, locale) {
+    try { return new Intl.NumberFormat(locale, { style: "currency", currency: currency }).format(Number(amount)); }
+    catch (e) { return String(amount) + " " + currency; }
+  }
+
   function statusScreen(mp, containerId, settings) {
     var init = settings.initialization || {};
     var callbacks = settings.callbacks || {};
@@ -371,7 +376,7 @@
           el("p", { "class": "mp-status-title", text: title }),
           el("dl", {}, [
             el("dt", { text: w.payment }), el("dd", { "class": "mp-status-id", text: "#" + p.id }),
-            el("dt", { text: w.amount }), el("dd", { text: String(p.transaction_amount) + " " + p.currency_id }),
+            el("dt", { text: w.amount }), el("dd", { text: money(p.transaction_amount, p.currency_id, mp.locale) }),
             el("dt", { text: w.method }), el("dd", { text: p.payment_method_id + (p.last_four_digits ? " •••• " + p.last_four_digits : "") })
           ])
         ]);
