@@ -25,10 +25,13 @@ pub enum Behaviour {
     RefundFromBackOffice,
     Chargeback,
     Dispute,
+    /// A card whose bank asks for 3-D Secure: passed, failed then paid again, or abandoned,
+    /// sometimes with a second tab paying while the challenge waits.
+    ThreeDsChallenge,
 }
 
 impl Behaviour {
-    pub const ALL: [Behaviour; 13] = [
+    pub const ALL: [Behaviour; 14] = [
         Behaviour::CardApproved,
         Behaviour::DeclinedThenApproved,
         Behaviour::RetryAfterError,
@@ -42,6 +45,7 @@ impl Behaviour {
         Behaviour::RefundFromBackOffice,
         Behaviour::Chargeback,
         Behaviour::Dispute,
+        Behaviour::ThreeDsChallenge,
     ];
 }
 
@@ -381,6 +385,36 @@ impl Shopper {
             }
             Behaviour::Chargeback => self.panel_action("chargeback").await,
             Behaviour::Dispute => self.panel_action("dispute").await,
+            Behaviour::ThreeDsChallenge => self.three_ds_challenge().await,
+        }
+    }
+
+    async fn three_ds_challenge(&mut self) {
+        let (_, answer) = self.pay_card("CHAL").await;
+        let Some(id) = answer["payment_id"]
+            .as_i64()
+            .filter(|_| answer["status_detail"] == "pending_challenge")
+        else {
+            return;
+        };
+        if self.rng.chance(0.3) {
+            // A second tab while the bank's page is open: must replay, never charge.
+            self.pay_card("APRO").await;
+        }
+        self.pause(0, 1500).await;
+        match self.rng.between(0, 2) {
+            0 => {
+                let answer = self.world.emulator.act(id, "pass_challenge").await;
+                self.note_mp(format!("mp pass challenge {id}"), &answer);
+            }
+            1 => {
+                let answer = self.world.emulator.act(id, "fail_challenge").await;
+                self.note_mp(format!("mp fail challenge {id}"), &answer);
+                self.pause(500, 2500).await;
+                self.pay_card_until_answered("APRO").await;
+            }
+            // Abandoned: the payment stays pending at Mercado Pago, and the order with it.
+            _ => {}
         }
     }
 

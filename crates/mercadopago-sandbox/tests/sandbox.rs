@@ -30,6 +30,8 @@ async fn every_test_cardholder_name_gives_its_documented_outcome() {
         ("BLAC", "rejected", "cc_rejected_blacklist"),
         ("UNSU", "rejected", "cc_rejected_other_reason"),
         ("TEST", "approved", "accredited"),
+        // Its issuer requires 3-D Secure, which this payment does not offer.
+        ("CHAL", "rejected", "cc_rejected_3ds_mandatory"),
     ];
     assert_eq!(
         expected.len(),
