@@ -2,6 +2,7 @@
 
 pub mod cart;
 pub mod category;
+pub mod device;
 pub mod email;
 pub mod ids;
 pub mod money;
@@ -11,6 +12,7 @@ pub mod site;
 
 pub use cart::{Cart, CartError};
 pub use category::ItemCategory;
+pub use device::DeviceId;
 pub use email::Email;
 pub use ids::{OrderId, PaymentId, ShopperId};
 pub use money::{Currency, Money, MoneyError};

@@ -60,14 +60,16 @@ impl MercadoPagoClient {
 
     /// `POST /v1/payments`. The same idempotency key always yields the same payment.
     #[tracing::instrument(name = "mercadopago.create_payment", skip_all, fields(external_reference = %body.external_reference))]
+    /// `device_id` is MercadoPago.js's device fingerprint (`X-meli-session-id`), for fraud scoring.
     pub async fn create_payment(
         &self,
         body: &CreatePayment,
         idempotency_key: &str,
+        device_id: Option<&str>,
     ) -> Result<Payment, MpError> {
         let body = serde_json::to_string(body)
             .map_err(|e| MpError::Transport(format!("payment body: {e}")))?;
-        self.post_payment(&body, idempotency_key).await
+        self.post_payment(&body, idempotency_key, device_id).await
     }
 
     /// `POST /v1/payments` with a body exactly as an earlier call sent it, under that call's
@@ -78,18 +80,26 @@ impl MercadoPagoClient {
         body: &str,
         idempotency_key: &str,
     ) -> Result<Payment, MpError> {
-        self.post_payment(body, idempotency_key).await
+        self.post_payment(body, idempotency_key, None).await
     }
 
     /// The body goes as these exact bytes, so every call of one attempt is byte-identical.
-    async fn post_payment(&self, body: &str, idempotency_key: &str) -> Result<Payment, MpError> {
-        let request = self
+    async fn post_payment(
+        &self,
+        body: &str,
+        idempotency_key: &str,
+        device_id: Option<&str>,
+    ) -> Result<Payment, MpError> {
+        let mut request = self
             .http
             .post(self.url("/v1/payments"))
             .bearer_auth(self.access_token.expose_secret())
             .header("X-Idempotency-Key", idempotency_key)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_string());
+        if let Some(device_id) = device_id {
+            request = request.header("X-meli-session-id", device_id);
+        }
         let value = self.send(request).await?;
         Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
     }

@@ -282,3 +282,31 @@ fn the_store_refuses_to_start_with_a_descriptor_no_card_bill_prints() {
     assert!(err.contains("MP_STATEMENT_DESCRIPTOR"), "{err}");
     assert!(err.contains("22"), "the message says the limit: {err}");
 }
+
+#[tokio::test]
+async fn the_browsers_device_id_goes_to_mercado_pago_and_a_bad_one_is_dropped() {
+    for (sent, expected) in [
+        (
+            "armor.9f8e7d6c5b4a39281706",
+            json!("armor.9f8e7d6c5b4a39281706"),
+        ),
+        ("bad id\twith tabs", Value::Null),
+    ] {
+        let app = spawn_with(sandbox(vec![])).await;
+        let checkout = app.start_checkout().await;
+        let mut card = card_submission(&checkout.amount);
+        card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+        let res = app
+            .client
+            .post(app.url("/process_payment"))
+            .header("X-CSRF-Token", &checkout.csrf)
+            .header("X-Device-Id", sent)
+            .json(&card)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "a bad device id never costs a payment");
+        let post = app.sandbox_payment_posts().await.pop().unwrap();
+        assert_eq!(post["device_id"], expected, "{sent}");
+    }
+}

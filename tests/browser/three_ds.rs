@@ -56,6 +56,10 @@ async fn a_shopper_passes_a_3ds_challenge_in_the_result_pages_frame() {
     assert!(browser.text().await.contains("Verificação do seu banco"));
     pass_challenge(&browser, "#challenge-frame", "3ds-challenge").await;
     browser.screenshot("3ds-approved").await;
+    // The checkout page forwarded MercadoPago.js's device id with the payment.
+    let posts = app.sandbox_payment_posts().await;
+    let device = posts[0]["device_id"].as_str().unwrap_or("");
+    assert!(device.starts_with("sandbox-"), "{}", posts[0]);
     assert_eq!(
         app.count("select count(*) from payments where status = 'approved'")
             .await,

@@ -80,6 +80,7 @@ pub fn record(sandbox: &Sandbox, req: &HttpRequest, body: &Value) {
         query: req.query_string().to_string(),
         idempotency_key: header("x-idempotency-key"),
         has_bearer: header("authorization").is_some_and(|a| a.starts_with("Bearer ")),
+        device_id: header("x-meli-session-id"),
         body: body.clone(),
     };
     let mut store = sandbox.inner.store.lock().unwrap();

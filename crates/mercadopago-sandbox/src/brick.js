@@ -105,6 +105,12 @@
     if (!publicKey) throw new Error("MercadoPago: a public key is required");
     this.publicKey = publicKey;
     this.locale = (options && options.locale) || navigator.language || "en-US";
+    // Like MercadoPago.js (advancedFraudPrevention), a device id for the store to forward.
+    if (!window.MP_DEVICE_SESSION_ID) {
+      var bytes = new Uint8Array(16);
+      (window.crypto || window.msCrypto).getRandomValues(bytes);
+      window.MP_DEVICE_SESSION_ID = "sandbox-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    }
   }
 
   MercadoPago.prototype.bricks = function () {

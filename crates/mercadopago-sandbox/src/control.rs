@@ -182,7 +182,7 @@ async fn requests(sandbox: web::Data<Sandbox>) -> HttpResponse {
     let list: Vec<Value> = sandbox
         .requests()
         .into_iter()
-        .map(|r| json!({"method": r.method, "path": r.path, "query": r.query, "idempotency_key": r.idempotency_key, "body": r.body}))
+        .map(|r| json!({"method": r.method, "path": r.path, "query": r.query, "idempotency_key": r.idempotency_key, "device_id": r.device_id, "body": r.body}))
         .collect();
     HttpResponse::Ok().json(list)
 }

@@ -13,6 +13,8 @@ pub struct RecordedRequest {
     pub query: String,
     pub idempotency_key: Option<String>,
     pub has_bearer: bool,
+    /// `X-meli-session-id`: the device id MercadoPago.js made in the shopper's browser.
+    pub device_id: Option<String>,
     pub body: Value,
 }
 

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::db::attempts::{self, Claim, ClaimRules, Ticket};
 use crate::db::orders::{self, PaymentRecord};
 use crate::domain::order_status::Source;
-use crate::domain::{OrderId, OrderStatus, PaymentRequest, RawSubmission};
+use crate::domain::{DeviceId, OrderId, OrderStatus, PaymentRequest, RawSubmission};
 use crate::mercadopago::{CreatePayment, MpError, Payment};
 use crate::metrics::RequestResult;
 use crate::payments::apply::{apply, Claimant};
@@ -20,6 +20,14 @@ use super::body::{payment_body, Line};
 use super::{PaymentAnswer, PaymentError};
 
 const CSRF_HEADER: &str = "x-csrf-token";
+/// MercadoPago.js's device id, which the checkout page forwards.
+const DEVICE_HEADER: &str = "x-device-id";
+
+/// What the shopper's request tells Mercado Pago's fraud scoring besides the submission.
+struct CallContext<'a> {
+    client_ip: Option<std::net::IpAddr>,
+    device: Option<&'a DeviceId>,
+}
 
 #[tracing::instrument(name = "process_payment", skip_all, fields(order_id = tracing::field::Empty))]
 pub async fn process_payment(
@@ -87,6 +95,15 @@ async fn handle(
     })?;
     let payment = PaymentRequest::parse(raw, state.site)?;
     let client_ip = crate::limits::client_ip(req);
+    let device = req
+        .headers()
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(DeviceId::parse);
+    let context = CallContext {
+        client_ip,
+        device: device.as_ref(),
+    };
     let shopper = session.shopper_if_known()?.ok_or(PaymentError::NoOrder)?;
     let open = session.open_order()?.ok_or(PaymentError::NoOrder)?;
     tracing::Span::current().record("order_id", tracing::field::display(open.id));
@@ -118,7 +135,7 @@ async fn handle(
         claimed_now = claim(&state.pool).await?;
     }
     let answer = match claimed_now {
-        Claim::Proceed(ticket) => charge(state, ticket, &payment, client_ip).await?,
+        Claim::Proceed(ticket) => charge(state, ticket, &payment, &context).await?,
         Claim::Replay(record) => answer(open.id, &record),
         Claim::InFlight => wait_for_outcome(state, open.id).await?,
         Claim::Unknown => {
@@ -126,7 +143,7 @@ async fn handle(
                 Some(answer) => answer,
                 // Mercado Pago has no payment for it, long after the call: pay afresh.
                 None => match claim(&state.pool).await? {
-                    Claim::Proceed(ticket) => charge(state, ticket, &payment, client_ip).await?,
+                    Claim::Proceed(ticket) => charge(state, ticket, &payment, &context).await?,
                     Claim::Replay(record) => answer(open.id, &record),
                     _ => return Err(PaymentError::InProgress),
                 },
@@ -155,7 +172,7 @@ async fn charge(
     state: &AppState,
     ticket: Ticket,
     payment: &PaymentRequest,
-    client_ip: Option<std::net::IpAddr>,
+    context: &CallContext<'_>,
 ) -> Result<PaymentAnswer, PaymentError> {
     let lines = sqlx::query!(
         r#"select i.product_id, i.name, i.quantity, i.unit_price_minor,
@@ -193,9 +210,10 @@ async fn charge(
                 .and_then(|c| crate::domain::ItemCategory::parse(&c).ok()),
         })
         .collect();
-    let body = payment_body(state, &ticket, payment, &lines, client_ip);
+    let body = payment_body(state, &ticket, payment, &lines, context.client_ip);
     tracing::info!(attempt = ticket.attempt_no, method = %body.payment_method_id, amount = %ticket.total.to_decimal_string(), payer = %payment.payer_email().masked(), "calling Mercado Pago");
-    match create_with_retries(state, &body, &ticket.idempotency_key).await {
+    let device = context.device.map(DeviceId::as_str);
+    match create_with_retries(state, &body, &ticket.idempotency_key, device).await {
         Ok(paid) => {
             record(state, ticket.order_id, ticket.attempt_no, &paid).await?;
             tracing::info!(payment_id = paid.id, status = %paid.status, status_detail = %paid.status_detail(), "Mercado Pago answered");
@@ -244,11 +262,12 @@ async fn create_with_retries(
     state: &AppState,
     body: &CreatePayment,
     key: &str,
+    device: Option<&str>,
 ) -> Result<Payment, MpError> {
     let mut worst: Option<MpError> = None;
     let mut pause = Duration::from_millis(200);
     for call in 1..=CALLS_PER_ATTEMPT {
-        let error = match state.mercadopago.create_payment(body, key).await {
+        let error = match state.mercadopago.create_payment(body, key, device).await {
             Ok(paid) => return Ok(paid),
             Err(e) => e,
         };
