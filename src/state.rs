@@ -52,6 +52,8 @@ pub struct AppState {
     pub approval: crate::payments::approval::ApprovalSettings,
     /// The result page embeds the Status Screen Brick for card payments.
     pub status_screen: bool,
+    /// The site's document types: Mercado Pago's list once read, the built-in table until then.
+    pub id_types: std::sync::Arc<crate::payments::id_types::CurrentIdTypes>,
 }
 
 impl AppState {

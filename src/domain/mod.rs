@@ -2,6 +2,7 @@
 
 pub mod cart;
 pub mod email;
+pub mod identification;
 pub mod ids;
 pub mod money;
 pub mod order_status;
@@ -10,6 +11,7 @@ pub mod site;
 
 pub use cart::{Cart, CartError};
 pub use email::Email;
+pub use identification::{IdKind, IdType, IdTypes, IdTypesSource};
 pub use ids::{OrderId, PaymentId, ShopperId};
 pub use money::{Currency, Money, MoneyError};
 pub use order_status::OrderStatus;

@@ -211,6 +211,21 @@ pub(super) struct Paging {
     pub total: usize,
 }
 
+/// One entry of `GET /v1/identification_types`: a document type of the account's site.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct IdentificationType {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// `number` (digits only) or `string`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub min_length: u32,
+    #[serde(default)]
+    pub max_length: u32,
+}
+
 /// `GET /users/me`: the account that owns the access token. Only what the doctor shows.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Account {
