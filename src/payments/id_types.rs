@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use crate::domain::{IdType, IdTypes, Site};
-use crate::mercadopago::MercadoPagoClient;
+use crate::mercadopago::{IdentificationType, MercadoPagoClient};
 
 /// How often a list we have is asked for again: document types change rarely, and a stale
 /// list only costs a refusal by Mercado Pago, never one by us.
@@ -50,11 +50,17 @@ pub async fn fetch(client: &MercadoPagoClient) -> anyhow::Result<IdTypes> {
     let answer = tokio::time::timeout(FETCH_BOUND, client.identification_types())
         .await
         .map_err(|_| anyhow::anyhow!("no answer within {FETCH_BOUND:?}"))??;
-    let types = answer
-        .iter()
-        .filter_map(|t| IdType::new(&t.id, &t.kind, t.min_length, t.max_length));
-    IdTypes::from_mercado_pago(types)
+    from_answer(&answer)
         .ok_or_else(|| anyhow::anyhow!("Mercado Pago listed no usable document type"))
+}
+
+/// The usable entries of Mercado Pago's answer; `None` when none is.
+fn from_answer(answer: &[IdentificationType]) -> Option<IdTypes> {
+    IdTypes::from_mercado_pago(
+        answer
+            .iter()
+            .filter_map(|t| IdType::new(&t.id, &t.kind, t.min_length, t.max_length)),
+    )
 }
 
 /// Fetches now, then every `REFRESH` (every `RETRY` after a failure), for as long as the
@@ -110,6 +116,21 @@ mod tests {
         assert_eq!(before.source(), IdTypesSource::BuiltIn);
         assert_eq!(current.current().source(), IdTypesSource::MercadoPago);
         assert!(current.current().find("cuit").is_some());
+    }
+
+    #[test]
+    fn mercado_pagos_answer_is_read_leniently() {
+        let answer: Vec<IdentificationType> = serde_json::from_value(serde_json::json!([
+            {"id": "CPF", "name": "CPF", "type": "number", "min_length": 11, "max_length": 11},
+            {"id": "Otro", "type": "string"},
+            {"name": "no id"},
+        ]))
+        .unwrap();
+        let types = from_answer(&answer).unwrap();
+        assert_eq!(types.ids().collect::<Vec<_>>(), ["CPF", "Otro"]);
+        assert_eq!(types.find("cpf").unwrap().lengths(), Some((11, 11)));
+        assert_eq!(types.find("otro").unwrap().lengths(), None);
+        assert!(from_answer(&[]).is_none());
     }
 
     #[test]
