@@ -19,7 +19,9 @@ use tracing_actix_web::TracingLogger;
 use url::Url;
 
 use crate::configuration::{Mode, Settings};
+use crate::domain::IdTypes;
 use crate::mercadopago::MercadoPagoClient;
+use crate::payments::id_types::{self, CurrentIdTypes};
 use crate::payments::Timings;
 use crate::routes;
 use crate::security::{csp, error_pages};
@@ -129,6 +131,7 @@ impl Application {
                 .status_screen
                 .unwrap_or(!settings.is_sandbox()),
             csp: (policy_header, policy.clone()),
+            id_types: std::sync::Arc::new(CurrentIdTypes::new(IdTypes::built_in(settings.site))),
         });
         announce_mode(&settings);
         let one_call = mp.connect_timeout + mp.timeout;
@@ -195,6 +198,12 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(%base_url, site = settings.site.id(), "store listening");
+        // After the server runs: in sandbox mode Mercado Pago is this very server.
+        tokio::spawn(id_types::keep_fresh(
+            state.mercadopago.clone(),
+            settings.site,
+            std::sync::Arc::downgrade(&state.id_types),
+        ));
         Ok(Self {
             port,
             server,

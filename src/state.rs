@@ -55,6 +55,8 @@ pub struct AppState {
     /// The Content-Security-Policy header's name and text, for a page that must widen it (a
     /// 3-D Secure challenge frames the issuer's page).
     pub csp: (&'static str, String),
+    /// The site's document types: Mercado Pago's list once read, the built-in table until then.
+    pub id_types: std::sync::Arc<crate::payments::id_types::CurrentIdTypes>,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use super::email::Email;
+use super::identification::IdTypes;
 use super::money::{Money, MoneyError};
 use super::site::Site;
 
@@ -165,31 +166,48 @@ pub struct Identification {
 }
 
 impl Identification {
-    fn parse(raw: &RawIdentification, site: Site) -> Result<Option<Self>, SubmissionError> {
+    /// A document checked against the site's document types (`types`, Mercado Pago's list
+    /// when the store has it). A type the list does not hold is NOT refused: our list may be
+    /// older than Mercado Pago's, and a document it takes must never be refused by us; it
+    /// goes as typed and, if Mercado Pago refuses it, the shopper is told to check it.
+    fn parse(raw: &RawIdentification, types: &IdTypes) -> Result<Option<Self>, SubmissionError> {
         let number = raw.number.as_deref().map(str::trim).unwrap_or("");
         if number.is_empty() {
             return Ok(None);
         }
-        let number_ok = number.len() <= 20
+        let number_ok = number.len() <= 30
             && number
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'/' | b' '));
         if !number_ok {
             return Err(refuse(
                 "formData.payer.identification.number",
                 "check the document number",
             ));
         }
-        let types = site.profile().identification_types;
-        let kind = match raw.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-            Some(k) if types.is_empty() || types.contains(&k) => Some(k.to_string()),
-            Some(_) => {
-                return Err(refuse(
-                    "formData.payer.identification.type",
-                    format!("the document type must be one of {}", types.join(", ")),
-                ))
-            }
-            None if types.is_empty() => None,
+        let kind = raw.kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
+        let (kind, number) = match kind {
+            Some(k) => match types.find(k) {
+                Some(known) => {
+                    let number = known
+                        .check(number)
+                        .map_err(|m| refuse("formData.payer.identification.number", m))?;
+                    (Some(known.id().to_string()), number)
+                }
+                None if k.len() <= 20
+                    && k.chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ' ' | '_')) =>
+                {
+                    (Some(k.to_string()), number.to_string())
+                }
+                None => {
+                    return Err(refuse(
+                        "formData.payer.identification.type",
+                        "choose a document type",
+                    ))
+                }
+            },
+            None if types.is_empty() => (None, number.to_string()),
             None => {
                 return Err(refuse(
                     "formData.payer.identification.type",
@@ -197,10 +215,7 @@ impl Identification {
                 ))
             }
         };
-        Ok(Some(Self {
-            kind,
-            number: number.to_string(),
-        }))
+        Ok(Some(Self { kind, number }))
     }
 }
 
@@ -254,7 +269,11 @@ pub struct CardPayment {
 }
 
 impl CardPayment {
-    pub fn parse(raw: RawSubmission, site: Site) -> Result<Self, SubmissionError> {
+    pub fn parse(
+        raw: RawSubmission,
+        site: Site,
+        id_types: &IdTypes,
+    ) -> Result<Self, SubmissionError> {
         let kind = match raw.selected_payment_method.as_deref() {
             Some("credit_card") => CardKind::Credit,
             Some("debit_card") => CardKind::Debit,
@@ -313,7 +332,7 @@ impl CardPayment {
         )
         .map_err(|m| refuse("formData.payer.email", m))?;
         let identification = match &raw_payer.identification {
-            Some(raw_id) => Identification::parse(raw_id, site)?,
+            Some(raw_id) => Identification::parse(raw_id, id_types)?,
             None => None,
         };
         let first_name = person_name(raw_payer.first_name.as_deref(), "formData.payer.first_name")?;
@@ -400,10 +419,14 @@ pub enum PaymentRequest {
 }
 
 impl PaymentRequest {
-    pub fn parse(raw: RawSubmission, site: Site) -> Result<Self, SubmissionError> {
+    pub fn parse(
+        raw: RawSubmission,
+        site: Site,
+        id_types: &IdTypes,
+    ) -> Result<Self, SubmissionError> {
         let kind = match raw.selected_payment_method.as_deref() {
             Some("credit_card" | "debit_card") => {
-                return CardPayment::parse(raw, site).map(PaymentRequest::Card)
+                return CardPayment::parse(raw, site, id_types).map(PaymentRequest::Card)
             }
             Some("bank_transfer") => OfflineKind::BankTransfer,
             Some("ticket") => OfflineKind::Ticket,
@@ -456,7 +479,7 @@ impl PaymentRequest {
         let first_name = name(&raw_payer.first_name, "formData.payer.first_name")?;
         let last_name = name(&raw_payer.last_name, "formData.payer.last_name")?;
         let identification = match &raw_payer.identification {
-            Some(raw_id) => Identification::parse(raw_id, site)?,
+            Some(raw_id) => Identification::parse(raw_id, id_types)?,
             None => None,
         };
         let address = match &raw_payer.address {
@@ -579,11 +602,12 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::identification::IdType;
     use serde_json::json;
 
     fn submission(v: serde_json::Value) -> Result<CardPayment, SubmissionError> {
         let raw: RawSubmission = serde_json::from_value(v).expect("shape");
-        CardPayment::parse(raw, Site::Mlb)
+        CardPayment::parse(raw, Site::Mlb, &IdTypes::built_in(Site::Mlb))
     }
 
     fn good() -> serde_json::Value {
@@ -644,9 +668,10 @@ mod tests {
                 "formData.payer.email",
             ),
             ("/formData/payer/email", json!(null), "formData.payer.email"),
+            // An empty type; an unknown one goes on to Mercado Pago (see below).
             (
                 "/formData/payer/identification/type",
-                json!("DNI"),
+                json!(""),
                 "formData.payer.identification.type",
             ),
             (
@@ -682,7 +707,11 @@ mod tests {
     }
 
     fn request(v: serde_json::Value, site: Site) -> Result<PaymentRequest, SubmissionError> {
-        PaymentRequest::parse(serde_json::from_value(v).unwrap(), site)
+        PaymentRequest::parse(
+            serde_json::from_value(v).unwrap(),
+            site,
+            &IdTypes::built_in(site),
+        )
     }
 
     #[test]
@@ -736,14 +765,23 @@ mod tests {
             let mut v = good();
             *v.pointer_mut("/formData/payer/identification").unwrap() = json!(null);
             *v.pointer_mut("/formData/transaction_amount").unwrap() = json!(12990.5);
-            let p =
-                PaymentRequest::parse(serde_json::from_value(v.clone()).unwrap(), site).unwrap();
+            let p = PaymentRequest::parse(
+                serde_json::from_value(v.clone()).unwrap(),
+                site,
+                &IdTypes::built_in(site),
+            )
+            .unwrap();
             assert!(matches!(
                 p.claimed_money(site),
                 Err(MoneyError::TooManyDecimals { decimals: 0, .. })
             ));
             *v.pointer_mut("/formData/transaction_amount").unwrap() = json!(12990);
-            let p = PaymentRequest::parse(serde_json::from_value(v).unwrap(), site).unwrap();
+            let p = PaymentRequest::parse(
+                serde_json::from_value(v).unwrap(),
+                site,
+                &IdTypes::built_in(site),
+            )
+            .unwrap();
             assert_eq!(p.claimed_money(site).unwrap().to_decimal_string(), "12990");
         }
     }
@@ -783,6 +821,87 @@ mod tests {
         let mut v = good();
         *v.pointer_mut("/formData/payer/identification").unwrap() = json!({"number": "ABC123"});
         let raw: RawSubmission = serde_json::from_value(v).unwrap();
-        assert!(CardPayment::parse(raw, Site::Mlm).is_ok());
+        assert!(CardPayment::parse(raw, Site::Mlm, &IdTypes::built_in(Site::Mlm)).is_ok());
+    }
+
+    fn identified(
+        site: Site,
+        types: &IdTypes,
+        kind: &str,
+        number: &str,
+    ) -> Result<Identification, SubmissionError> {
+        let mut v = good();
+        *v.pointer_mut("/formData/payer/identification").unwrap() =
+            json!({"type": kind, "number": number});
+        let raw: RawSubmission = serde_json::from_value(v).unwrap();
+        CardPayment::parse(raw, site, types).map(|p| p.payer.identification.expect("a document"))
+    }
+
+    fn mercado_pagos(types: &[(&str, &str, u32, u32)]) -> IdTypes {
+        IdTypes::from_mercado_pago(
+            types
+                .iter()
+                .map(|(id, kind, min, max)| IdType::new(id, kind, *min, *max).unwrap()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_listed_type_checks_its_number_and_goes_in_mercado_pagos_spelling() {
+        let types = mercado_pagos(&[("CPF", "number", 11, 11), ("CNPJ", "number", 14, 14)]);
+        let id = identified(Site::Mlb, &types, "cpf", "123.456.789-09").unwrap();
+        assert_eq!(id.kind.as_deref(), Some("CPF"));
+        assert_eq!(
+            id.number, "12345678909",
+            "separators stripped before sending"
+        );
+        let err = identified(Site::Mlb, &types, "CPF", "1234567890").unwrap_err();
+        assert_eq!(err.field, "formData.payer.identification.number");
+        assert_eq!(err.message, "the CPF must have 11 digits");
+        let err = identified(Site::Mlb, &types, "CNPJ", "12345678909").unwrap_err();
+        assert_eq!(err.message, "the CNPJ must have 14 digits");
+
+        let uy = mercado_pagos(&[("CI", "number", 8, 8), ("Otro", "string", 4, 20)]);
+        let id = identified(Site::Mlu, &uy, "otro", "AB-1234").unwrap();
+        assert_eq!(
+            (id.kind.as_deref(), id.number.as_str()),
+            (Some("Otro"), "AB-1234")
+        );
+    }
+
+    #[test]
+    fn a_type_outside_the_list_goes_on_to_mercado_pago() {
+        for types in [
+            IdTypes::built_in(Site::Mla),
+            mercado_pagos(&[("DNI", "number", 7, 8)]),
+        ] {
+            let id = identified(Site::Mla, &types, "CUIT", "20-12345678-6").unwrap();
+            assert_eq!(id.kind.as_deref(), Some("CUIT"));
+            assert_eq!(
+                id.number, "20-12345678-6",
+                "as typed: we know nothing of its form"
+            );
+        }
+        let err = identified(Site::Mla, &IdTypes::built_in(Site::Mla), "<b>", "1234").unwrap_err();
+        assert_eq!(err.field, "formData.payer.identification.type");
+    }
+
+    #[test]
+    fn a_number_without_a_type_needs_a_list_that_does_not_apply() {
+        let mut v = good();
+        *v.pointer_mut("/formData/payer/identification").unwrap() =
+            json!({"number": "12345678909"});
+        let raw =
+            |v: &serde_json::Value| serde_json::from_value::<RawSubmission>(v.clone()).unwrap();
+        let types = mercado_pagos(&[("CPF", "number", 11, 11)]);
+        let err = CardPayment::parse(raw(&v), Site::Mlb, &types).unwrap_err();
+        assert_eq!(
+            (err.field, err.message.as_str()),
+            (
+                "formData.payer.identification.type",
+                "choose a document type"
+            )
+        );
+        assert!(CardPayment::parse(raw(&v), Site::Mlm, &IdTypes::built_in(Site::Mlm)).is_ok());
     }
 }

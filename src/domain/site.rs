@@ -41,7 +41,9 @@ pub struct SiteProfile {
     /// MercadoPago.js `locale`.
     pub locale: &'static str,
     pub lang: Lang,
-    /// Document types the Brick asks for (FACTS §7); Mexico asks for none.
+    /// Document types the Brick asks for (FACTS §7); Mexico asks for none. Only a fallback:
+    /// the store checks documents against Mercado Pago's own list once it has read it
+    /// (`domain::identification`).
     pub identification_types: &'static [&'static str],
     /// Upper bound of `installments` we accept and pass to the Brick as `maxInstallments`.
     pub max_installments: u8,

@@ -6,7 +6,9 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::error::{Cause, MpError};
-use super::types::{Account, CreatePayment, CreatePreference, Payment, Preference, SearchResult};
+use super::types::{
+    Account, CreatePayment, CreatePreference, IdentificationType, Payment, Preference, SearchResult,
+};
 use crate::metrics::{CallError, Metrics};
 
 const POOL_IDLE: Duration = Duration::from_secs(4);
@@ -233,6 +235,19 @@ impl MercadoPagoClient {
             .bearer_auth(self.access_token.expose_secret());
         let value = self.send(request).await?;
         serde_json::from_value(value).map_err(|e| MpError::Transport(format!("account: {e}")))
+    }
+
+    /// `GET /v1/identification_types`: the document types of the account's site, as the
+    /// Payment Brick offers them.
+    #[tracing::instrument(name = "mercadopago.identification_types", skip_all)]
+    pub async fn identification_types(&self) -> Result<Vec<IdentificationType>, MpError> {
+        let request = self
+            .http
+            .get(self.url("/v1/identification_types"))
+            .bearer_auth(self.access_token.expose_secret());
+        let value = self.send(request).await?;
+        serde_json::from_value(value)
+            .map_err(|e| MpError::Transport(format!("identification types: {e}")))
     }
 
     /// `GET /v1/payment_methods/search?public_key=`, with the public key alone as the browser

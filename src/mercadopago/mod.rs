@@ -9,5 +9,6 @@ pub use client::MercadoPagoClient;
 pub use error::{Cause, MpError};
 pub use types::{
     Account, AdditionalInfo, AdditionalPayer, Address, BackUrls, CreatePayment, CreatePreference,
-    Identification, Item, Payment, PaymentPayer, Preference, PreferenceItem, ThreeDsInfo,
+    Identification, IdentificationType, Item, Payment, PaymentPayer, Preference, PreferenceItem,
+    ThreeDsInfo,
 };

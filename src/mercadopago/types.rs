@@ -222,6 +222,24 @@ pub(super) struct Paging {
     pub total: usize,
 }
 
+/// One entry of `GET /v1/identification_types`: a document type of the account's site. Every
+/// field is optional in the official SDKs (sdk-nodejs `identificationType/list/types.ts`): a
+/// missing one is empty or 0 here, and an entry without an id is dropped by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct IdentificationType {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// `number` (digits only) or `string`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub min_length: u32,
+    #[serde(default)]
+    pub max_length: u32,
+}
+
 /// `GET /users/me`: the account that owns the access token. Only what the doctor shows.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Account {

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod approval;
 pub mod freshness;
+pub mod id_types;
 pub mod timings;
 
 pub use timings::Timings;

@@ -11,6 +11,7 @@ mod helpers;
 mod holes;
 mod holes_timings;
 mod holes_transport;
+mod identification;
 mod limits;
 mod methods;
 mod metrics;

@@ -39,7 +39,8 @@ const SITES: [SiteRow; 7] = [
             ("atm", "banamex"),
         ],
     ),
-    ("MPE", Some(("DNI", "123456789")), &[]),
+    // Peru's DNI has 8 digits: the store checks it once it has Mercado Pago's list.
+    ("MPE", Some(("DNI", "12345678")), &[]),
     ("MCO", Some(("CC", "123456789")), &[]),
     ("MLU", Some(("CI", "12345678")), &[]),
     ("MLC", Some(("RUT", "123456789")), &[]),

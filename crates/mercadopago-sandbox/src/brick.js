@@ -35,11 +35,12 @@
     "es-CL": { credit: [["Mastercard", "5416752602582580", "master", "1"], ["Visa", "4168818844447115", "visa", "2"]],
                debit: [["Mastercard Débito", "5241019826646950", "debmaster", "1"], ["Visa Débito", "4023653523914373", "debvisa", "2"]] }
   };
-  // Document types and the test document of FACTS §4.4.
+  // Document types: those of `GET /v1/identification_types` (methods.rs `document_types`, which
+  // a test holds this list to), and a test document of FACTS §4.4 that fits the first type.
   var DOCS = {
-    "pt-BR": [["CPF", "CNPJ"], "12345678909"], "es-AR": [["DNI", "CI", "LC", "LE", "Otro"], "12345678"],
-    "es-MX": [[], ""], "es-PE": [["DNI", "C.E", "RUC", "Otro"], "123456789"],
-    "es-CO": [["CC", "CE", "NIT", "Otro"], "123456789"], "es-UY": [["CI", "Otro"], "12345678"],
+    "pt-BR": [["CPF", "CNPJ"], "12345678909"], "es-AR": [["DNI", "CUIT", "CUIL"], "12345678"],
+    "es-MX": [[], ""], "es-PE": [["DNI", "C.E", "RUC"], "12345678"],
+    "es-CO": [["CC", "CE", "NIT"], "123456789"], "es-UY": [["CI", "otro"], "12345678"],
     "es-CL": [["RUT", "Otro"], "123456789"]
   };
   var ALL = {

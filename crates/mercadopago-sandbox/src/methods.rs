@@ -95,7 +95,18 @@ pub async fn identification_types(req: HttpRequest, sandbox: web::Data<Sandbox>)
     if let Some(denied) = gate(&sandbox, &req) {
         return denied;
     }
-    let types: &[(&str, &str, u32, u32)] = match sandbox.inner.config.site_id.as_str() {
+    let types = document_types(&sandbox.inner.config.site_id);
+    let list: Vec<Value> = types
+        .iter()
+        .map(|(id, kind, min, max)| json!({"id": id, "name": id, "type": kind, "min_length": min, "max_length": max}))
+        .collect();
+    HttpResponse::Ok().json(list)
+}
+
+/// A site's document types as `GET /v1/identification_types` lists them: `(id, type,
+/// min_length, max_length)`. Payments refuse any other type; the stand-in Brick offers these.
+pub fn document_types(site: &str) -> &'static [(&'static str, &'static str, u32, u32)] {
+    match site {
         "MLB" => &[("CPF", "number", 11, 11), ("CNPJ", "number", 14, 14)],
         "MLA" => &[
             ("DNI", "number", 7, 8),
@@ -115,12 +126,7 @@ pub async fn identification_types(req: HttpRequest, sandbox: web::Data<Sandbox>)
         "MLU" => &[("CI", "number", 8, 8), ("otro", "string", 4, 20)],
         "MLC" => &[("RUT", "string", 8, 9), ("Otro", "string", 5, 20)],
         _ => &[],
-    };
-    let list: Vec<Value> = types
-        .iter()
-        .map(|(id, kind, min, max)| json!({"id": id, "name": id, "type": kind, "min_length": min, "max_length": max}))
-        .collect();
-    HttpResponse::Ok().json(list)
+    }
 }
 
 pub fn payment_type(site: &str, method: &str) -> Option<&'static str> {
@@ -182,5 +188,38 @@ mod tests {
         assert_eq!(payment_type("MLB", "debelo"), Some("debit_card"));
         assert_eq!(payment_type("MLC", "visa"), Some("credit_card"));
         assert_eq!(payment_type("MLC", "rapipago"), None);
+    }
+
+    /// The stand-in Brick offers only types the list holds, and its test document fits the
+    /// first one's lengths.
+    #[test]
+    fn the_bricks_document_types_are_the_lists() {
+        let js = include_str!("brick.js");
+        let start = js.find("var DOCS = ").expect("DOCS in brick.js") + "var DOCS = ".len();
+        let end = start + js[start..].find("};").unwrap() + 1;
+        let docs: serde_json::Value = serde_json::from_str(&js[start..end]).expect("DOCS is JSON");
+        for (locale, site) in [
+            ("pt-BR", "MLB"),
+            ("es-AR", "MLA"),
+            ("es-MX", "MLM"),
+            ("es-PE", "MPE"),
+            ("es-CO", "MCO"),
+            ("es-UY", "MLU"),
+            ("es-CL", "MLC"),
+        ] {
+            let offered: Vec<&str> = docs[locale][0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap())
+                .collect();
+            let listed = super::document_types(site);
+            let ids: Vec<&str> = listed.iter().map(|t| t.0).collect();
+            assert_eq!(offered, ids, "{locale}");
+            if let Some((_, _, min, max)) = listed.first() {
+                let number = docs[locale][1].as_str().unwrap().len() as u32;
+                assert!((*min..=*max).contains(&number), "{locale}: {number}");
+            }
+        }
     }
 }

@@ -324,6 +324,22 @@ fn build(sandbox: &Sandbox, r: &Value) -> Result<Value, Refusal> {
     if !email.contains('@') {
         return Err(refuse(4050, "payer.email must be a valid email"));
     }
+    // A document type outside the site's list is refused, whatever the number (case aside:
+    // the list says `otro` for Uruguay, the Brick's docs `Otro`).
+    let types = methods::document_types(&config.site_id);
+    let document = r["payer"]["identification"]["type"]
+        .as_str()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    if let Some(document) = document {
+        if !types.is_empty()
+            && !types
+                .iter()
+                .any(|(id, ..)| id.eq_ignore_ascii_case(document))
+        {
+            return Err(refuse(2067, "Invalid user identification type"));
+        }
+    }
     let now = OffsetDateTime::now_utc();
     let mut p = base_payment(sandbox, r, method, kind, amount, now);
     match kind {

@@ -132,7 +132,10 @@ async fn amounts_respect_the_currencys_decimals() {
     let token = card_token(&chile, "APRO").await;
     let (code, body) = post_payment(&chile, &card_payment(&token, "12990.5"), "x").await;
     assert_eq!((code, cause(&body)), (400, 2072));
-    let (code, p) = post_payment(&chile, &card_payment(&token, "12990"), "y").await;
+    let mut whole = card_payment(&token, "12990");
+    // A Chilean document: the emulator refuses a type of another site, as Mercado Pago does.
+    whole["payer"]["identification"] = json!({"type": "RUT", "number": "123456789"});
+    let (code, p) = post_payment(&chile, &whole, "y").await;
     assert_eq!(code, 201);
     assert_eq!(p["transaction_amount"].to_string(), "12990");
     let brazil = brazil().await;
@@ -536,4 +539,21 @@ async fn the_browser_pages_render_and_pay() {
     assert_eq!(pay.status(), 303);
     let id = p["id"].as_i64().unwrap();
     assert_eq!(sb.sandbox.payment(id).unwrap()["status"], "approved");
+}
+
+#[tokio::test]
+async fn a_document_type_outside_the_sites_list_is_refused() {
+    let sb = brazil().await;
+    let token = card_token(&sb, "APRO").await;
+    let mut body = card_payment(&token, "10");
+    body["payer"]["identification"] = json!({"type": "RG", "number": "123456789"});
+    let (code, answer) = post_payment(&sb, &body, "rg").await;
+    assert_eq!((code, cause(&answer)), (400, 2067), "{answer}");
+    assert!(answer["message"]
+        .as_str()
+        .unwrap()
+        .contains("identification type"));
+    body["payer"]["identification"] = json!({"type": "cpf", "number": "12345678909"});
+    let (code, _) = post_payment(&sb, &body, "cpf").await;
+    assert_eq!(code, 201, "the type's case does not matter");
 }

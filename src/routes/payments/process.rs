@@ -93,7 +93,7 @@ async fn handle(
         path: e.path().to_string(),
         detail: e.inner().to_string(),
     })?;
-    let payment = PaymentRequest::parse(raw, state.site)?;
+    let payment = PaymentRequest::parse(raw, state.site, &state.id_types.current())?;
     let client_ip = crate::limits::client_ip(req);
     let device = req
         .headers()
