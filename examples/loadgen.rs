@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use checkout::routes::webhooks::signature::{manifest, sign};
+use checkout::mercadopago::signature::{manifest, sign};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 

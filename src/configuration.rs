@@ -10,21 +10,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::db::attempts::AttemptLimits;
 use crate::domain::Site;
-
-#[derive(Debug, thiserror::Error)]
-#[error("configuration: {variable}: {problem}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: String,
-}
-
-pub fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        problem: problem.into(),
-    }
-}
+pub use crate::env::{env_number, flag, problem, ConfigError};
 
 /// Which Mercado Pago the store talks to.
 #[derive(Debug, Clone)]
@@ -46,15 +34,6 @@ pub struct MercadoPagoSettings {
     /// Refund a second approved payment of an already paid order at once, instead of only
     /// flagging it for the merchant.
     pub refund_duplicates: bool,
-}
-
-/// Bounds on payment attempts, against card testing.
-#[derive(Debug, Clone, Copy)]
-pub struct AttemptLimits {
-    /// Calls to Mercado Pago one order may take.
-    pub per_order: i32,
-    /// Calls to Mercado Pago one shopper may cause in an hour, over all their orders.
-    pub per_shopper_hour: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -116,16 +95,7 @@ impl Settings {
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let database_url = get("DATABASE_URL").ok_or_else(|| {
-            problem(
-                "DATABASE_URL",
-                "is not set (for example postgres://postgres@127.0.0.1:5432/checkout)",
-            )
-        })?;
-        if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
-            return Err(problem("DATABASE_URL", "must be a postgres:// URL"));
-        }
-        let access_token = get("MP_ACCESS_TOKEN");
+        let database_url = database_url(&get)?;
         let host = get("HOST").unwrap_or_else(|| "127.0.0.1".to_string());
         let live = decide_live(&get, &host)?;
         let site = match get("MP_SITE") {
@@ -145,154 +115,40 @@ impl Settings {
                 .map_err(|_| problem("PORT", "must be a port number (0-65535)"))?,
             None => 8000,
         };
-        let app_base_url = match get("APP_BASE_URL") {
-            Some(raw) => Some(parse_url("APP_BASE_URL", &raw)?),
-            None if live => {
-                return Err(problem(
-                    "APP_BASE_URL",
-                    "is required in live mode: the public https URL of the store",
-                ))
-            }
-            None => None,
+        let number =
+            |name, range, default| env_number(&get, name, range, default, "a whole number");
+        let secs = |name, range, default| {
+            env_number(&get, name, range, default, "a whole number of seconds")
+                .map(Duration::from_secs)
         };
-        if let Some(url) = app_base_url.as_ref().filter(|_| live) {
-            // Without https the session cookie loses `Secure` and Mercado Pago cannot notify us.
-            if url.scheme() != "https" && !is_loopback_url(url) {
-                return Err(problem(
-                    "APP_BASE_URL",
-                    "must be https in live mode (plain http only on localhost, for a local trial)",
-                ));
-            }
-        }
-        let session_key = match get("SESSION_KEY") {
-            Some(key) if key.len() >= 64 => key,
-            Some(_) => {
-                return Err(problem(
-                    "SESSION_KEY",
-                    "must be at least 64 characters (openssl rand -hex 32)",
-                ))
-            }
-            None if live => {
-                return Err(problem(
-                    "SESSION_KEY",
-                    "is required with MP_ACCESS_TOKEN (openssl rand -hex 32)",
-                ))
-            }
-            // Sandbox sessions only need to outlive one run.
-            None => format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            ),
-        };
-        let seconds = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
-            match get(name) {
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(s) if (1..=120).contains(&s) => Ok(Duration::from_secs(s)),
-                    _ => Err(problem(
-                        name,
-                        "must be a whole number of seconds from 1 to 120",
-                    )),
-                },
-                None => Ok(Duration::from_secs(default)),
-            }
-        };
-        let connect_timeout = seconds("MP_CONNECT_TIMEOUT_SECS", 3)?;
-        let timeout = seconds("MP_TIMEOUT_SECS", 12)?;
-        let number = |name: &'static str, range: std::ops::RangeInclusive<u64>, default: u64| {
-            match get(name) {
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(n) if range.contains(&n) => Ok(n),
-                    _ => Err(problem(
-                        name,
-                        format!(
-                            "must be a whole number from {} to {}",
-                            range.start(),
-                            range.end()
-                        ),
-                    )),
-                },
-                None => Ok(default),
-            }
-        };
-        let refund_duplicates = flag(&get, "MP_REFUND_DUPLICATES")?;
-        let mercadopago = match access_token.filter(|_| live) {
-            Some(token) => MercadoPagoSettings {
-                mode: Mode::Live {
-                    api_base: parse_url(
-                        "MP_API_BASE",
-                        &get("MP_API_BASE").unwrap_or_else(|| "https://api.mercadopago.com".into()),
-                    )?,
-                    sdk_url: parse_url(
-                        "MP_SDK_URL",
-                        &get("MP_SDK_URL")
-                            .unwrap_or_else(|| "https://sdk.mercadopago.com/js/v2".into()),
-                    )?,
-                },
-                access_token: SecretString::from(token),
-                public_key: get("MP_PUBLIC_KEY")
-                    .ok_or_else(|| problem("MP_PUBLIC_KEY", "is required with MP_ACCESS_TOKEN"))?,
-                webhook_secret: SecretString::from(get("MP_WEBHOOK_SECRET").ok_or_else(|| {
-                    problem("MP_WEBHOOK_SECRET", "is required with MP_ACCESS_TOKEN")
-                })?),
-                connect_timeout,
-                timeout,
-                refund_duplicates,
-            },
-            None if live => {
-                return Err(problem(
-                    "MP_ACCESS_TOKEN",
-                    "is required with MP_MODE=live: the Access Token from Your integrations > Credentials",
-                ))
-            }
-            None => MercadoPagoSettings {
-                mode: Mode::Sandbox,
-                access_token: SecretString::from(SANDBOX_ACCESS_TOKEN),
-                public_key: SANDBOX_PUBLIC_KEY.to_string(),
-                webhook_secret: SecretString::from(
-                    get("MP_WEBHOOK_SECRET").unwrap_or_else(|| SANDBOX_WEBHOOK_SECRET.into()),
-                ),
-                connect_timeout,
-                timeout,
-                refund_duplicates,
-            },
-        };
+        let minutes = |name, range, default| number(name, range, default).map(|m| m * 60);
         Ok(Self {
             database_url: SecretString::from(database_url),
             site,
-            mercadopago,
-            app_base_url,
-            session_key: SecretString::from(session_key),
-            reconcile_interval: match get("RECONCILE_INTERVAL_SECS") {
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(s) if s >= 1 => Duration::from_secs(s),
-                    _ => {
-                        return Err(problem(
-                            "RECONCILE_INTERVAL_SECS",
-                            "must be a whole number of seconds, at least 1",
-                        ))
-                    }
-                },
-                None => Duration::from_secs(30),
-            },
-            sandbox_delay: match get("SANDBOX_RESPONSE_DELAY_MS") {
-                Some(raw) => Duration::from_millis(raw.trim().parse().map_err(|_| {
-                    problem(
-                        "SANDBOX_RESPONSE_DELAY_MS",
-                        "must be a whole number of milliseconds",
-                    )
-                })?),
-                None => Duration::ZERO,
-            },
+            mercadopago: mercadopago(&get, live)?,
+            app_base_url: app_base_url(&get, live)?,
+            session_key: SecretString::from(session_key(&get, live)?),
+            reconcile_interval: secs("RECONCILE_INTERVAL_SECS", 1..=86_400, 30)?,
+            sandbox_delay: Duration::from_millis(env_number(
+                &get,
+                "SANDBOX_RESPONSE_DELAY_MS",
+                0..=600_000,
+                0,
+                "a whole number of milliseconds",
+            )?),
             // Mercado Pago refuses less than 30 minutes from when *it* reads the request; 35 keeps
             // a slow call and a skewed clock clear of that edge.
-            pix_expiration: Duration::from_secs(
-                60 * number("PIX_EXPIRATION_MINUTES", 35..=43_200, 60)?,
-            ),
-            preference_expiration: Duration::from_secs(
-                60 * number("PREFERENCE_EXPIRATION_MINUTES", 10..=10_080, 120)?,
-            ),
-            sweep_interval: Duration::from_secs(number("SWEEP_INTERVAL_SECS", 1..=3_600, 60)?),
+            pix_expiration: Duration::from_secs(minutes(
+                "PIX_EXPIRATION_MINUTES",
+                35..=43_200,
+                60,
+            )?),
+            preference_expiration: Duration::from_secs(minutes(
+                "PREFERENCE_EXPIRATION_MINUTES",
+                10..=10_080,
+                120,
+            )?),
+            sweep_interval: secs("SWEEP_INTERVAL_SECS", 1..=3_600, 60)?,
             attempt_limits: AttemptLimits {
                 per_order: number("MAX_ATTEMPTS_PER_ORDER", 1..=100, 5)? as i32,
                 per_shopper_hour: number("MAX_ATTEMPTS_PER_SHOPPER", 1..=1_000, 10)? as i64,
@@ -301,10 +157,12 @@ impl Settings {
                 report_only: flag(&get, "CSP_REPORT_ONLY")?,
                 extra_hosts: csp_hosts(get("CSP_EXTRA_HOSTS").as_deref().unwrap_or(""))?,
             },
-            shutdown_grace: Duration::from_secs(number("SHUTDOWN_GRACE_SECS", 1..=600, 30)?),
-            order_freshness: Duration::from_secs(
-                60 * number("ORDER_FRESHNESS_MINUTES", 1..=1_440, 30)?,
-            ),
+            shutdown_grace: secs("SHUTDOWN_GRACE_SECS", 1..=600, 30)?,
+            order_freshness: Duration::from_secs(minutes(
+                "ORDER_FRESHNESS_MINUTES",
+                1..=1_440,
+                30,
+            )?),
             unpaid_order_expiry: Duration::from_secs(
                 3600 * number("UNPAID_ORDER_EXPIRY_HOURS", 1..=720, 24)?,
             ),
@@ -335,6 +193,115 @@ impl Settings {
     pub fn session_key_bytes(&self) -> &[u8] {
         self.session_key.expose_secret().as_bytes()
     }
+}
+
+fn database_url(get: &dyn Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let url = get("DATABASE_URL").ok_or_else(|| {
+        problem(
+            "DATABASE_URL",
+            "is not set (for example postgres://postgres@127.0.0.1:5432/checkout)",
+        )
+    })?;
+    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        return Err(problem("DATABASE_URL", "must be a postgres:// URL"));
+    }
+    Ok(url)
+}
+
+fn app_base_url(
+    get: &dyn Fn(&str) -> Option<String>,
+    live: bool,
+) -> Result<Option<Url>, ConfigError> {
+    let url = match get("APP_BASE_URL") {
+        Some(raw) => parse_url("APP_BASE_URL", &raw)?,
+        None if live => {
+            return Err(problem(
+                "APP_BASE_URL",
+                "is required in live mode: the public https URL of the store",
+            ))
+        }
+        None => return Ok(None),
+    };
+    // Without https the session cookie loses `Secure` and Mercado Pago cannot notify us.
+    if live && url.scheme() != "https" && !is_loopback_url(&url) {
+        return Err(problem(
+            "APP_BASE_URL",
+            "must be https in live mode (plain http only on localhost, for a local trial)",
+        ));
+    }
+    Ok(Some(url))
+}
+
+fn session_key(get: &dyn Fn(&str) -> Option<String>, live: bool) -> Result<String, ConfigError> {
+    match get("SESSION_KEY") {
+        Some(key) if key.len() >= 64 => Ok(key),
+        Some(_) => Err(problem(
+            "SESSION_KEY",
+            "must be at least 64 characters (openssl rand -hex 32)",
+        )),
+        None if live => Err(problem(
+            "SESSION_KEY",
+            "is required with MP_ACCESS_TOKEN (openssl rand -hex 32)",
+        )),
+        // Sandbox sessions only need to outlive one run.
+        None => Ok(format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        )),
+    }
+}
+
+/// Live credentials and where to reach Mercado Pago, or the sandbox's own.
+fn mercadopago(
+    get: &dyn Fn(&str) -> Option<String>,
+    live: bool,
+) -> Result<MercadoPagoSettings, ConfigError> {
+    let secs = |name, default| {
+        env_number(get, name, 1..=120, default, "a whole number of seconds")
+            .map(Duration::from_secs)
+    };
+    let connect_timeout = secs("MP_CONNECT_TIMEOUT_SECS", 3)?;
+    let timeout = secs("MP_TIMEOUT_SECS", 12)?;
+    let refund_duplicates = flag(get, "MP_REFUND_DUPLICATES")?;
+    let Some(token) = get("MP_ACCESS_TOKEN").filter(|_| live) else {
+        if live {
+            return Err(problem(
+                "MP_ACCESS_TOKEN",
+                "is required with MP_MODE=live: the Access Token from Your integrations > Credentials",
+            ));
+        }
+        return Ok(MercadoPagoSettings {
+            mode: Mode::Sandbox,
+            access_token: SecretString::from(SANDBOX_ACCESS_TOKEN),
+            public_key: SANDBOX_PUBLIC_KEY.to_string(),
+            webhook_secret: SecretString::from(
+                get("MP_WEBHOOK_SECRET").unwrap_or_else(|| SANDBOX_WEBHOOK_SECRET.into()),
+            ),
+            connect_timeout,
+            timeout,
+            refund_duplicates,
+        });
+    };
+    let url = |name: &'static str, default: &str| {
+        parse_url(name, &get(name).unwrap_or_else(|| default.into()))
+    };
+    Ok(MercadoPagoSettings {
+        mode: Mode::Live {
+            api_base: url("MP_API_BASE", "https://api.mercadopago.com")?,
+            sdk_url: url("MP_SDK_URL", "https://sdk.mercadopago.com/js/v2")?,
+        },
+        access_token: SecretString::from(token),
+        public_key: get("MP_PUBLIC_KEY")
+            .ok_or_else(|| problem("MP_PUBLIC_KEY", "is required with MP_ACCESS_TOKEN"))?,
+        webhook_secret: SecretString::from(
+            get("MP_WEBHOOK_SECRET")
+                .ok_or_else(|| problem("MP_WEBHOOK_SECRET", "is required with MP_ACCESS_TOKEN"))?,
+        ),
+        connect_timeout,
+        timeout,
+        refund_duplicates,
+    })
 }
 
 /// Live or sandbox. Sandbox is never a silent fallback for a store that others can reach.
@@ -413,14 +380,6 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 pub fn is_loopback_url(url: &Url) -> bool {
     url.host_str().is_some_and(is_loopback_host)
-}
-
-fn flag(get: &dyn Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
-    match get(name).as_deref().map(str::trim) {
-        None | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
-        Some(_) => Err(problem(name, "must be true or false")),
-    }
 }
 
 /// `https://cdn.example.com https://*.example.net`: sources a policy can name, nothing that

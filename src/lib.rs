@@ -4,6 +4,7 @@ pub mod configuration;
 pub mod db;
 pub mod doctor;
 pub mod domain;
+pub mod env;
 pub mod health_check;
 pub mod i18n;
 pub mod limits;

@@ -20,9 +20,9 @@ use url::Url;
 
 use crate::configuration::{Mode, Settings};
 use crate::domain::IdTypes;
+use crate::domain::Timings;
 use crate::mercadopago::MercadoPagoClient;
 use crate::payments::id_types::{self, CurrentIdTypes};
-use crate::payments::Timings;
 use crate::routes;
 use crate::security::{csp, error_pages};
 use crate::state::AppState;
@@ -83,7 +83,11 @@ impl Application {
             }
         };
         let mp = &settings.mercadopago;
-        let metrics = std::sync::Arc::new(crate::metrics::Metrics::for_settings(&settings));
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::for_store(
+            settings.is_sandbox(),
+            settings.site,
+            settings.metrics.clone(),
+        ));
         let mercadopago = MercadoPagoClient::new(
             api_base.clone(),
             mp.access_token.clone(),
@@ -101,7 +105,33 @@ impl Application {
             extra: &settings.csp.extra_hosts,
         });
         let policy_header = csp::header_name(settings.csp.report_only);
+        let timings = Timings::derive(mp.connect_timeout, mp.timeout);
+        let reconciler = std::sync::Arc::new(crate::reconcile::Reconciler {
+            pool: pool.clone(),
+            mercadopago: mercadopago.clone(),
+            metrics: metrics.clone(),
+            timings,
+            interval: settings.reconcile_interval,
+            sweep_interval: settings.sweep_interval,
+            unpaid_order_expiry: settings.unpaid_order_expiry,
+            refund_duplicates: mp.refund_duplicates,
+            rereads: Default::default(),
+        });
+        let checkout = std::sync::Arc::new(crate::payments::charge::Checkout {
+            pool: pool.clone(),
+            mercadopago: mercadopago.clone(),
+            site: settings.site,
+            timings,
+            limits: settings.attempt_limits,
+            freshness: settings.order_freshness,
+            approval: settings.approval.clone(),
+            pix_expiration: settings.pix_expiration,
+            notification_url: crate::state::notification_url(&base_url),
+            store_name: crate::i18n::texts(settings.site.lang()).store_name,
+            refund_duplicates: mp.refund_duplicates,
+        });
         let state = web::Data::new(AppState {
+            checkout,
             pool,
             catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
             mercadopago,
@@ -110,15 +140,14 @@ impl Application {
             sdk_url: sdk_url.clone(),
             base_url: base_url.clone(),
             sandbox: settings.is_sandbox(),
-            timings: Timings::derive(mp.connect_timeout, mp.timeout),
+            timings,
             webhook_secret: mp.webhook_secret.clone(),
             pix_expiration: settings.pix_expiration,
             preference_expiration: settings.preference_expiration,
             attempt_limits: settings.attempt_limits,
             refund_duplicates: mp.refund_duplicates,
             hints: Default::default(),
-            reconcile_interval: settings.reconcile_interval,
-            rereads: Default::default(),
+            reconciler: reconciler.clone(),
             test_credentials: settings.test_credentials(),
             csp_reports: Default::default(),
             order_freshness: settings.order_freshness,
@@ -143,11 +172,7 @@ impl Application {
                  a payment cut off by a stop is resolved later by the reconciliation worker"
             );
         }
-        tokio::spawn(crate::reconcile::worker::run(
-            state.clone().into_inner(),
-            settings.reconcile_interval,
-            settings.sweep_interval,
-        ));
+        tokio::spawn(crate::reconcile::worker::run(reconciler));
         let reporting = csp::reporting_endpoints(&base_url);
         let sandbox = settings
             .is_sandbox()
@@ -159,6 +184,11 @@ impl Application {
         // Abuse limits: the client-IP rule and per-instance budgets, checked inside the
         // session middleware (to see the shopper) and inside the error pages.
         let limits = web::Data::new(crate::limits::Limits::new(&settings.limits));
+        let chrome = web::Data::new(crate::security::ErrorChrome {
+            lang: settings.site.lang(),
+            sandbox: settings.is_sandbox(),
+            test_credentials: settings.test_credentials(),
+        });
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                 .cookie_name("checkout_session".into())
@@ -178,6 +208,7 @@ impl Application {
             }
             App::new()
                 .app_data(limits.clone())
+                .app_data(chrome.clone())
                 .wrap(from_fn(crate::limits::guard))
                 .wrap(ErrorHandlers::new().default_handler(error_pages))
                 .wrap(session)

@@ -4,11 +4,11 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use url::Url;
 
-use crate::configuration::AttemptLimits;
+use crate::db::attempts::AttemptLimits;
 use crate::domain::Site;
+use crate::domain::Timings;
 use crate::i18n::{texts, Texts};
 use crate::mercadopago::MercadoPagoClient;
-use crate::payments::Timings;
 
 /// What every handler may use, built once at start.
 pub struct AppState {
@@ -32,10 +32,10 @@ pub struct AppState {
     pub refund_duplicates: bool,
     /// Bounds what unsigned notification hints and wallet returns can make us ask Mercado Pago.
     pub hints: crate::reconcile::hints::Hints,
-    /// How often the reconciliation worker runs; also the first retry of a failed re-read.
-    pub reconcile_interval: Duration,
-    /// Notified payments being re-read, so a burst of notifications costs one re-read.
-    pub rereads: crate::reconcile::rereads::Rereads,
+    /// Charging orders (`/process_payment`), on its own handle.
+    pub checkout: std::sync::Arc<crate::payments::charge::Checkout>,
+    /// Background payment sync (the worker, the webhook's re-reads), on its own handle.
+    pub reconciler: std::sync::Arc<crate::reconcile::Reconciler>,
     /// Live mode on test credentials: every page says so.
     pub test_credentials: bool,
     /// How many Content-Security-Policy violation reports are logged per minute.
@@ -86,7 +86,7 @@ impl AppState {
 }
 
 /// `source_news=webhooks`: only the signed kind, not the legacy unsigned IPN as well.
-fn notification_url(base: &Url) -> Option<String> {
+pub fn notification_url(base: &Url) -> Option<String> {
     let public = base.scheme() == "https"
         && !matches!(base.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     public.then(|| {

@@ -7,13 +7,21 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::configuration::AttemptLimits;
 use crate::domain::order_status::Source;
+use crate::domain::Timings;
 use crate::domain::{Money, MoneyError, OrderId, OrderStatus, ShopperId};
-use crate::payments::Timings;
 
 use super::money;
 use super::orders::{latest_payment, parse_status, transition, PaymentRecord};
+
+/// Bounds on payment attempts, against card testing.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimits {
+    /// Calls to Mercado Pago one order may take.
+    pub per_order: i32,
+    /// Calls to Mercado Pago one shopper may cause in an hour, over all their orders.
+    pub per_shopper_hour: i64,
+}
 
 /// Permission to make one call to Mercado Pago for an order.
 #[derive(Debug, Clone)]

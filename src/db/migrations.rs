@@ -1,7 +1,9 @@
 //! Which of this build's migrations the database has applied.
 
+use std::collections::HashMap;
+
 use sqlx::migrate::Migrator;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 /// Every migration this build carries; `startup` runs them, `/readyz` and the doctor check them.
 /// A database migrated by a newer build is accepted: migrations only add, so rolling back the
@@ -30,4 +32,24 @@ pub async fn pending(pool: &PgPool) -> Result<usize, sqlx::Error> {
         .iter()
         .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
         .count())
+}
+
+/// `version -> (success, checksum)` of what sqlx recorded; empty when it never ran here.
+pub async fn applied(
+    conn: &mut PgConnection,
+) -> Result<HashMap<i64, (bool, Vec<u8>)>, sqlx::Error> {
+    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !exists {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, bool, Vec<u8>)> =
+        sqlx::query_as("select version, success, checksum from _sqlx_migrations")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(v, ok, sum)| (v, (ok, sum)))
+        .collect())
 }

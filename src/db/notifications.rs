@@ -96,3 +96,15 @@ pub async fn claim_due(pool: &PgPool, limit: i64, base: Duration) -> Result<Vec<
         })
         .collect())
 }
+
+/// Why the last re-read of these notifications failed, for the back office and the logs.
+pub async fn set_last_error(pool: &PgPool, ids: &[i64], error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update notifications set last_error = $2 where id = any($1)",
+        ids,
+        error
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -385,3 +385,48 @@ pub async fn expire_unpaid(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// A line of an order with what the catalog says of its product now, for the payment's items.
+pub struct PaymentLine {
+    pub product_id: i64,
+    pub name: String,
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+    pub description: Option<String>,
+    pub category_id: Option<String>,
+}
+
+pub async fn lines_for_payment(
+    pool: &PgPool,
+    id: OrderId,
+) -> Result<Vec<PaymentLine>, sqlx::Error> {
+    sqlx::query_as!(
+        PaymentLine,
+        r#"select i.product_id, i.name, i.quantity, i.unit_price_minor,
+                  p.description as "description?", p.category_id
+           from order_items i left join products p on p.id = i.product_id
+           where i.order_id = $1 order by i.line_no"#,
+        id.0
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Where an order stands now.
+pub async fn status_of(pool: &PgPool, id: OrderId) -> Result<OrderStatus, sqlx::Error> {
+    let status = sqlx::query_scalar!("select status from orders where id = $1", id.0)
+        .fetch_one(pool)
+        .await?;
+    parse_status(&status)
+}
+
+/// Any order, by id, whoever placed it (the back office's view).
+pub async fn find_any(pool: &PgPool, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
+    let shopper = sqlx::query_scalar!("select shopper_id from orders where id = $1", id.0)
+        .fetch_optional(pool)
+        .await?;
+    match shopper {
+        Some(shopper) => find_for_shopper(pool, id, ShopperId(shopper)).await,
+        None => Ok(None),
+    }
+}

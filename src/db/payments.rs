@@ -3,7 +3,21 @@
 use sqlx::{Postgres, Transaction};
 
 use crate::domain::{Money, OrderId, OrderStatus};
-use crate::mercadopago::Payment;
+
+/// A payment as the database keeps it: what Mercado Pago reported, in our terms.
+pub struct PaymentRow<'a> {
+    pub id: i64,
+    pub status: &'a str,
+    pub status_detail: &'a str,
+    pub payment_method_id: &'a str,
+    pub payment_type_id: Option<&'a str>,
+    /// What was paid, in the order's currency (see `payments::apply::recorded_amount`).
+    pub amount: Money,
+    /// What was given back so far, in minor units of the same currency.
+    pub refunded_minor: i64,
+    /// Mercado Pago's whole answer, for the record.
+    pub raw: &'a serde_json::Value,
+}
 
 /// Inserts the payment or refreshes what changed (status, refunds); the attempt that made it
 /// is kept from its first write. Older news (approved after refunded) never overwrites newer.
@@ -12,8 +26,7 @@ pub async fn upsert(
     tx: &mut Transaction<'_, Postgres>,
     order_id: OrderId,
     attempt_no: Option<i32>,
-    payment: &Payment,
-    amount: Money,
+    payment: &PaymentRow<'_>,
 ) -> Result<bool, sqlx::Error> {
     let known = sqlx::query!(
         "select status, status_detail, refunded_minor from payments where id = $1 for update",
@@ -21,23 +34,18 @@ pub async fn upsert(
     )
     .fetch_optional(&mut **tx)
     .await?;
-    let refunded = payment
-        .transaction_amount_refunded
-        .as_ref()
-        .and_then(|n| Money::parse_decimal(&n.to_string(), amount.currency()).ok())
-        .map(Money::minor)
-        .unwrap_or(0);
+    let refunded = payment.refunded_minor;
     let new_outcome = known.as_ref().is_none_or(|k| k.status != payment.status);
     if let Some(known) = known {
         // A re-read that brings nothing new (most notifications) writes nothing.
         if known.status == payment.status
-            && known.status_detail == payment.status_detail()
+            && known.status_detail == payment.status_detail
             && known.refunded_minor == refunded
         {
             return Ok(false);
         }
         let was = OrderStatus::from_payment(&known.status, &known.status_detail);
-        let now = OrderStatus::from_payment(&payment.status, payment.status_detail());
+        let now = OrderStatus::from_payment(payment.status, payment.status_detail);
         if was != now && !was.can_move_to(now) {
             tracing::info!(payment_id = payment.id, was = %known.status, news = %payment.status, "payment keeps its newer state");
             return Ok(false);
@@ -55,17 +63,24 @@ pub async fn upsert(
         order_id.0,
         attempt_no,
         payment.status,
-        payment.status_detail(),
-        payment.payment_method_id.as_deref().unwrap_or(""),
-        payment.payment_type_id.as_deref(),
-        amount.currency().code(),
-        amount.minor(),
+        payment.status_detail,
+        payment.payment_method_id,
+        payment.payment_type_id,
+        payment.amount.currency().code(),
+        payment.amount.minor(),
         refunded,
         payment.raw
     )
     .execute(&mut **tx)
     .await?;
     Ok(new_outcome)
+}
+
+/// The status a payment has here, if it is known here.
+pub async fn status_of(pool: &sqlx::PgPool, id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!("select status from payments where id = $1", id)
+        .fetch_optional(pool)
+        .await
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -55,7 +55,7 @@ pub async fn check(settings: &Settings) -> Check {
                 )
             }
         };
-    let applied = applied(&mut conn).await;
+    let applied = crate::db::migrations::applied(&mut conn).await;
     let _ = conn.close().await;
     match applied {
         Ok(applied) => compare(&target, &applied),
@@ -65,24 +65,6 @@ pub async fn check(settings: &Settings) -> Check {
             "give the DATABASE_URL user read access to _sqlx_migrations",
         ),
     }
-}
-
-/// `version -> (success, checksum)` of what sqlx recorded; empty when it never ran here.
-async fn applied(conn: &mut PgConnection) -> Result<HashMap<i64, (bool, Vec<u8>)>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
-        .fetch_one(&mut *conn)
-        .await?;
-    if !exists {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, bool, Vec<u8>)> =
-        sqlx::query_as("select version, success, checksum from _sqlx_migrations")
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(v, ok, sum)| (v, (ok, sum)))
-        .collect())
 }
 
 fn compare(target: &str, applied: &HashMap<i64, (bool, Vec<u8>)>) -> Check {

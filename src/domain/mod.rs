@@ -10,6 +10,7 @@ pub mod money;
 pub mod order_status;
 pub mod payment_submission;
 pub mod site;
+pub mod timings;
 
 pub use cart::{Cart, CartError};
 pub use category::ItemCategory;
@@ -23,3 +24,4 @@ pub use payment_submission::{
     CardPayment, OfflineKind, OfflinePayment, PaymentRequest, RawSubmission, SubmissionError,
 };
 pub use site::{Lang, Site};
+pub use timings::Timings;

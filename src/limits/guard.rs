@@ -49,7 +49,10 @@ pub async fn guard(
         retry_after = seconds,
         "request rate limited"
     );
-    let response = refusal(route, state.map(|s| s.get_ref()), seconds.max(1));
+    let chrome = req
+        .app_data::<web::Data<crate::security::ErrorChrome>>()
+        .map(|c| *c.get_ref());
+    let response = refusal(route, chrome, seconds.max(1));
     Ok(req.into_response(response).map_into_right_body())
 }
 
@@ -65,8 +68,12 @@ fn session_of(req: &ServiceRequest) -> Option<u128> {
     Some(u128::from_be_bytes(digest[..16].try_into().ok()?))
 }
 
-fn refusal(route: Route, state: Option<&AppState>, retry_after: u64) -> HttpResponse {
-    let lang = state.map_or(Lang::En, |s| s.site.lang());
+fn refusal(
+    route: Route,
+    chrome: Option<crate::security::ErrorChrome>,
+    retry_after: u64,
+) -> HttpResponse {
+    let lang = chrome.map_or(Lang::En, |c| c.lang);
     let pick = |pt: &'static str, es: &'static str, en: &'static str| match lang {
         Lang::Pt => pt,
         Lang::Es => es,
@@ -97,8 +104,8 @@ fn refusal(route: Route, state: Option<&AppState>, retry_after: u64) -> HttpResp
         "Recibimos demasiadas solicitudes tuyas en poco tiempo. Espera un minuto e inténtalo de nuevo.",
         "We received too many requests from you in a short time. Wait a minute and try again.",
     );
-    let html = match state {
-        Some(state) => crate::security::error_page_html(state, title, body),
+    let html = match chrome {
+        Some(chrome) => crate::security::error_page_html(&chrome, title, body),
         None => body.to_string(),
     };
     response.content_type("text/html; charset=utf-8").body(html)

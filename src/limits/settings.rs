@@ -1,6 +1,6 @@
 //! The limits' settings: `TRUSTED_PROXIES` and `RATE_LIMIT_*` (README table, `.env.example`).
 
-use crate::configuration::{problem, ConfigError};
+use crate::env::{problem, ConfigError};
 
 use super::limiter::Rate;
 use super::proxies::TrustedProxies;

@@ -2,6 +2,8 @@
 
 mod client;
 mod error;
+/// Webhook signatures (`x-signature`), as Mercado Pago makes them and the store checks them.
+pub mod signature;
 pub mod time;
 mod types;
 

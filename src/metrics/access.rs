@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::configuration::{problem, ConfigError};
+use crate::env::{problem, ConfigError};
 use crate::session::constant_time_eq;
 
 /// `METRICS_TOKEN`.

@@ -8,8 +8,7 @@ use sqlx::PgPool;
 use super::text::Exposition;
 
 /// Well under Prometheus' default scrape timeout (10 s), so a slow database costs the gauges,
-/// not the scrape.
-const STATEMENT_TIMEOUT: &str = "set local statement_timeout = '2s'";
+/// not the scrape (the statement itself is bounded at 2 s, `db::gauges`).
 const WHOLE_READ: Duration = Duration::from_secs(3);
 
 /// The anomaly kinds the schema allows: each is shown, at 0 when none is open, so an alert on
@@ -38,20 +37,7 @@ pub async fn read(pool: &PgPool) -> Option<Gauges> {
 }
 
 async fn query(pool: &PgPool) -> Result<Gauges, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(STATEMENT_TIMEOUT).execute(&mut *tx).await?;
-    let row = sqlx::query!(
-        r#"select
-             (select count(*) from orders
-              where status in ('processing', 'payment_unknown')) as "awaiting!",
-             (select count(*) from notifications where processed_at is null) as "pending!",
-             (select coalesce(jsonb_object_agg(kind, n), '{}'::jsonb)
-              from (select kind, count(*) as n from anomalies
-                    where resolved_at is null group by kind) open) as "anomalies!""#
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let row = crate::db::gauges::waiting_work(pool).await?;
     let mut anomalies_open: Vec<(String, i64)> = ANOMALY_KINDS
         .iter()
         .map(|k| (k.to_string(), row.anomalies[k].as_i64().unwrap_or(0)))

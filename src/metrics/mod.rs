@@ -11,13 +11,12 @@ mod database;
 mod instruments;
 mod lag;
 mod render;
-mod scrape;
 mod text;
 
 use std::time::Duration;
 
-pub use access::MetricsSettings;
-pub use scrape::scrape;
+pub use access::{MetricsSettings, Refusal};
+pub use text::CONTENT_TYPE;
 
 use access::Access;
 use instruments::{Counter, Family, Histogram};
@@ -172,6 +171,21 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Whether a scrape from `peer` with this `Authorization` header may read the metrics.
+    pub fn check_access(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        authorization: Option<&str>,
+    ) -> Result<(), Refusal> {
+        self.access.check(peer, authorization)
+    }
+
+    /// The exposition text, with the gauges of work waiting in the database read now.
+    pub async fn exposition(&self, pool: &sqlx::PgPool) -> String {
+        let gauges = database::read(pool).await;
+        self.render(gauges.as_ref())
+    }
+
     pub fn new(build: BuildInfo, settings: MetricsSettings) -> Self {
         Self {
             build,
@@ -190,19 +204,15 @@ impl Metrics {
         }
     }
 
-    /// The metrics of a store started with `settings`.
-    pub fn for_settings(settings: &crate::configuration::Settings) -> Self {
-        let mode = if settings.is_sandbox() {
-            "sandbox"
-        } else {
-            "live"
-        };
+    /// The metrics of a store of `site`, in sandbox mode or live.
+    pub fn for_store(sandbox: bool, site: crate::domain::Site, settings: MetricsSettings) -> Self {
+        let mode = if sandbox { "sandbox" } else { "live" };
         let build = BuildInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             mode: mode.to_string(),
-            site: settings.site.id().to_string(),
+            site: site.id().to_string(),
         };
-        Self::new(build, settings.metrics.clone())
+        Self::new(build, settings)
     }
 
     /// The store recorded a payment in a status it did not have before (`payments::apply`).

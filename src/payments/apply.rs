@@ -11,7 +11,7 @@
 
 use sqlx::{PgPool, Postgres, Transaction};
 
-use crate::db::payments::{flag, upsert, AnomalyKind};
+use crate::db::payments::{flag, upsert, AnomalyKind, PaymentRow};
 use crate::db::{attempts, orders};
 use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId, OrderStatus};
@@ -85,7 +85,23 @@ pub async fn apply(
         Claimant::Attempt { attempt_no, .. } => Some(attempt_no),
         Claimant::News => payment.attempt(),
     };
-    let new_outcome = upsert(&mut tx, order.id, attempt_no, payment, amount).await?;
+    let refunded_minor = payment
+        .transaction_amount_refunded
+        .as_ref()
+        .and_then(|n| Money::parse_decimal(&n.to_string(), amount.currency()).ok())
+        .map(Money::minor)
+        .unwrap_or(0);
+    let row = PaymentRow {
+        id: payment.id,
+        status: &payment.status,
+        status_detail: payment.status_detail(),
+        payment_method_id: payment.payment_method_id.as_deref().unwrap_or(""),
+        payment_type_id: payment.payment_type_id.as_deref(),
+        amount,
+        refunded_minor,
+        raw: &payment.raw,
+    };
+    let new_outcome = upsert(&mut tx, order.id, attempt_no, &row).await?;
     let counted = new_outcome.then_some((metrics, payment));
     let to = OrderStatus::from_payment(&payment.status, payment.status_detail());
     let waiting = matches!(

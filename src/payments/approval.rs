@@ -3,7 +3,7 @@
 //! (`MP_THREE_DS`, `MP_STATEMENT_DESCRIPTOR`, `MP_BINARY_MODE`, `MP_STATUS_SCREEN`; README
 //! table, `docs/APPROVAL.md`).
 
-use crate::configuration::{problem, ConfigError};
+use crate::env::{problem, ConfigError};
 
 /// `three_d_secure_mode` for card payments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

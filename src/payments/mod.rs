@@ -2,8 +2,9 @@
 
 pub mod apply;
 pub mod approval;
+mod body;
+pub mod charge;
 pub mod freshness;
 pub mod id_types;
-pub mod timings;
-
-pub use timings::Timings;
+pub mod orders;
+pub mod resolve;

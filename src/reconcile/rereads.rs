@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::Reconciler;
 use crate::db::notifications;
 use crate::domain::order_status::Source;
 use crate::payments::apply::{apply, Claimant};
-use crate::state::AppState;
 
 #[derive(Default)]
 pub struct Rereads {
@@ -27,9 +27,9 @@ struct Waiting {
 impl Rereads {
     /// Makes sure a re-read of `payment_id` begins after now; `notification` is marked
     /// processed once one does and succeeds.
-    pub fn schedule(state: Arc<AppState>, payment_id: i64, notification: Option<i64>) {
-        if state.rereads.enter(payment_id, notification) {
-            tokio::spawn(run(state, payment_id));
+    pub fn schedule(sync: Arc<Reconciler>, payment_id: i64, notification: Option<i64>) {
+        if sync.rereads.enter(payment_id, notification) {
+            tokio::spawn(run(sync, payment_id));
         }
     }
 
@@ -74,8 +74,8 @@ impl Rereads {
     }
 }
 
-#[tracing::instrument(skip(state))]
-async fn run(state: Arc<AppState>, payment_id: i64) {
+#[tracing::instrument(skip(sync))]
+async fn run(sync: Arc<Reconciler>, payment_id: i64) {
     // Should the task die mid-way (a panic), later notifications must start a re-read of
     // their own rather than wait on this one. While the entry exists no other task for the
     // payment does, so removing it then removes only this task's.
@@ -94,14 +94,14 @@ async fn run(state: Arc<AppState>, payment_id: i64) {
         }
     }
     let mut leave = Leave {
-        rereads: &state.rereads,
+        rereads: &sync.rereads,
         payment_id,
         ended: false,
     };
     loop {
-        let answered = state.rereads.begin(payment_id);
-        reread(&state, payment_id, &answered).await;
-        if !state.rereads.end(payment_id) {
+        let answered = sync.rereads.begin(payment_id);
+        reread(&sync, payment_id, &answered).await;
+        if !sync.rereads.end(payment_id) {
             leave.ended = true;
             return;
         }
@@ -110,23 +110,23 @@ async fn run(state: Arc<AppState>, payment_id: i64) {
 
 /// Re-reads the payment and applies it. A failure leaves the notifications due for the
 /// worker, which re-drives them with backoff until one re-read is applied.
-async fn reread(state: &AppState, payment_id: i64, notifications: &[i64]) {
-    let outcome = match reread_once(state, payment_id).await {
+async fn reread(sync: &Reconciler, payment_id: i64, notifications: &[i64]) {
+    let outcome = match reread_once(sync, payment_id).await {
         Ok(outcome) => outcome,
         Err(e) => {
             tracing::warn!(error = %e, "could not re-read the notified payment; the worker will retry");
             if !notifications.is_empty() {
                 let retry = notifications::mark_failed(
-                    &state.pool,
+                    &sync.pool,
                     notifications,
                     &e.to_string(),
-                    state.reconcile_interval,
+                    sync.interval,
                 )
                 .await;
                 if let Err(e) = retry {
                     tracing::warn!(error = %e, "could not mark notifications for retry");
                 }
-                state.metrics.webhooks_failed(notifications.len());
+                sync.metrics.webhooks_failed(notifications.len());
             }
             return;
         }
@@ -134,22 +134,22 @@ async fn reread(state: &AppState, payment_id: i64, notifications: &[i64]) {
     if notifications.is_empty() {
         return;
     }
-    match notifications::mark_processed(&state.pool, notifications, &outcome).await {
-        Ok(()) => state.metrics.webhooks_applied(notifications),
+    match notifications::mark_processed(&sync.pool, notifications, &outcome).await {
+        Ok(()) => sync.metrics.webhooks_applied(notifications),
         Err(e) => tracing::warn!(error = %e, "could not mark notifications processed"),
     }
 }
 
 /// One re-read of a payment from Mercado Pago, applied to its order.
-pub async fn reread_once(state: &AppState, payment_id: i64) -> anyhow::Result<String> {
-    let payment = state.mercadopago.get_payment(payment_id).await?;
+pub async fn reread_once(sync: &Reconciler, payment_id: i64) -> anyhow::Result<String> {
+    let payment = sync.mercadopago.get_payment(payment_id).await?;
     let applied = apply(
-        &state.pool,
-        &state.metrics,
+        &sync.pool,
+        &sync.metrics,
         &payment,
         Source::Webhook,
         Claimant::News,
-        state.refund_with(),
+        sync.refund_with(),
     )
     .await?;
     Ok(format!("{applied:?}"))

@@ -17,41 +17,39 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::db::orders::parse_status;
-use crate::db::{attempts, notifications};
+use super::Reconciler;
+use crate::db::{attempts, notifications, reconciliation};
 use crate::domain::order_status::Source;
+use crate::domain::timings::{CHALLENGE_GIVE_UP, SEARCH_LAG};
 use crate::domain::{OrderId, OrderStatus};
 use crate::mercadopago::time::iso;
 use crate::payments::apply::{apply, Claimant};
-use crate::payments::timings::{CHALLENGE_GIVE_UP, SEARCH_LAG};
-use crate::state::AppState;
 
-use super::resolve_unknown;
+use crate::payments::resolve::resolve_unknown;
 
-/// After this many checks an order is left to the merchant.
-pub const MAX_CHECKS: i32 = 30;
+pub use crate::db::reconciliation::MAX_CHECKS;
 const BATCH: i64 = 20;
 /// Pages of 100 one sweep reads at most; what is left is read by the next sweep.
 const SWEEP_PAGES: usize = 20;
 const SWEEP_PAGE: usize = 100;
 
 /// Runs forever, one pass every `interval`.
-pub async fn run(state: Arc<AppState>, interval: Duration, sweep_interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
+pub async fn run(sync: Arc<Reconciler>) {
+    let mut tick = tokio::time::interval(sync.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match pass(&state).await {
+        match pass(&sync).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(items = n, "reconciliation pass"),
             Err(e) => tracing::warn!(error = %e, "reconciliation pass failed"),
         }
-        match crate::db::orders::expire_unpaid(&state.pool, state.unpaid_order_expiry, 100).await {
+        match crate::db::orders::expire_unpaid(&sync.pool, sync.unpaid_order_expiry, 100).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(orders = n, "unpaid orders expired"),
             Err(e) => tracing::warn!(error = %e, "expiring unpaid orders failed"),
         }
-        match sweep(&state, sweep_interval).await {
+        match sweep(&sync, sync.sweep_interval).await {
             Ok(Some(n)) if n > 0 => tracing::info!(payments = n, "sweep of updated payments"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "sweep of updated payments failed"),
@@ -60,70 +58,33 @@ pub async fn run(state: Arc<AppState>, interval: Duration, sweep_interval: Durat
 }
 
 /// Claims due orders and notifications and checks each; returns how many it checked.
-pub async fn pass(state: &AppState) -> Result<usize, sqlx::Error> {
-    let due = claim_due(&state.pool, BATCH, state.timings.stale_after).await?;
+pub async fn pass(sync: &Reconciler) -> Result<usize, sqlx::Error> {
+    let due = claim_due(&sync.pool, BATCH, sync.timings.stale_after).await?;
     for (order_id, status) in &due {
-        check(state, *order_id, *status).await;
+        check(sync, *order_id, *status).await;
     }
-    let redriven = redrive(state).await?;
+    let redriven = redrive(sync).await?;
     Ok(due.len() + redriven)
 }
 
-/// Takes up to `limit` due orders for this instance: locked rows of other instances are
-/// skipped, and each taken order's next check moves out, with a backoff, before commit.
-/// An order `processing` for less than `stale_after` has a live call: it is not due.
-pub async fn claim_due(
-    pool: &sqlx::PgPool,
-    limit: i64,
-    stale_after: Duration,
-) -> Result<Vec<(OrderId, OrderStatus)>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let rows = sqlx::query!(
-        r#"select id, status from orders o
-           where ((status in ('processing', 'payment_unknown', 'payment_pending', 'payment_in_process')
-                   and (status <> 'processing' or updated_at < now() - make_interval(secs => $3)))
-                  or exists (select 1 from payment_attempts a
-                             where a.order_id = o.id and a.state = 'unknown'))
-             and (next_check_at is null or next_check_at <= now()) and checks < $1
-           order by updated_at limit $2 for update skip locked"#,
-        MAX_CHECKS,
-        limit,
-        stale_after.as_secs_f64()
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
-    // 30 s, 1 min, 2 min ... capped at 1 h between checks.
-    sqlx::query!(
-        r#"update orders set checks = checks + 1,
-             next_check_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, checks))
-           where id = any($1)"#,
-        &ids
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    rows.into_iter()
-        .map(|r| Ok((OrderId(r.id), parse_status(&r.status)?)))
-        .collect()
-}
+pub use crate::db::reconciliation::claim_due;
 
-#[tracing::instrument(skip(state))]
-async fn check(state: &AppState, order_id: OrderId, status: OrderStatus) {
+#[tracing::instrument(skip(sync))]
+async fn check(sync: &Reconciler, order_id: OrderId, status: OrderStatus) {
     let outcome = async {
         if status == OrderStatus::Processing {
-            abandon_stale(state, order_id).await?;
+            abandon_stale(sync, order_id).await?;
         }
         resolve_unknown(
-            &state.pool,
-            &state.mercadopago,
+            &sync.pool,
+            &sync.mercadopago,
             order_id,
-            &state.timings,
+            &sync.timings,
             Source::Reconciliation,
-            state.refund_with(),
+            sync.refund_with(),
         )
         .await?;
-        check_pending(state, order_id).await
+        check_pending(sync, order_id).await
     };
     if let Err(e) = outcome.await {
         tracing::warn!(error = %e, "could not reconcile the order yet");
@@ -132,20 +93,14 @@ async fn check(state: &AppState, order_id: OrderId, status: OrderStatus) {
 
 /// An attempt still in flight after every timeout was abandoned (its process died): its
 /// outcome is unknown from now on. A live one is left alone.
-async fn abandon_stale(state: &AppState, order_id: OrderId) -> anyhow::Result<()> {
-    let started = sqlx::query!(
-        r#"select attempt_no as "attempt_no!", created_at from payment_attempts
-           where order_id = $1 and state = 'in_flight' and attempt_no is not null"#,
-        order_id.0
-    )
-    .fetch_optional(&state.pool)
-    .await?;
-    if let Some(a) = started {
-        if OffsetDateTime::now_utc() - a.created_at > state.timings.stale_after {
+async fn abandon_stale(sync: &Reconciler, order_id: OrderId) -> anyhow::Result<()> {
+    let started = reconciliation::in_flight_attempt(&sync.pool, order_id).await?;
+    if let Some((attempt_no, created_at)) = started {
+        if OffsetDateTime::now_utc() - created_at > sync.timings.stale_after {
             attempts::record_unknown(
-                &state.pool,
+                &sync.pool,
                 order_id,
-                a.attempt_no,
+                attempt_no,
                 "abandoned in flight",
                 None,
             )
@@ -159,26 +114,18 @@ async fn abandon_stale(state: &AppState, order_id: OrderId) -> anyhow::Result<()
 /// cancelled so it cannot be paid late; a ticket is not: a voucher paid on its last day is
 /// credited one to three business days later, and Mercado Pago itself closes unpaid ones. A
 /// 3-D Secure challenge left unfinished past `CHALLENGE_GIVE_UP` is cancelled too.
-async fn check_pending(state: &AppState, order_id: OrderId) -> anyhow::Result<()> {
-    let followed = sqlx::query!(
-        r#"select o.status, coalesce(o.payment_id,
-             (select id from payments where order_id = o.id order by created_at desc, id desc limit 1)) as payment_id
-           from orders o where o.id = $1"#,
-        order_id.0
-    )
-    .fetch_one(&state.pool)
-    .await?;
-    let status = parse_status(&followed.status)?;
+async fn check_pending(sync: &Reconciler, order_id: OrderId) -> anyhow::Result<()> {
+    let (status, payment_id) = reconciliation::followed_payment(&sync.pool, order_id).await?;
     if !matches!(
         status,
         OrderStatus::PaymentPending | OrderStatus::PaymentInProcess
     ) {
         return Ok(());
     }
-    let Some(payment_id) = followed.payment_id else {
+    let Some(payment_id) = payment_id else {
         return Ok(());
     };
-    let mut payment = state.mercadopago.get_payment(payment_id).await?;
+    let mut payment = sync.mercadopago.get_payment(payment_id).await?;
     let expired_pix = payment.status == "pending"
         && payment.payment_method_id.as_deref() == Some("pix")
         && payment
@@ -190,28 +137,28 @@ async fn check_pending(state: &AppState, order_id: OrderId) -> anyhow::Result<()
             .is_some_and(|d| OffsetDateTime::now_utc() - d > CHALLENGE_GIVE_UP);
     if expired_pix {
         tracing::info!(payment_id, "cancelling a Pix payment past its expiry");
-        payment = state.mercadopago.cancel_payment(payment_id).await?;
+        payment = sync.mercadopago.cancel_payment(payment_id).await?;
     } else if abandoned_challenge {
         tracing::info!(
             payment_id,
             "cancelling a card payment whose 3-D Secure challenge was abandoned"
         );
-        payment = match state.mercadopago.cancel_payment(payment_id).await {
+        payment = match sync.mercadopago.cancel_payment(payment_id).await {
             Ok(cancelled) => cancelled,
             // Decided meanwhile (the shopper finished just in time): what it is now counts.
             Err(crate::mercadopago::MpError::Refused { .. }) => {
-                state.mercadopago.get_payment(payment_id).await?
+                sync.mercadopago.get_payment(payment_id).await?
             }
             Err(e) => return Err(e.into()),
         };
     }
     apply(
-        &state.pool,
-        &state.metrics,
+        &sync.pool,
+        &sync.metrics,
         &payment,
         Source::Reconciliation,
         Claimant::News,
-        state.refund_with(),
+        sync.refund_with(),
     )
     .await?;
     Ok(())
@@ -232,8 +179,8 @@ fn unknown_for_good(e: &anyhow::Error, first_received: time::OffsetDateTime) -> 
 }
 
 /// Re-reads the payments of notifications whose first re-read failed; one re-read per payment.
-async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
-    let due = notifications::claim_due(&state.pool, BATCH * 5, state.reconcile_interval).await?;
+async fn redrive(sync: &Reconciler) -> Result<usize, sqlx::Error> {
+    let due = notifications::claim_due(&sync.pool, BATCH * 5, sync.interval).await?;
     let mut by_payment: BTreeMap<Option<i64>, (Vec<i64>, time::OffsetDateTime)> = BTreeMap::new();
     for d in &due {
         let entry = by_payment
@@ -244,13 +191,13 @@ async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
     }
     for (payment_id, (ids, first_received)) in by_payment {
         let Some(payment_id) = payment_id else {
-            notifications::mark_processed(&state.pool, &ids, "no payment id").await?;
+            notifications::mark_processed(&sync.pool, &ids, "no payment id").await?;
             continue;
         };
-        match super::rereads::reread_once(state, payment_id).await {
+        match super::rereads::reread_once(sync, payment_id).await {
             Ok(outcome) => {
-                notifications::mark_processed(&state.pool, &ids, &outcome).await?;
-                state.metrics.webhooks_applied(&ids);
+                notifications::mark_processed(&sync.pool, &ids, &outcome).await?;
+                sync.metrics.webhooks_applied(&ids);
             }
             Err(e) if unknown_for_good(&e, first_received) => {
                 // A real payment is readable within minutes; this one has been unknown for a
@@ -261,26 +208,20 @@ async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
                     UNKNOWN_PAYMENT_GIVE_UP.whole_hours()
                 );
                 crate::db::payments::flag(
-                    &state.pool,
+                    &sync.pool,
                     None,
                     payment_id,
                     crate::db::payments::AnomalyKind::UnknownReference,
                     &detail,
                 )
                 .await?;
-                notifications::mark_processed(&state.pool, &ids, "payment not found").await?;
+                notifications::mark_processed(&sync.pool, &ids, "payment not found").await?;
             }
             Err(e) => {
-                state.metrics.webhooks_failed(ids.len());
+                sync.metrics.webhooks_failed(ids.len());
                 tracing::warn!(payment_id, error = %e, "re-driven notification failed again");
                 let error = e.to_string();
-                sqlx::query!(
-                    "update notifications set last_error = $2 where id = any($1)",
-                    &ids,
-                    error
-                )
-                .execute(&state.pool)
-                .await?;
+                notifications::set_last_error(&sync.pool, &ids, &error).await?;
             }
         }
     }
@@ -290,24 +231,8 @@ async fn redrive(state: &AppState) -> Result<usize, sqlx::Error> {
 /// Searches the payments Mercado Pago changed since the last sweep (less `SEARCH_LAG`, since
 /// search shows a change only after a while) and applies those of our orders. One instance
 /// sweeps at a time; `None` when no sweep was due here.
-pub async fn sweep(state: &AppState, every: Duration) -> anyhow::Result<Option<usize>> {
-    // A new store starts sweeping from now; the row outlives a sweep that was not due.
-    sqlx::query!(
-        r#"insert into sweeps (name, swept_until) values ('payments', now())
-           on conflict (name) do nothing"#
-    )
-    .execute(&state.pool)
-    .await?;
-    let mut tx = state.pool.begin().await?;
-    let Some(since) = sqlx::query_scalar!(
-        r#"select swept_until from sweeps
-           where name = 'payments' and swept_until <= now() - make_interval(secs => $1)
-           for update skip locked"#,
-        every.as_secs_f64()
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
+pub async fn sweep(sync: &Reconciler, every: Duration) -> anyhow::Result<Option<usize>> {
+    let Some((mut tx, since)) = reconciliation::take_sweep(&sync.pool, every).await? else {
         return Ok(None);
     };
     let started = OffsetDateTime::now_utc();
@@ -316,7 +241,7 @@ pub async fn sweep(state: &AppState, every: Duration) -> anyhow::Result<Option<u
     let mut applied = 0;
     let mut reached = started;
     for page in 0..SWEEP_PAGES {
-        let (payments, total) = state
+        let (payments, total) = sync
             .mercadopago
             .payments_updated(&begin, &end, page * SWEEP_PAGE, SWEEP_PAGE)
             .await?;
@@ -330,12 +255,12 @@ pub async fn sweep(state: &AppState, every: Duration) -> anyhow::Result<Option<u
                 .is_some();
             if ours {
                 apply(
-                    &state.pool,
-                    &state.metrics,
+                    &sync.pool,
+                    &sync.metrics,
                     &payment,
                     Source::Reconciliation,
                     Claimant::News,
-                    state.refund_with(),
+                    sync.refund_with(),
                 )
                 .await?;
                 applied += 1;
@@ -349,12 +274,7 @@ pub async fn sweep(state: &AppState, every: Duration) -> anyhow::Result<Option<u
             reached = since;
         }
     }
-    sqlx::query!(
-        "update sweeps set swept_until = $1 where name = 'payments'",
-        reached
-    )
-    .execute(&mut *tx)
-    .await?;
+    reconciliation::finish_sweep(&mut tx, reached).await?;
     tx.commit().await?;
     Ok(Some(applied))
 }

@@ -6,6 +6,7 @@ pub mod cart;
 pub mod checkout;
 pub mod csp;
 pub mod health;
+pub mod metrics;
 pub mod orders;
 pub mod page;
 pub mod payments;
@@ -40,7 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(crate::metrics::scrape))
+        .route("/metrics", web::get().to(metrics::scrape))
         .route("/static/checkout.js", web::get().to(assets::checkout_js))
         .route("/static/style.css", web::get().to(assets::style_css))
         .route("/static/result.js", web::get().to(assets::result_js))

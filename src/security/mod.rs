@@ -10,8 +10,18 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use crate::i18n::Texts;
-use crate::state::AppState;
+use crate::domain::Lang;
+use crate::i18n::{texts, Texts};
+
+/// What every error page shows besides its message: the site's language, and the sandbox or
+/// test-credentials banner. Registered as app data of its own, so that error pages need no
+/// knowledge of the application's state.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorChrome {
+    pub lang: Lang,
+    pub sandbox: bool,
+    pub test_credentials: bool,
+}
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -25,12 +35,12 @@ struct ErrorPage {
 }
 
 /// The localized error page of the site, with its banners, as HTML.
-pub fn error_page_html(state: &AppState, title: &'static str, body: &'static str) -> String {
+pub fn error_page_html(chrome: &ErrorChrome, title: &'static str, body: &'static str) -> String {
     let page = ErrorPage {
-        lang: state.site.lang().code(),
-        t: state.texts(),
-        sandbox: state.sandbox,
-        test_credentials: state.test_credentials,
+        lang: chrome.lang.code(),
+        t: texts(chrome.lang),
+        sandbox: chrome.sandbox,
+        test_credentials: chrome.test_credentials,
         title,
         body,
     };
@@ -44,20 +54,20 @@ pub fn error_pages<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         .headers()
         .get(CONTENT_TYPE)
         .is_some_and(|v| !v.as_bytes().starts_with(b"text/plain"));
-    let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
+    let Some(chrome) = res.request().app_data::<web::Data<ErrorChrome>>().cloned() else {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
     if explains_itself || res.status().is_redirection() {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
-    let t = state.texts();
+    let t = texts(chrome.lang);
     let status = res.status();
     let (title, body) = if status.as_u16() == 404 {
         (t.not_found_title, t.not_found_body)
     } else {
         (t.error_title, status.canonical_reason().unwrap_or(""))
     };
-    let html = error_page_html(&state, title, body);
+    let html = error_page_html(&chrome, title, body);
     let (req, res) = res.into_parts();
     let mut response = HttpResponse::build(res.status()).body(html);
     response.headers_mut().insert(

@@ -529,7 +529,7 @@ impl TestApp {
 
     /// A notification for `payment_id` as Mercado Pago signs it, with `ts` in milliseconds.
     pub async fn notify_signed(&self, payment_id: i64, ts_ms: i64, request_id: &str) -> u16 {
-        use checkout::routes::webhooks::signature::{manifest, sign};
+        use checkout::mercadopago::signature::{manifest, sign};
         let ts = ts_ms.to_string();
         let v1 = sign(
             WEBHOOK_SECRET.as_bytes(),

@@ -1,11 +1,11 @@
 //! Hole 2: every wait of a payment attempt derived in one place, so that no attempt is declared
 //! abandoned (and a new idempotency key minted) while one of its calls can still land.
-//! Not declared in `main.rs` until `checkout::payments::timings` exists; then add
+//! Not declared in `main.rs` until `checkout::domain::timings` exists; then add
 //! `mod holes_timings;`.
 
 use std::time::Duration;
 
-use checkout::payments::timings::Timings;
+use checkout::domain::timings::Timings;
 
 #[test]
 fn hole_02_no_attempt_is_declared_abandoned_while_its_calls_can_land() {

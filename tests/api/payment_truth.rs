@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use checkout::routes::webhooks::signature::{manifest, sign};
+use checkout::mercadopago::signature::{manifest, sign};
 use serde_json::{json, Value};
 
 use crate::helpers::{card_submission, spawn_with, Options, TestApp, WEBHOOK_SECRET};

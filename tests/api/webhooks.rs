@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use checkout::routes::webhooks::signature::{manifest, sign};
+use checkout::mercadopago::signature::{manifest, sign};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};

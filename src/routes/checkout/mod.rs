@@ -6,8 +6,8 @@ use askama::Template;
 
 use crate::db::orders::{self, Order, OrderLine};
 use crate::domain::{Money, OrderId, ShopperId};
-use crate::mercadopago::{BackUrls, CreatePreference, PreferenceItem};
 use crate::payments::freshness::prices_still_hold;
+use crate::payments::orders as ordering;
 use crate::session::{OpenOrder, TypedSession};
 use crate::state::AppState;
 
@@ -131,7 +131,6 @@ async fn place(
     session: &TypedSession,
     new: NewOrder<'_>,
 ) -> Result<Order, PageError> {
-    let id = OrderId::new();
     let lines: Vec<OrderLine> = new
         .rows
         .iter()
@@ -143,94 +142,43 @@ async fn place(
             line_total: r.line_total,
         })
         .collect();
-    let mut tx = state.pool.begin().await?;
-    if let Some(old) = new.replaces {
-        if !orders::cancel_unpaid(&mut tx, old, "replaced: prices changed").await? {
-            // Another tab is paying it right now: that payment decides, on the result page.
-            drop(tx);
-            return orders::find_for_shopper(&state.pool, old, new.shopper)
-                .await?
-                .ok_or(PageError::NotFound);
-        }
-    }
-    orders::create(
-        &mut tx,
-        id,
-        new.shopper,
-        state.site,
-        &lines,
-        new.total,
-        new.fingerprint,
+    let placed = ordering::place(
+        &state.pool,
+        ordering::NewOrder {
+            shopper: new.shopper,
+            site: state.site,
+            lines: &lines,
+            total: new.total,
+            fingerprint: new.fingerprint,
+            replaces: new.replaces,
+        },
     )
     .await?;
-    tx.commit().await?;
-    session.set_open_order(&OpenOrder {
-        id,
-        cart_fingerprint: new.fingerprint.to_string(),
-    })?;
-    session.renew();
-    tracing::info!(order_id = %id, total = %new.total.to_decimal_string(), replaces = ?new.replaces, "order placed");
-    orders::find_for_shopper(&state.pool, id, new.shopper)
-        .await?
-        .ok_or(PageError::NotFound)
+    match placed {
+        ordering::Placed::New(order) => {
+            session.set_open_order(&OpenOrder {
+                id: order.id,
+                cart_fingerprint: new.fingerprint.to_string(),
+            })?;
+            session.renew();
+            Ok(order)
+        }
+        ordering::Placed::BeingPaid(order) => Ok(order),
+    }
 }
 
-/// A preference this close to its end is replaced, so the shopper has time to pay with it.
-const PREFERENCE_MARGIN: time::Duration = time::Duration::minutes(10);
-
-/// The order's preference for the wallet and credits options. It expires (a preference left
-/// open stays payable after the order was paid another way); an expiring one is replaced.
-/// Only asked for while the order takes payment (the caller checks).
 async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
-    let now = time::OffsetDateTime::now_utc();
-    if let (Some(id), Some(until)) = (&order.preference_id, order.preference_expires_at) {
-        if until - now > PREFERENCE_MARGIN {
-            return Some(id.clone());
-        }
-    }
-    let expires_at = now + state.preference_expiration;
-    let back = state.url(&format!("/orders/{}/return", order.id));
-    let body = CreatePreference {
-        items: order
-            .lines
-            .iter()
-            .map(|l| PreferenceItem {
-                id: l.product_id.to_string(),
-                title: l.name.clone(),
-                quantity: l.quantity,
-                currency_id: l.unit_price.currency().code().to_string(),
-                unit_price: l.unit_price.to_json_number(),
-            })
-            .collect(),
-        external_reference: order.id.to_string(),
-        notification_url: state.notification_url(),
-        back_urls: BackUrls {
-            success: back.clone(),
-            failure: back.clone(),
-            pending: back,
+    ordering::wallet_preference(
+        &state.mercadopago,
+        &state.pool,
+        order,
+        ordering::PreferenceTerms {
+            expiration: state.preference_expiration,
+            back: state.url(&format!("/orders/{}/return", order.id)),
+            notification_url: state.notification_url(),
         },
-        auto_return: "approved",
-        purpose: "wallet_purchase",
-        metadata: serde_json::json!({ "order_id": order.id.to_string() }),
-        expires: true,
-        expiration_date_to: crate::mercadopago::time::iso(expires_at),
-    };
-    let key = format!("preference-{}-{}", order.id, expires_at.unix_timestamp());
-    let created = state.mercadopago.create_preference(&body, &key).await;
-    match created {
-        Ok(preference) => {
-            let saved =
-                orders::set_preference(&state.pool, order.id, &preference.id, expires_at).await;
-            if let Err(e) = saved {
-                tracing::warn!(error = %e, "could not keep the order's preference");
-            }
-            Some(preference.id)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "no wallet option: could not create a preference");
-            None
-        }
-    }
+    )
+    .await
 }
 
 pub fn redirect(to: &str) -> HttpResponse {

@@ -13,7 +13,7 @@ use crate::domain::order_status::Source;
 use crate::domain::{OrderId, OrderStatus};
 use crate::i18n::{outcome_unknown_message, status_message, StatusMessage, Tone};
 use crate::payments::apply::{apply, Claimant};
-use crate::reconcile::{self, Resolution};
+use crate::payments::resolve::{self, Resolution};
 
 use crate::session::TypedSession;
 use crate::state::AppState;
@@ -50,7 +50,7 @@ async fn resolve(state: &AppState, id: OrderId) -> bool {
     let Some(_permit) = state.hints.admit(&format!("order:{id}")) else {
         return false;
     };
-    match reconcile::resolve_unknown(
+    match resolve::resolve_unknown(
         &state.pool,
         &state.mercadopago,
         id,

@@ -1,6 +1,5 @@
 //! `POST /process_payment`: the Payment Brick's submit, turned into at most one charge.
 
-mod body;
 mod error;
 mod process;
 

@@ -6,9 +6,7 @@
 //! A bad signature is refused and changes nothing. Legacy unsigned IPN hints are at most a
 //! hint to re-read, bounded per source and in concurrency (`reconcile::hints`).
 
-pub mod signature;
-
-use std::collections::HashMap;
+pub use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -20,7 +18,7 @@ use crate::metrics::WebhookRefusal;
 use crate::reconcile::rereads::{reread_once, Rereads};
 use crate::state::AppState;
 
-use signature::{verify, SignatureError, SignedRequest};
+use crate::mercadopago::signature::{self, verify, SignatureError, SignedRequest};
 
 pub async fn receive(
     req: HttpRequest,
@@ -85,7 +83,7 @@ pub async fn receive(
             if let Some(ts) = signed.x_signature.and_then(signature::timestamp) {
                 state.metrics.webhook_kept(id, ts);
             }
-            Rereads::schedule(state.into_inner(), payment_id, Some(id));
+            Rereads::schedule(state.reconciler.clone(), payment_id, Some(id));
             HttpResponse::Ok().json(json!({"status": "accepted"}))
         }
         Ok(None) => HttpResponse::Ok().json(json!({"status": "duplicate"})),
@@ -100,10 +98,7 @@ pub async fn receive(
 /// An unverified "look at this payment": re-read it, unless it is already final here or the
 /// source has spent its budget.
 async fn hint(state: Arc<AppState>, source: &str, payment_id: i64) -> HttpResponse {
-    let known = sqlx::query_scalar!("select status from payments where id = $1", payment_id)
-        .fetch_optional(&state.pool)
-        .await;
-    if let Ok(Some(status)) = &known {
+    if let Ok(Some(status)) = crate::db::payments::status_of(&state.pool, payment_id).await {
         if matches!(
             status.as_str(),
             "refunded" | "charged_back" | "cancelled" | "rejected"
@@ -120,7 +115,7 @@ async fn hint(state: Arc<AppState>, source: &str, payment_id: i64) -> HttpRespon
     tracing::info!(payment_id, "hint: re-reading the payment");
     tokio::spawn(async move {
         let _permit = permit;
-        if let Err(e) = reread_once(&state, payment_id).await {
+        if let Err(e) = reread_once(&state.reconciler, payment_id).await {
             tracing::warn!(payment_id, error = %e, "hinted re-read failed");
         }
     });

@@ -5,13 +5,13 @@ use std::net::IpAddr;
 
 use time::OffsetDateTime;
 
+use super::approval::ApprovalSettings;
 use crate::db::attempts::Ticket;
 use crate::domain::payment_submission::{Identification as Id, OfflineKind};
 use crate::domain::{ItemCategory, Money, PaymentRequest};
 use crate::mercadopago::{
     AdditionalInfo, AdditionalPayer, Address, CreatePayment, Identification, Item, PaymentPayer,
 };
-use crate::state::AppState;
 
 pub struct Line {
     pub product_id: i64,
@@ -44,8 +44,17 @@ fn item_description(raw: Option<&str>) -> Option<String> {
     )
 }
 
+/// What the store says in every payment, whatever the shopper sent.
+pub struct Terms<'a> {
+    pub store_name: &'a str,
+    pub notification_url: Option<&'a str>,
+    pub approval: &'a ApprovalSettings,
+    /// How long a Pix code stays payable.
+    pub pix_expiration: std::time::Duration,
+}
+
 pub fn payment_body(
-    state: &AppState,
+    terms: &Terms<'_>,
     ticket: &Ticket,
     request: &PaymentRequest,
     lines: &[Line],
@@ -78,7 +87,7 @@ pub fn payment_body(
         token: None,
         description: format!(
             "{} #{}",
-            state.texts().store_name,
+            terms.store_name,
             &ticket.order_id.to_string()[..8]
         ),
         installments: None,
@@ -92,7 +101,7 @@ pub fn payment_body(
             address: None,
         },
         external_reference: ticket.order_id.to_string(),
-        notification_url: state.notification_url(),
+        notification_url: terms.notification_url.map(String::from),
         metadata: serde_json::Value::Null,
         additional_info: AdditionalInfo {
             items,
@@ -101,12 +110,12 @@ pub fn payment_body(
         },
         date_of_expiration: None,
         three_d_secure_mode: None,
-        statement_descriptor: state
+        statement_descriptor: terms
             .approval
             .statement_descriptor
             .as_ref()
             .map(|d| d.as_str().to_string()),
-        binary_mode: state.approval.binary_mode,
+        binary_mode: terms.approval.binary_mode,
     };
     match request {
         PaymentRequest::Card(card) => {
@@ -116,7 +125,7 @@ pub fn payment_body(
             body.payer.first_name = card.payer.first_name.clone();
             body.payer.last_name = card.payer.last_name.clone();
             body.payer.identification = identification(&card.payer.identification);
-            body.three_d_secure_mode = state.approval.three_ds.field();
+            body.three_d_secure_mode = terms.approval.three_ds.field();
         }
         PaymentRequest::Offline(offline) => {
             let payer = &offline.payer;
@@ -134,7 +143,7 @@ pub fn payment_body(
             if offline.kind == OfflineKind::BankTransfer {
                 // Pix is paid in minutes; an order should not stay reserved for Mercado Pago's 24 h.
                 body.date_of_expiration = Some(crate::mercadopago::time::iso(
-                    OffsetDateTime::now_utc() + state.pix_expiration,
+                    OffsetDateTime::now_utc() + terms.pix_expiration,
                 ));
             }
             if let Some(point) = &offline.payment_point {

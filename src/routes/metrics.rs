@@ -3,8 +3,7 @@
 use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::access::Refusal;
-use super::{database, text};
+use crate::metrics::{Refusal, CONTENT_TYPE as EXPOSITION};
 use crate::state::AppState;
 
 pub async fn scrape(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -13,7 +12,7 @@ pub async fn scrape(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let peer = req.peer_addr().map(|a| a.ip());
-    match state.metrics.access.check(peer, authorization) {
+    match state.metrics.check_access(peer, authorization) {
         Ok(()) => {}
         Err(Refusal::NotHere) => {
             return HttpResponse::NotFound()
@@ -26,9 +25,8 @@ pub async fn scrape(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
                 .body("The metrics need a valid bearer token.\n")
         }
     }
-    let gauges = database::read(&state.pool).await;
     HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, text::CONTENT_TYPE))
+        .insert_header((CONTENT_TYPE, EXPOSITION))
         .insert_header((CACHE_CONTROL, "no-store"))
-        .body(state.metrics.render(gauges.as_ref()))
+        .body(state.metrics.exposition(&state.pool).await)
 }
