@@ -45,3 +45,13 @@ pub fn env_number(
         None => Ok(default),
     }
 }
+
+/// A lookup over fixed pairs, for tests of settings.
+#[cfg(test)]
+pub fn pairs<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+}

@@ -108,14 +108,9 @@ impl LimitSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<LimitSettings, ConfigError> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        LimitSettings::from_lookup(&|k| vars.get(k).cloned())
+        LimitSettings::from_lookup(&crate::env::pairs(vars))
     }
 
     #[test]

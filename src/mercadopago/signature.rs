@@ -104,17 +104,16 @@ mod tests {
         assert_eq!(manifest(None, None, "1"), "ts:1;");
     }
 
+    /// The v1 of payment 123456's notification at `ts`.
+    fn signed(ts: &str) -> String {
+        let request_id = Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e");
+        sign(SECRET, &manifest(Some("123456"), request_id, ts))
+    }
+
     #[test]
     fn a_correct_signature_verifies_in_ms_and_in_seconds() {
         for ts in ["1742505638683", "1742505638"] {
-            let v1 = sign(
-                SECRET,
-                &manifest(
-                    Some("123456"),
-                    Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"),
-                    ts,
-                ),
-            );
+            let v1 = signed(ts);
             let header = format!("ts={ts},v1={v1}");
             assert_eq!(verify(&request(&header), SECRET), Ok(()));
         }
@@ -123,14 +122,7 @@ mod tests {
     #[test]
     fn forged_missing_and_malformed_are_refused_and_age_is_not() {
         let ts = "1742505638683";
-        let v1 = sign(
-            SECRET,
-            &manifest(
-                Some("123456"),
-                Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"),
-                ts,
-            ),
-        );
+        let v1 = signed(ts);
         let good = format!("ts={ts},v1={v1}");
         assert_eq!(
             verify(&request(&good), b"wrong-secret"),

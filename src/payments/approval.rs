@@ -128,14 +128,9 @@ fn optional_flag(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<ApprovalSettings, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        ApprovalSettings::from_lookup(&|k| map.get(k).cloned())
+        ApprovalSettings::from_lookup(&crate::env::pairs(vars))
     }
 
     #[test]

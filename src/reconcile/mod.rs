@@ -10,10 +10,12 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
+use crate::domain::order_status::Source;
 use crate::domain::Timings;
 use crate::mercadopago::MercadoPagoClient;
+use crate::mercadopago::Payment;
 use crate::metrics::Metrics;
-use crate::payments::apply::RefundWith;
+use crate::payments::apply::{apply, Applied, Claimant, RefundWith};
 
 /// What background payment sync needs, and nothing of the web: the database, Mercado Pago,
 /// the timings. The web state holds one; the worker and the webhook's re-reads run on it.
@@ -37,5 +39,18 @@ impl Reconciler {
     /// The client to refund a duplicate payment with, when the merchant asked for that.
     pub fn refund_with(&self) -> RefundWith<'_> {
         self.refund_duplicates.then_some(&self.mercadopago)
+    }
+
+    /// Applies what Mercado Pago says of a payment the worker read (a poll, a sweep).
+    pub async fn apply_news(&self, payment: &Payment) -> Result<Applied, sqlx::Error> {
+        apply(
+            &self.pool,
+            &self.metrics,
+            payment,
+            Source::Reconciliation,
+            Claimant::News,
+            self.refund_with(),
+        )
+        .await
     }
 }

@@ -23,8 +23,6 @@ use crate::domain::order_status::Source;
 use crate::domain::timings::{CHALLENGE_GIVE_UP, SEARCH_LAG};
 use crate::domain::{OrderId, OrderStatus};
 use crate::mercadopago::time::iso;
-use crate::payments::apply::{apply, Claimant};
-
 use crate::payments::resolve::resolve_unknown;
 
 pub use crate::db::reconciliation::MAX_CHECKS;
@@ -152,15 +150,7 @@ async fn check_pending(sync: &Reconciler, order_id: OrderId) -> anyhow::Result<(
             Err(e) => return Err(e.into()),
         };
     }
-    apply(
-        &sync.pool,
-        &sync.metrics,
-        &payment,
-        Source::Reconciliation,
-        Claimant::News,
-        sync.refund_with(),
-    )
-    .await?;
+    sync.apply_news(&payment).await?;
     Ok(())
 }
 
@@ -254,15 +244,7 @@ pub async fn sweep(sync: &Reconciler, every: Duration) -> anyhow::Result<Option<
                 .and_then(OrderId::parse)
                 .is_some();
             if ours {
-                apply(
-                    &sync.pool,
-                    &sync.metrics,
-                    &payment,
-                    Source::Reconciliation,
-                    Claimant::News,
-                    sync.refund_with(),
-                )
-                .await?;
+                sync.apply_news(&payment).await?;
                 applied += 1;
             }
         }
