@@ -12,7 +12,7 @@ use crate::domain::Timings;
 use crate::domain::{Money, MoneyError, OrderId, OrderStatus, ShopperId};
 
 use super::money;
-use super::orders::{latest_payment, parse_status, transition, PaymentRecord};
+use super::orders::{latest_payment, transition, PaymentRecord};
 
 /// Bounds on payment attempts, against card testing.
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +82,8 @@ pub async fn claim(
     let stale_after = rules.timings.stale_after;
     let mut tx = pool.begin().await?;
     let Some(order) = sqlx::query!(
-        r#"select shopper_id, status, total_minor, currency, attempts, priced_at
+        r#"select shopper_id, status as "status: OrderStatus", total_minor, currency, attempts,
+                  priced_at
            from orders where id = $1 for update"#,
         order_id.0
     )
@@ -95,7 +96,7 @@ pub async fn claim(
         return Ok(Claim::NotFound);
     }
     let total = money(order.total_minor, &order.currency)?;
-    let status = parse_status(&order.status)?;
+    let status = order.status;
     match status {
         OrderStatus::Paid
         | OrderStatus::PartiallyRefunded
@@ -181,7 +182,7 @@ pub async fn claim(
         key,
         payment_method_id,
         claimed_text,
-        status.as_str()
+        status as OrderStatus
     )
     .execute(&mut *tx)
     .await?;
@@ -252,7 +253,7 @@ pub async fn record_failure(
     let Some(previous) = sqlx::query_scalar!(
         r#"update payment_attempts set state = 'failed', error = $3, request = null, updated_at = now()
            where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
-           returning previous_status"#,
+           returning previous_status as "previous_status: OrderStatus""#,
         order_id.0,
         attempt_no,
         error
@@ -263,13 +264,13 @@ pub async fn record_failure(
         // Settled meanwhile by news of its payment: nothing to hand back.
         return tx.commit().await;
     };
-    let previous = previous.unwrap_or_else(|| OrderStatus::Created.as_str().to_string());
-    let previous = parse_status(&previous)?;
-    let current = parse_status(
-        &sqlx::query_scalar!("select status from orders where id = $1", order_id.0)
-            .fetch_one(&mut *tx)
-            .await?,
-    )?;
+    let previous = previous.unwrap_or(OrderStatus::Created);
+    let current = sqlx::query_scalar!(
+        r#"select status as "status: OrderStatus" from orders where id = $1"#,
+        order_id.0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     // Only an order still waiting on this attempt goes back; news that came meanwhile stays.
     if matches!(
         current,
@@ -278,7 +279,7 @@ pub async fn record_failure(
         sqlx::query!(
             "update orders set status = $2, updated_at = now() where id = $1",
             order_id.0,
-            previous.as_str()
+            previous as OrderStatus
         )
         .execute(&mut *tx)
         .await?;
@@ -286,8 +287,8 @@ pub async fn record_failure(
             r#"insert into order_history (order_id, from_status, to_status, source, note)
                values ($1, $2, $3, 'checkout', $4)"#,
             order_id.0,
-            current.as_str(),
-            previous.as_str(),
+            current as OrderStatus,
+            previous as OrderStatus,
             error
         )
         .execute(&mut *tx)

@@ -4,13 +4,13 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::{Currency, ItemCategory, Money};
+use crate::domain::{Currency, ItemCategory, Money, OrderStatus, PaymentStatus, StatusDetail};
 
 use super::money;
 
 #[derive(Debug, Default)]
 pub struct OrderFilter {
-    pub status: Option<String>,
+    pub status: Option<OrderStatus>,
     pub site: Option<String>,
     pub from: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
@@ -21,7 +21,7 @@ pub struct OrderFilter {
 pub struct OrderRow {
     pub id: Uuid,
     pub created_at: OffsetDateTime,
-    pub status: String,
+    pub status: OrderStatus,
     pub total: Money,
     pub payer_email: String,
     pub payment_id: Option<i64>,
@@ -34,7 +34,7 @@ pub async fn orders(
     offset: i64,
 ) -> Result<Vec<OrderRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select o.id, o.created_at, o.status, o.total_minor, o.currency,
+        r#"select o.id, o.created_at, o.status as "status: OrderStatus", o.total_minor, o.currency,
              (select p.raw->'payer'->>'email' from payments p where p.order_id = o.id
                order by p.created_at desc limit 1) as payer_email,
              (select p.id from payments p where p.order_id = o.id order by p.created_at desc limit 1) as payment_id
@@ -47,7 +47,7 @@ pub async fn orders(
                      and (p.id::text = $4 or lower(p.raw->'payer'->>'email') = lower($4))))
              and ($7::text is null or o.site = $7)
            order by o.created_at desc, o.id limit $5 offset $6"#,
-        f.status,
+        f.status as Option<OrderStatus>,
         f.from,
         f.until,
         f.search,
@@ -73,8 +73,8 @@ pub async fn orders(
 
 pub struct PaymentRow {
     pub id: i64,
-    pub status: String,
-    pub status_detail: String,
+    pub status: PaymentStatus,
+    pub status_detail: StatusDetail,
     pub payment_method_id: String,
     pub amount: Money,
     pub refunded: Money,
@@ -83,7 +83,8 @@ pub struct PaymentRow {
 
 pub async fn payments(pool: &PgPool, order_id: Uuid) -> Result<Vec<PaymentRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select id, status, status_detail, payment_method_id, amount_minor, refunded_minor, currency, created_at
+        r#"select id, status as "status: PaymentStatus", status_detail as "status_detail: StatusDetail",
+                  payment_method_id, amount_minor, refunded_minor, currency, created_at
            from payments where order_id = $1 order by created_at, id"#,
         order_id
     )
@@ -183,7 +184,7 @@ pub async fn resolve_anomaly(
 pub struct Dashboard {
     pub paid_today: Money,
     pub paid_30_days: Money,
-    pub by_status: Vec<(String, i64)>,
+    pub by_status: Vec<(OrderStatus, i64)>,
     /// Pending payments whose expiry is within a day: (order, payment, expiry text).
     pub expiring: Vec<(Uuid, i64, String)>,
 }
@@ -199,7 +200,8 @@ pub async fn dashboard(pool: &PgPool, currency: Currency) -> Result<Dashboard, s
     .fetch_one(pool)
     .await?;
     let by_status = sqlx::query!(
-        r#"select status, count(*) as "n!" from orders group by status order by status"#
+        r#"select status as "status: OrderStatus", count(*) as "n!" from orders
+           group by status order by status"#
     )
     .fetch_all(pool)
     .await?

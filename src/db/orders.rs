@@ -2,7 +2,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId, OrderStatus, ShopperId, Site};
+use crate::domain::{Money, OrderId, OrderStatus, PaymentStatus, ShopperId, Site, StatusDetail};
 
 use super::money;
 use super::products::Product;
@@ -67,8 +67,8 @@ pub fn priced_as(mut lines: impl Iterator<Item = (i64, i64)>, catalog: &[Product
 #[derive(Debug, Clone)]
 pub struct PaymentRecord {
     pub id: i64,
-    pub status: String,
-    pub status_detail: String,
+    pub status: PaymentStatus,
+    pub status_detail: StatusDetail,
     pub payment_method_id: String,
     pub payment_type_id: Option<String>,
     pub amount: Money,
@@ -127,7 +127,7 @@ pub async fn find_for_shopper(
     shopper: ShopperId,
 ) -> Result<Option<Order>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select o.status, o.total_minor, o.currency, o.created_at, o.cart_fingerprint,
+        r#"select o.status as "status: OrderStatus", o.total_minor, o.currency, o.created_at, o.cart_fingerprint,
                   o.preference_id, o.preference_expires_at, o.priced_at, i.product_id, i.name, i.unit_price_minor, i.quantity,
                   i.line_total_minor
            from orders o join order_items i on i.order_id = o.id
@@ -155,7 +155,7 @@ pub async fn find_for_shopper(
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Some(Order {
         id,
-        status: parse_status(&first.status)?,
+        status: first.status,
         total: money(first.total_minor, &first.currency)?,
         created_at: first.created_at,
         cart_fingerprint: first.cart_fingerprint.clone(),
@@ -172,7 +172,8 @@ pub async fn latest_payment(
     id: OrderId,
 ) -> Result<Option<PaymentRecord>, sqlx::Error> {
     sqlx::query!(
-        r#"select id, status, status_detail, payment_method_id, payment_type_id, amount_minor, currency, raw
+        r#"select id, status as "status: PaymentStatus", status_detail as "status_detail: StatusDetail",
+                  payment_method_id, payment_type_id, amount_minor, currency, raw
            from payments where order_id = $1 order by created_at desc, id desc limit 1"#,
         id.0
     )
@@ -192,11 +193,6 @@ pub async fn latest_payment(
     .transpose()
 }
 
-pub(crate) fn parse_status(raw: &str) -> Result<OrderStatus, sqlx::Error> {
-    OrderStatus::parse(raw)
-        .ok_or_else(|| sqlx::Error::Decode(format!("unknown order status {raw}").into()))
-}
-
 /// An order as a payment's news needs it, locked until the transaction ends.
 #[derive(Debug, Clone)]
 pub struct PaymentTarget {
@@ -214,8 +210,8 @@ pub async fn lock_for_payment(
     id: OrderId,
 ) -> Result<Option<PaymentTarget>, sqlx::Error> {
     sqlx::query!(
-        r#"select status, payment_id, attempts, total_minor, currency from orders
-           where id = $1 for update"#,
+        r#"select status as "status: OrderStatus", payment_id, attempts, total_minor, currency
+           from orders where id = $1 for update"#,
         id.0
     )
     .fetch_optional(&mut **tx)
@@ -223,7 +219,7 @@ pub async fn lock_for_payment(
     .map(|o| {
         Ok(PaymentTarget {
             id,
-            status: parse_status(&o.status)?,
+            status: o.status,
             payment_id: o.payment_id,
             attempts: o.attempts,
             total: money(o.total_minor, &o.currency)?,
@@ -277,15 +273,17 @@ pub async fn transition(
     payment_id: Option<i64>,
     note: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    let from = sqlx::query_scalar!("select status from orders where id = $1 for update", id.0)
-        .fetch_one(&mut **tx)
-        .await?;
-    let from = parse_status(&from)?;
+    let from = sqlx::query_scalar!(
+        r#"select status as "status: OrderStatus" from orders where id = $1 for update"#,
+        id.0
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     if !from.can_move_to(to) {
         if from != to {
             tracing::info!(
-                from = from.as_str(),
-                to = to.as_str(),
+                from = %from,
+                to = %to,
                 "order stays: the news would move it backwards"
             );
         }
@@ -297,8 +295,8 @@ pub async fn transition(
            insert into order_history (order_id, from_status, to_status, source, payment_id, note)
            values ($1, $2, $3, $4, $5, $6)"#,
         id.0,
-        from.as_str(),
-        to.as_str(),
+        from as OrderStatus,
+        to as OrderStatus,
         source.as_str(),
         payment_id,
         note
@@ -315,13 +313,13 @@ pub async fn cancel_unpaid(
     id: OrderId,
     note: &str,
 ) -> Result<bool, sqlx::Error> {
-    let status = sqlx::query_scalar!("select status from orders where id = $1 for update", id.0)
-        .fetch_one(&mut **tx)
-        .await?;
-    if !matches!(
-        parse_status(&status)?,
-        OrderStatus::Created | OrderStatus::Rejected
-    ) {
+    let status = sqlx::query_scalar!(
+        r#"select status as "status: OrderStatus" from orders where id = $1 for update"#,
+        id.0
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if !status.accepts_payment() {
         return Ok(false);
     }
     transition(
@@ -414,10 +412,12 @@ pub async fn lines_for_payment(
 
 /// Where an order stands now.
 pub async fn status_of(pool: &PgPool, id: OrderId) -> Result<OrderStatus, sqlx::Error> {
-    let status = sqlx::query_scalar!("select status from orders where id = $1", id.0)
-        .fetch_one(pool)
-        .await?;
-    parse_status(&status)
+    sqlx::query_scalar!(
+        r#"select status as "status: OrderStatus" from orders where id = $1"#,
+        id.0
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Any order, by id, whoever placed it (the back office's view).

@@ -2,13 +2,13 @@
 
 use sqlx::{Postgres, Transaction};
 
-use crate::domain::{Money, OrderId, OrderStatus};
+use crate::domain::{Money, OrderId, OrderStatus, PaymentStatus, StatusDetail};
 
 /// A payment as the database keeps it: what Mercado Pago reported, in our terms.
 pub struct PaymentRow<'a> {
     pub id: i64,
-    pub status: &'a str,
-    pub status_detail: &'a str,
+    pub status: &'a PaymentStatus,
+    pub status_detail: &'a StatusDetail,
     pub payment_method_id: &'a str,
     pub payment_type_id: Option<&'a str>,
     /// What was paid, in the order's currency (see `payments::apply::recorded_amount`).
@@ -29,17 +29,19 @@ pub async fn upsert(
     payment: &PaymentRow<'_>,
 ) -> Result<bool, sqlx::Error> {
     let known = sqlx::query!(
-        "select status, status_detail, refunded_minor from payments where id = $1 for update",
+        r#"select status as "status: PaymentStatus", status_detail as "status_detail: StatusDetail",
+                  refunded_minor
+           from payments where id = $1 for update"#,
         payment.id
     )
     .fetch_optional(&mut **tx)
     .await?;
     let refunded = payment.refunded_minor;
-    let new_outcome = known.as_ref().is_none_or(|k| k.status != payment.status);
+    let new_outcome = known.as_ref().is_none_or(|k| k.status != *payment.status);
     if let Some(known) = known {
         // A re-read that brings nothing new (most notifications) writes nothing.
-        if known.status == payment.status
-            && known.status_detail == payment.status_detail
+        if known.status == *payment.status
+            && known.status_detail == *payment.status_detail
             && known.refunded_minor == refunded
         {
             return Ok(false);
@@ -62,8 +64,8 @@ pub async fn upsert(
         payment.id,
         order_id.0,
         attempt_no,
-        payment.status,
-        payment.status_detail,
+        payment.status as &PaymentStatus,
+        payment.status_detail as &StatusDetail,
         payment.payment_method_id,
         payment.payment_type_id,
         payment.amount.currency().code(),
@@ -77,10 +79,13 @@ pub async fn upsert(
 }
 
 /// The status a payment has here, if it is known here.
-pub async fn status_of(pool: &sqlx::PgPool, id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar!("select status from payments where id = $1", id)
-        .fetch_optional(pool)
-        .await
+pub async fn status_of(pool: &sqlx::PgPool, id: i64) -> Result<Option<PaymentStatus>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select status as "status: PaymentStatus" from payments where id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -7,7 +7,6 @@ use std::time::Duration;
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use super::orders::parse_status;
 use crate::domain::{OrderId, OrderStatus};
 
 /// After this many checks an order is left to the merchant.
@@ -24,7 +23,7 @@ pub async fn claim_due(
     let max_checks = MAX_CHECKS;
     let mut tx = pool.begin().await?;
     let rows = sqlx::query!(
-        r#"select id, status from orders o
+        r#"select id, status as "status: OrderStatus" from orders o
            where ((status in ('processing', 'payment_unknown', 'payment_pending', 'payment_in_process')
                    and (status <> 'processing' or updated_at < now() - make_interval(secs => $3)))
                   or exists (select 1 from payment_attempts a
@@ -48,9 +47,10 @@ pub async fn claim_due(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.into_iter()
-        .map(|r| Ok((OrderId(r.id), parse_status(&r.status)?)))
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|r| (OrderId(r.id), r.status))
+        .collect())
 }
 
 /// The attempt of the order still in flight, and when it began.
@@ -74,14 +74,14 @@ pub async fn followed_payment(
     order_id: OrderId,
 ) -> Result<(OrderStatus, Option<i64>), sqlx::Error> {
     let followed = sqlx::query!(
-        r#"select o.status, coalesce(o.payment_id,
+        r#"select o.status as "status: OrderStatus", coalesce(o.payment_id,
              (select id from payments where order_id = o.id order by created_at desc, id desc limit 1)) as payment_id
            from orders o where o.id = $1"#,
         order_id.0
     )
     .fetch_one(pool)
     .await?;
-    Ok((parse_status(&followed.status)?, followed.payment_id))
+    Ok((followed.status, followed.payment_id))
 }
 
 /// The sweep's bookmark, locked for this instance, if a sweep is due (`every` has passed since

@@ -8,9 +8,11 @@ pub mod identification;
 pub mod ids;
 pub mod money;
 pub mod order_status;
+pub mod payment_status;
 pub mod payment_submission;
 pub mod site;
 pub mod timings;
+pub(crate) mod vocabulary;
 
 pub use cart::{Cart, CartError};
 pub use category::ItemCategory;
@@ -20,6 +22,7 @@ pub use identification::{IdKind, IdType, IdTypes, IdTypesSource};
 pub use ids::{OrderId, PaymentId, ShopperId};
 pub use money::{Currency, Money, MoneyError};
 pub use order_status::OrderStatus;
+pub use payment_status::{PaymentStatus, StatusDetail};
 pub use payment_submission::{
     CardPayment, OfflineKind, OfflinePayment, PaymentRequest, RawSubmission, SubmissionError,
 };

@@ -1,5 +1,8 @@
 //! Where an order stands. Stored as text in `orders.status`.
 
+use super::payment_status::{PaymentStatus, StatusDetail};
+use super::vocabulary::text_column;
+
 /// The life of an order, from checkout to its payment's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderStatus {
@@ -44,7 +47,31 @@ impl Source {
     }
 }
 
+text_column!(OrderStatus, |raw: &str| OrderStatus::parse(raw)
+    .ok_or_else(|| format!("unknown order status {raw:?}")));
+
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl OrderStatus {
+    /// Every status, in the order of an order's life.
+    pub const ALL: [OrderStatus; 11] = [
+        OrderStatus::Created,
+        OrderStatus::Processing,
+        OrderStatus::PaymentPending,
+        OrderStatus::PaymentInProcess,
+        OrderStatus::PaymentUnknown,
+        OrderStatus::Rejected,
+        OrderStatus::Paid,
+        OrderStatus::PartiallyRefunded,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+        OrderStatus::ChargedBack,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Created => "created",
@@ -79,24 +106,28 @@ impl OrderStatus {
     }
 
     /// What a payment's Mercado Pago `status` and `status_detail` mean for its order.
-    pub fn from_payment(status: &str, status_detail: &str) -> Self {
+    pub fn from_payment(status: &PaymentStatus, status_detail: &StatusDetail) -> Self {
         match (status, status_detail) {
-            ("approved", "partially_refunded") => OrderStatus::PartiallyRefunded,
+            (PaymentStatus::Approved, StatusDetail::PartiallyRefunded) => {
+                OrderStatus::PartiallyRefunded
+            }
             _ => Self::from_payment_status(status),
         }
     }
 
     /// What a payment's Mercado Pago `status` means for its order.
-    pub fn from_payment_status(status: &str) -> Self {
+    pub fn from_payment_status(status: &PaymentStatus) -> Self {
         match status {
-            "approved" => OrderStatus::Paid,
-            "pending" => OrderStatus::PaymentPending,
-            "in_process" | "authorized" | "in_mediation" => OrderStatus::PaymentInProcess,
-            "rejected" => OrderStatus::Rejected,
-            "cancelled" => OrderStatus::Cancelled,
-            "refunded" => OrderStatus::Refunded,
-            "charged_back" => OrderStatus::ChargedBack,
-            _ => OrderStatus::PaymentUnknown,
+            PaymentStatus::Approved => OrderStatus::Paid,
+            PaymentStatus::Pending => OrderStatus::PaymentPending,
+            PaymentStatus::InProcess | PaymentStatus::Authorized | PaymentStatus::InMediation => {
+                OrderStatus::PaymentInProcess
+            }
+            PaymentStatus::Rejected => OrderStatus::Rejected,
+            PaymentStatus::Cancelled => OrderStatus::Cancelled,
+            PaymentStatus::Refunded => OrderStatus::Refunded,
+            PaymentStatus::ChargedBack => OrderStatus::ChargedBack,
+            PaymentStatus::Other(_) => OrderStatus::PaymentUnknown,
         }
     }
 
@@ -129,23 +160,18 @@ impl OrderStatus {
 #[cfg(test)]
 mod tests {
     use super::OrderStatus;
+    use crate::domain::PaymentStatus;
 
     #[test]
     fn text_round_trips() {
-        for s in [
-            "created",
-            "processing",
-            "payment_pending",
-            "payment_in_process",
-            "payment_unknown",
-            "rejected",
-            "paid",
-            "cancelled",
-            "refunded",
-            "charged_back",
-        ] {
-            assert_eq!(OrderStatus::parse(s).unwrap().as_str(), s);
+        for s in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
         }
+        assert_eq!(
+            OrderStatus::parse("partially_refunded"),
+            Some(OrderStatus::PartiallyRefunded)
+        );
+        assert_eq!(OrderStatus::parse("approved"), None);
     }
 
     #[test]
@@ -178,9 +204,14 @@ mod tests {
     fn only_unpaid_orders_take_a_new_payment() {
         assert!(OrderStatus::Created.accepts_payment());
         assert!(OrderStatus::Rejected.accepts_payment());
-        for s in ["approved", "pending", "in_process", "authorized"] {
+        for s in [
+            PaymentStatus::Approved,
+            PaymentStatus::Pending,
+            PaymentStatus::InProcess,
+            PaymentStatus::Authorized,
+        ] {
             assert!(
-                !OrderStatus::from_payment_status(s).accepts_payment(),
+                !OrderStatus::from_payment_status(&s).accepts_payment(),
                 "{s}"
             );
         }

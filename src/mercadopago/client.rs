@@ -9,6 +9,7 @@ use super::error::{Cause, MpError};
 use super::types::{
     Account, CreatePayment, CreatePreference, IdentificationType, Payment, Preference, SearchResult,
 };
+use crate::domain::PaymentStatus;
 use crate::metrics::{CallError, Metrics};
 
 const POOL_IDLE: Duration = Duration::from_secs(4);
@@ -199,7 +200,7 @@ impl MercadoPagoClient {
             .put(self.url(&format!("/v1/payments/{id}")))
             .bearer_auth(self.access_token.expose_secret())
             .header("X-Idempotency-Key", format!("cancel-{id}"))
-            .json(&serde_json::json!({"status": "cancelled"}));
+            .json(&serde_json::json!({"status": PaymentStatus::Cancelled}));
         let value = self.send(request).await?;
         Payment::from_value(value).map_err(|e| MpError::Transport(format!("payment: {e}")))
     }

@@ -1,5 +1,8 @@
 use serde::{Deserialize, Serialize};
 
+use crate::domain::payment_status::awaits_challenge;
+use crate::domain::{PaymentStatus, StatusDetail};
+
 /// Body of `POST /v1/payments` for a card. Amounts are exact JSON numbers.
 #[derive(Debug, Serialize)]
 pub struct CreatePayment {
@@ -137,9 +140,9 @@ pub struct Item {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Payment {
     pub id: i64,
-    pub status: String,
+    pub status: PaymentStatus,
     #[serde(default)]
-    pub status_detail: Option<String>,
+    pub status_detail: StatusDetail,
     #[serde(default)]
     pub transaction_amount: Option<serde_json::Number>,
     #[serde(default)]
@@ -192,11 +195,7 @@ impl Payment {
 
     /// `pending`/`pending_challenge`: the shopper has a 3-D Secure challenge to meet.
     pub fn awaits_challenge(&self) -> bool {
-        self.status == "pending" && self.status_detail() == "pending_challenge"
-    }
-
-    pub fn status_detail(&self) -> &str {
-        self.status_detail.as_deref().unwrap_or("")
+        awaits_challenge(&self.status, &self.status_detail)
     }
 
     /// The checkout attempt that made it (`metadata.attempt`), if one did.

@@ -18,6 +18,7 @@ use std::time::Duration;
 pub use access::{MetricsSettings, Refusal};
 pub use text::CONTENT_TYPE;
 
+use crate::domain::PaymentStatus;
 use access::Access;
 use instruments::{Counter, Family, Histogram};
 
@@ -32,18 +33,25 @@ const METHODS: [&str; 8] = [
     "digital_currency",
     "other",
 ];
-/// Mercado Pago's payment statuses we name; any other counts as `unknown`.
-const STATUSES: [&str; 9] = [
-    "approved",
-    "pending",
-    "in_process",
-    "rejected",
-    "cancelled",
-    "refunded",
-    "charged_back",
-    "in_mediation",
-    "unknown",
+/// Mercado Pago's payment statuses counted by name (their text is the label); any other
+/// counts as `unknown`, the label after them.
+static STATUSES: [PaymentStatus; 8] = [
+    PaymentStatus::Approved,
+    PaymentStatus::Pending,
+    PaymentStatus::InProcess,
+    PaymentStatus::Rejected,
+    PaymentStatus::Cancelled,
+    PaymentStatus::Refunded,
+    PaymentStatus::ChargedBack,
+    PaymentStatus::InMediation,
 ];
+/// One label per named status, then `unknown`.
+const STATUS_LABELS: usize = STATUSES.len() + 1;
+
+/// The label of the `i`th status count.
+fn status_label(i: usize) -> &'static str {
+    STATUSES.get(i).map_or("unknown", PaymentStatus::as_str)
+}
 
 /// Mercado Pago calls last up to the client's timeout (12 s by default, 120 s at most).
 const CALL_BUCKETS: &[f64] = &[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
@@ -88,12 +96,17 @@ impl RequestResult {
     ];
 
     /// From the status of the payment the shopper was answered with.
-    pub fn of_status(status: &str) -> Self {
+    pub fn of_status(status: &PaymentStatus) -> Self {
         match status {
-            "approved" => Self::Approved,
-            "pending" | "in_process" | "authorized" | "in_mediation" => Self::Pending,
-            "rejected" | "cancelled" => Self::Rejected,
-            _ => Self::Unknown,
+            PaymentStatus::Approved => Self::Approved,
+            PaymentStatus::Pending
+            | PaymentStatus::InProcess
+            | PaymentStatus::Authorized
+            | PaymentStatus::InMediation => Self::Pending,
+            PaymentStatus::Rejected | PaymentStatus::Cancelled => Self::Rejected,
+            PaymentStatus::Refunded | PaymentStatus::ChargedBack | PaymentStatus::Other(_) => {
+                Self::Unknown
+            }
         }
     }
 
@@ -150,7 +163,7 @@ pub enum WebhookRefusal {
 pub struct Metrics {
     build: BuildInfo,
     access: Access,
-    payments: [Counter; METHODS.len() * STATUSES.len()],
+    payments: [Counter; METHODS.len() * STATUS_LABELS],
     requests: [Counter; RequestResult::ALL.len()],
     calls: Family<String, Histogram>,
     call_errors: Family<(String, CallError), Counter>,
@@ -216,15 +229,15 @@ impl Metrics {
     }
 
     /// The store recorded a payment in a status it did not have before (`payments::apply`).
-    pub fn payment_recorded(&self, payment_type_id: Option<&str>, status: &str) {
+    pub fn payment_recorded(&self, payment_type_id: Option<&str>, status: &PaymentStatus) {
         let method = payment_type_id
             .and_then(|m| METHODS.iter().position(|&k| k == m))
             .unwrap_or(METHODS.len() - 1);
         let status = STATUSES
             .iter()
-            .position(|&k| k == status)
-            .unwrap_or(STATUSES.len() - 1);
-        self.payments[method * STATUSES.len() + status].add(1);
+            .position(|k| k == status)
+            .unwrap_or(STATUSES.len());
+        self.payments[method * STATUS_LABELS + status].add(1);
     }
 
     /// `/process_payment` answered.

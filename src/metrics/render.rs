@@ -2,7 +2,7 @@
 
 use super::database::{self, Gauges};
 use super::text::Exposition;
-use super::{Metrics, RequestResult, METHODS, STATUSES};
+use super::{status_label, Metrics, RequestResult, METHODS, STATUS_LABELS};
 
 impl Metrics {
     /// The exposition text; `gauges` is `None` when the database could not be read.
@@ -28,10 +28,10 @@ impl Metrics {
             "Payment outcomes the store recorded, by Mercado Pago payment_type_id and status.",
         );
         for (m, method) in METHODS.iter().enumerate() {
-            for (s, status) in STATUSES.iter().enumerate() {
-                let n = self.payments[m * STATUSES.len() + s].get();
+            for s in 0..STATUS_LABELS {
+                let n = self.payments[m * STATUS_LABELS + s].get();
                 if n > 0 {
-                    let labels = [("method", *method), ("status", *status)];
+                    let labels = [("method", *method), ("status", status_label(s))];
                     e.sample("checkout_payments_total", &labels, n);
                 }
             }
@@ -131,13 +131,14 @@ mod tests {
 
     use super::super::{BuildInfo, CallError, MetricsSettings};
     use super::*;
+    use crate::domain::PaymentStatus;
 
     #[test]
     fn unknown_methods_and_statuses_fall_in_other_and_unknown() {
         let m = Metrics::default();
-        m.payment_recorded(Some("credit_card"), "approved");
-        m.payment_recorded(Some("prepaid_card"), "authorized");
-        m.payment_recorded(None, "pending");
+        m.payment_recorded(Some("credit_card"), &PaymentStatus::Approved);
+        m.payment_recorded(Some("prepaid_card"), &PaymentStatus::Authorized);
+        m.payment_recorded(None, &PaymentStatus::Pending);
         let text = m.render(None);
         assert!(text
             .contains("checkout_payments_total{method=\"credit_card\",status=\"approved\"} 1\n"));

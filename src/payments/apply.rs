@@ -94,7 +94,7 @@ pub async fn apply(
     let row = PaymentRow {
         id: payment.id,
         status: &payment.status,
-        status_detail: payment.status_detail(),
+        status_detail: &payment.status_detail,
         payment_method_id: payment.payment_method_id.as_deref().unwrap_or(""),
         payment_type_id: payment.payment_type_id.as_deref(),
         amount,
@@ -103,7 +103,7 @@ pub async fn apply(
     };
     let new_outcome = upsert(&mut tx, order.id, attempt_no, &row).await?;
     let counted = new_outcome.then_some((metrics, payment));
-    let to = OrderStatus::from_payment(&payment.status, payment.status_detail());
+    let to = OrderStatus::from_payment(&payment.status, &payment.status_detail);
     let waiting = matches!(
         order.status,
         OrderStatus::Processing | OrderStatus::PaymentUnknown
@@ -198,7 +198,7 @@ pub async fn apply(
     if order.payment_id != Some(payment.id) {
         orders::follow_payment(&mut tx, order.id, payment.id).await?;
     }
-    let note = format!("{}/{}", payment.status, payment.status_detail());
+    let note = format!("{}/{}", payment.status, payment.status_detail);
     let moved =
         orders::transition(&mut tx, order.id, to, source, Some(payment.id), Some(&note)).await?;
     commit(tx, counted).await?;

@@ -12,9 +12,11 @@ use sqlx::PgPool;
 use crate::db::attempts::{self, AttemptLimits, Claim, ClaimRules, Ticket};
 use crate::db::orders::{self, PaymentRecord};
 use crate::domain::order_status::Source;
+use crate::domain::payment_status::awaits_challenge;
 use crate::domain::timings::{CALLS_PER_ATTEMPT, MAX_PAUSE};
 use crate::domain::{
-    DeviceId, Money, OrderId, OrderStatus, PaymentRequest, ShopperId, Site, Timings,
+    DeviceId, Money, OrderId, OrderStatus, PaymentRequest, PaymentStatus, ShopperId, Site,
+    StatusDetail, Timings,
 };
 use crate::mercadopago::{CreatePayment, MercadoPagoClient, MpError, Payment};
 use crate::payments::apply::{apply, Claimant, RefundWith};
@@ -59,8 +61,8 @@ pub struct PayRequest<'a> {
 pub struct Outcome {
     pub order_id: OrderId,
     pub payment_id: i64,
-    pub status: String,
-    pub status_detail: String,
+    pub status: PaymentStatus,
+    pub status_detail: StatusDetail,
 }
 
 impl Outcome {
@@ -78,13 +80,13 @@ impl Outcome {
             order_id,
             payment_id: paid.id,
             status: paid.status.clone(),
-            status_detail: paid.status_detail().to_string(),
+            status_detail: paid.status_detail.clone(),
         }
     }
 
     /// A payment waiting for the shopper's 3-D Secure challenge: not taken yet.
     pub fn awaits_challenge(&self) -> bool {
-        self.status == "pending" && self.status_detail == "pending_challenge"
+        awaits_challenge(&self.status, &self.status_detail)
     }
 }
 
@@ -226,7 +228,7 @@ async fn charge(
     match create_with_retries(svc, &body, &ticket.idempotency_key, device).await {
         Ok(paid) => {
             record(svc, ticket.order_id, ticket.attempt_no, &paid).await?;
-            tracing::info!(payment_id = paid.id, status = %paid.status, status_detail = %paid.status_detail(), "Mercado Pago answered");
+            tracing::info!(payment_id = paid.id, status = %paid.status, status_detail = %paid.status_detail, "Mercado Pago answered");
             Ok(Outcome::of_payment(ticket.order_id, &paid))
         }
         Err(e) if e.outcome_unknown() => {

@@ -21,7 +21,7 @@ use super::Reconciler;
 use crate::db::{attempts, notifications, reconciliation};
 use crate::domain::order_status::Source;
 use crate::domain::timings::{CHALLENGE_GIVE_UP, SEARCH_LAG};
-use crate::domain::{OrderId, OrderStatus};
+use crate::domain::{OrderId, OrderStatus, PaymentStatus};
 use crate::mercadopago::time::iso;
 use crate::payments::resolve::resolve_unknown;
 
@@ -124,7 +124,7 @@ async fn check_pending(sync: &Reconciler, order_id: OrderId) -> anyhow::Result<(
         return Ok(());
     };
     let mut payment = sync.mercadopago.get_payment(payment_id).await?;
-    let expired_pix = payment.status == "pending"
+    let expired_pix = payment.status == PaymentStatus::Pending
         && payment.payment_method_id.as_deref() == Some("pix")
         && payment
             .expires_at()

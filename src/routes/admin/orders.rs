@@ -5,27 +5,13 @@ use time::{Date, OffsetDateTime, Time, UtcOffset};
 
 use crate::db::backoffice::{self, AnomalyRow, HistoryRow, OrderFilter, OrderRow, PaymentRow};
 use crate::db::orders::Order;
-use crate::domain::{OrderId, Site};
+use crate::domain::{OrderId, OrderStatus, PaymentStatus, Site};
 use crate::state::AppState;
 
 use super::auth::Admin;
 use super::{admin_texts, page, AdminError, AdminTexts};
 
 const PAGE_SIZE: i64 = 25;
-
-pub const STATUSES: [&str; 11] = [
-    "created",
-    "processing",
-    "payment_pending",
-    "payment_in_process",
-    "payment_unknown",
-    "rejected",
-    "paid",
-    "partially_refunded",
-    "cancelled",
-    "refunded",
-    "charged_back",
-];
 
 #[derive(Deserialize, Default)]
 pub struct Query {
@@ -53,10 +39,7 @@ impl Query {
                 }
             }
         };
-        let status = self
-            .status
-            .clone()
-            .filter(|s| STATUSES.contains(&s.as_str()));
+        let status = self.status.as_deref().and_then(OrderStatus::parse);
         let site = self
             .site
             .as_deref()
@@ -102,7 +85,7 @@ struct OrdersPage {
     sandbox: bool,
     test_credentials: bool,
     rows: Vec<OrderRow>,
-    statuses: &'static [&'static str],
+    statuses: Vec<&'static str>,
     status: String,
     sites: Vec<&'static str>,
     site: String,
@@ -136,7 +119,7 @@ pub async fn list(
         sandbox: state.sandbox,
         test_credentials: state.test_credentials,
         rows,
-        statuses: &STATUSES,
+        statuses: OrderStatus::ALL.iter().map(|s| s.as_str()).collect(),
         status: query.status.clone().unwrap_or_default(),
         sites: Site::ALL.iter().map(|s| s.id()).collect(),
         site: query.site.clone().unwrap_or_default(),
@@ -250,7 +233,7 @@ pub async fn render_detail(
     let refundable = payments
         .iter()
         .rev()
-        .find(|p| p.status == "approved")
+        .find(|p| p.status == PaymentStatus::Approved)
         .and_then(|p| {
             p.amount
                 .checked_sub(p.refunded)
@@ -261,7 +244,7 @@ pub async fn render_detail(
     let anomalies = backoffice::anomalies(&state.pool, Some(id.0)).await?;
     let duplicates = payments
         .iter()
-        .filter(|p| p.status == "approved")
+        .filter(|p| p.status == PaymentStatus::Approved)
         .filter(|p| {
             anomalies
                 .iter()
@@ -281,7 +264,7 @@ pub async fn render_detail(
     let cancellable = payments
         .iter()
         .rev()
-        .find(|p| matches!(p.status.as_str(), "pending" | "in_process"))
+        .find(|p| p.status.is_cancellable())
         .map(|p| p.id);
     let mut response = page(&OrderPage {
         t: admin_texts(state.site.lang()),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::db::backoffice;
 use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId};
+use crate::domain::{Money, OrderId, PaymentStatus};
 use crate::payments::apply::{apply, Claimant};
 use crate::state::AppState;
 
@@ -42,7 +42,7 @@ pub async fn refund(
         .iter()
         .rev()
         .filter(|p| form.payment_id.is_none_or(|id| id == p.id))
-        .find(|p| p.status == "approved")
+        .find(|p| p.status == PaymentStatus::Approved)
     else {
         return render_detail(&state, admin, id, None, Some(t.refund_too_much)).await;
     };
@@ -104,11 +104,7 @@ pub async fn cancel(
     admin.check_csrf(&form.csrf_token)?;
     let id = OrderId::parse(&path).ok_or(AdminError::NotFound)?;
     let payments = backoffice::payments(&state.pool, id.0).await?;
-    let Some(payment) = payments
-        .iter()
-        .rev()
-        .find(|p| matches!(p.status.as_str(), "pending" | "in_process"))
-    else {
+    let Some(payment) = payments.iter().rev().find(|p| p.status.is_cancellable()) else {
         return Err(AdminError::BadForm("no pending payment".into()));
     };
     match state.mercadopago.cancel_payment(payment.id).await {

@@ -9,6 +9,7 @@
 
 use crate::db::orders::PaymentRecord;
 use crate::domain::order_status::Source;
+use crate::domain::payment_status::awaits_challenge;
 use crate::domain::OrderId;
 use crate::mercadopago::ThreeDsInfo;
 use crate::payments::apply::{apply, Claimant};
@@ -41,7 +42,7 @@ impl Challenge {
 }
 
 pub fn waits_for_challenge(payment: &PaymentRecord) -> bool {
-    payment.status == "pending" && payment.status_detail == "pending_challenge"
+    awaits_challenge(&payment.status, &payment.status_detail)
 }
 
 /// What the Status Screen Brick needs; shown for card payments where the merchant asked for it.
@@ -80,7 +81,7 @@ pub async fn follow(state: &AppState, order_id: OrderId, payment_id: i64) -> boo
             return false;
         }
     };
-    if payment.status == "pending" && payment.status_detail() == "pending_challenge" {
+    if payment.awaits_challenge() {
         return false;
     }
     match apply(

@@ -4,6 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::db::orders::PaymentRecord;
+use crate::domain::PaymentStatus;
 
 pub struct Pix {
     pub qr_base64: String,
@@ -28,7 +29,7 @@ pub struct Instructions {
 impl Instructions {
     /// Only for payments still waiting for the shopper.
     pub fn of(payment: &PaymentRecord, site: crate::domain::Site) -> Option<Self> {
-        if payment.status != "pending" {
+        if payment.status != PaymentStatus::Pending {
             return None;
         }
         let raw = &payment.raw;

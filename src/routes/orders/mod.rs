@@ -99,8 +99,8 @@ pub async fn result(
                 &p.amount.to_string(),
                 &p.payment_method_id,
             ),
-            p.status.clone(),
-            p.status_detail.clone(),
+            p.status.to_string(),
+            p.status_detail.to_string(),
         ),
         (None, _) => (not_paid_yet(lang), String::new(), String::new()),
     };

@@ -6,12 +6,14 @@ mod process;
 pub use error::PaymentError;
 pub use process::process_payment;
 
+use crate::domain::{PaymentStatus, StatusDetail};
+
 /// What the checkout page's script receives after a payment attempt.
 #[derive(Debug, serde::Serialize)]
 pub struct PaymentAnswer {
     pub order_id: String,
     pub payment_id: i64,
-    pub status: String,
-    pub status_detail: String,
+    pub status: PaymentStatus,
+    pub status_detail: StatusDetail,
     pub redirect_url: String,
 }

@@ -99,10 +99,7 @@ pub async fn receive(
 /// source has spent its budget.
 async fn hint(state: Arc<AppState>, source: &str, payment_id: i64) -> HttpResponse {
     if let Ok(Some(status)) = crate::db::payments::status_of(&state.pool, payment_id).await {
-        if matches!(
-            status.as_str(),
-            "refunded" | "charged_back" | "cancelled" | "rejected"
-        ) {
+        if status.is_final() {
             return HttpResponse::Ok().json(json!({"status": "final"}));
         }
     }
