@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::domain::order_status::Source;
 use crate::domain::Timings;
-use crate::domain::{Money, MoneyError, OrderId, OrderStatus, ShopperId};
+use crate::domain::{Money, MoneyError, OrderId, OrderStatus, PaymentId, ShopperId};
 
 use super::money;
 use super::orders::{latest_payment, transition, PaymentRecord};
@@ -225,7 +225,7 @@ pub async fn complete(
     tx: &mut Transaction<'_, Postgres>,
     order_id: OrderId,
     attempt_no: i32,
-    payment_id: i64,
+    payment_id: PaymentId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"update payment_attempts set state = 'completed', payment_id = $3, error = null,
@@ -233,7 +233,7 @@ pub async fn complete(
            where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown', 'completed')"#,
         order_id.0,
         attempt_no,
-        payment_id
+        payment_id.0
     )
     .execute(&mut **tx)
     .await?;

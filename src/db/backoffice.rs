@@ -4,7 +4,9 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::{Currency, ItemCategory, Money, OrderStatus, PaymentStatus, StatusDetail};
+use crate::domain::{
+    Currency, ItemCategory, Money, OrderStatus, PaymentId, PaymentStatus, StatusDetail,
+};
 
 use super::money;
 
@@ -24,7 +26,7 @@ pub struct OrderRow {
     pub status: OrderStatus,
     pub total: Money,
     pub payer_email: String,
-    pub payment_id: Option<i64>,
+    pub payment_id: Option<PaymentId>,
 }
 
 pub async fn orders(
@@ -65,14 +67,14 @@ pub async fn orders(
                 status: r.status,
                 total: money(r.total_minor, &r.currency)?,
                 payer_email: r.payer_email.unwrap_or_default(),
-                payment_id: r.payment_id,
+                payment_id: r.payment_id.map(PaymentId),
             })
         })
         .collect()
 }
 
 pub struct PaymentRow {
-    pub id: i64,
+    pub id: PaymentId,
     pub status: PaymentStatus,
     pub status_detail: StatusDetail,
     pub payment_method_id: String,
@@ -93,7 +95,7 @@ pub async fn payments(pool: &PgPool, order_id: Uuid) -> Result<Vec<PaymentRow>, 
     rows.into_iter()
         .map(|r| {
             Ok(PaymentRow {
-                id: r.id,
+                id: PaymentId(r.id),
                 status: r.status,
                 status_detail: r.status_detail,
                 payment_method_id: r.payment_method_id,
@@ -134,7 +136,7 @@ pub async fn history(pool: &PgPool, order_id: Uuid) -> Result<Vec<HistoryRow>, s
 pub struct AnomalyRow {
     pub id: i64,
     pub order_id: Option<Uuid>,
-    pub payment_id: Option<i64>,
+    pub payment_id: Option<PaymentId>,
     pub kind: String,
     pub detail: String,
     pub at: OffsetDateTime,
@@ -155,7 +157,7 @@ pub async fn anomalies(
     .map(|r| AnomalyRow {
         id: r.id,
         order_id: r.order_id,
-        payment_id: r.payment_id,
+        payment_id: r.payment_id.map(PaymentId),
         kind: r.kind,
         detail: r.detail,
         at: r.created_at,
@@ -186,7 +188,7 @@ pub struct Dashboard {
     pub paid_30_days: Money,
     pub by_status: Vec<(OrderStatus, i64)>,
     /// Pending payments whose expiry is within a day: (order, payment, expiry text).
-    pub expiring: Vec<(Uuid, i64, String)>,
+    pub expiring: Vec<(Uuid, PaymentId, String)>,
 }
 
 pub async fn dashboard(pool: &PgPool, currency: Currency) -> Result<Dashboard, sqlx::Error> {
@@ -217,7 +219,7 @@ pub async fn dashboard(pool: &PgPool, currency: Currency) -> Result<Dashboard, s
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|r| (r.order_id, r.id, r.expires))
+    .map(|r| (r.order_id, PaymentId(r.id), r.expires))
     .collect();
     Ok(Dashboard {
         paid_today: Money::from_minor(sums.today, currency).unwrap_or(Money::zero(currency)),
@@ -313,7 +315,7 @@ pub async fn update_product(pool: &PgPool, id: i64, p: &ProductInput) -> Result<
 pub async fn claim_refund(
     pool: &PgPool,
     key: &str,
-    payment_id: i64,
+    payment_id: PaymentId,
     order_id: Uuid,
     amount: Money,
     admin_id: i64,
@@ -327,7 +329,7 @@ pub async fn claim_refund(
            select $1, $2, locked.id, $4, 'requested', $5 from locked
            on conflict (idempotency_key) do nothing returning id"#,
         key,
-        payment_id,
+        payment_id.0,
         order_id,
         amount.minor(),
         admin_id

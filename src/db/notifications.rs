@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
+use crate::domain::PaymentId;
+
 /// Keeps a verified notification; `None` when it is a replay of one already kept. It is due
 /// for the worker only after `lease`, which leaves the first re-read to the receiving request.
 pub async fn insert(
@@ -64,7 +66,7 @@ pub async fn mark_failed(
 #[derive(Debug, Clone)]
 pub struct Due {
     pub id: i64,
-    pub payment_id: Option<i64>,
+    pub payment_id: Option<PaymentId>,
     pub received_at: time::OffsetDateTime,
 }
 

@@ -2,7 +2,9 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId, OrderStatus, PaymentStatus, ShopperId, Site, StatusDetail};
+use crate::domain::{
+    Money, OrderId, OrderStatus, PaymentId, PaymentStatus, ShopperId, Site, StatusDetail,
+};
 
 use super::money;
 use super::products::Product;
@@ -66,7 +68,7 @@ pub fn priced_as(mut lines: impl Iterator<Item = (i64, i64)>, catalog: &[Product
 
 #[derive(Debug, Clone)]
 pub struct PaymentRecord {
-    pub id: i64,
+    pub id: PaymentId,
     pub status: PaymentStatus,
     pub status_detail: StatusDetail,
     pub payment_method_id: String,
@@ -181,7 +183,7 @@ pub async fn latest_payment(
     .await?
     .map(|r| {
         Ok(PaymentRecord {
-            id: r.id,
+            id: PaymentId(r.id),
             status: r.status,
             status_detail: r.status_detail,
             payment_method_id: r.payment_method_id,
@@ -199,7 +201,7 @@ pub struct PaymentTarget {
     pub id: OrderId,
     pub status: OrderStatus,
     /// The payment the order follows, if any.
-    pub payment_id: Option<i64>,
+    pub payment_id: Option<PaymentId>,
     /// The number of the newest attempt.
     pub attempts: i32,
     pub total: Money,
@@ -220,7 +222,7 @@ pub async fn lock_for_payment(
         Ok(PaymentTarget {
             id,
             status: o.status,
-            payment_id: o.payment_id,
+            payment_id: o.payment_id.map(PaymentId),
             attempts: o.attempts,
             total: money(o.total_minor, &o.currency)?,
         })
@@ -232,12 +234,12 @@ pub async fn lock_for_payment(
 pub async fn follow_payment(
     tx: &mut Transaction<'_, Postgres>,
     id: OrderId,
-    payment_id: i64,
+    payment_id: PaymentId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "update orders set payment_id = $2 where id = $1",
         id.0,
-        payment_id
+        payment_id.0
     )
     .execute(&mut **tx)
     .await?;
@@ -270,7 +272,7 @@ pub async fn transition(
     id: OrderId,
     to: OrderStatus,
     source: Source,
-    payment_id: Option<i64>,
+    payment_id: Option<PaymentId>,
     note: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
     let from = sqlx::query_scalar!(
@@ -298,7 +300,7 @@ pub async fn transition(
         from as OrderStatus,
         to as OrderStatus,
         source.as_str(),
-        payment_id,
+        payment_id.map(|p| p.0),
         note
     )
     .execute(&mut **tx)

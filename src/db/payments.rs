@@ -2,11 +2,11 @@
 
 use sqlx::{Postgres, Transaction};
 
-use crate::domain::{Money, OrderId, OrderStatus, PaymentStatus, StatusDetail};
+use crate::domain::{Money, OrderId, OrderStatus, PaymentId, PaymentStatus, StatusDetail};
 
 /// A payment as the database keeps it: what Mercado Pago reported, in our terms.
 pub struct PaymentRow<'a> {
-    pub id: i64,
+    pub id: PaymentId,
     pub status: &'a PaymentStatus,
     pub status_detail: &'a StatusDetail,
     pub payment_method_id: &'a str,
@@ -32,7 +32,7 @@ pub async fn upsert(
         r#"select status as "status: PaymentStatus", status_detail as "status_detail: StatusDetail",
                   refunded_minor
            from payments where id = $1 for update"#,
-        payment.id
+        payment.id.0
     )
     .fetch_optional(&mut **tx)
     .await?;
@@ -49,7 +49,7 @@ pub async fn upsert(
         let was = OrderStatus::from_payment(&known.status, &known.status_detail);
         let now = OrderStatus::from_payment(payment.status, payment.status_detail);
         if was != now && !was.can_move_to(now) {
-            tracing::info!(payment_id = payment.id, was = %known.status, news = %payment.status, "payment keeps its newer state");
+            tracing::info!(payment_id = %payment.id, was = %known.status, news = %payment.status, "payment keeps its newer state");
             return Ok(false);
         }
     }
@@ -61,7 +61,7 @@ pub async fn upsert(
            on conflict (id) do update set status = excluded.status,
              status_detail = excluded.status_detail, refunded_minor = excluded.refunded_minor,
              raw = excluded.raw, updated_at = now()"#,
-        payment.id,
+        payment.id.0,
         order_id.0,
         attempt_no,
         payment.status as &PaymentStatus,
@@ -79,10 +79,13 @@ pub async fn upsert(
 }
 
 /// The status a payment has here, if it is known here.
-pub async fn status_of(pool: &sqlx::PgPool, id: i64) -> Result<Option<PaymentStatus>, sqlx::Error> {
+pub async fn status_of(
+    pool: &sqlx::PgPool,
+    id: PaymentId,
+) -> Result<Option<PaymentStatus>, sqlx::Error> {
     sqlx::query_scalar!(
         r#"select status as "status: PaymentStatus" from payments where id = $1"#,
-        id
+        id.0
     )
     .fetch_optional(pool)
     .await
@@ -110,12 +113,12 @@ impl AnomalyKind {
 pub async fn flag(
     pool: &sqlx::PgPool,
     order_id: Option<OrderId>,
-    payment_id: i64,
+    payment_id: PaymentId,
     kind: AnomalyKind,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
     tracing::error!(
-        payment_id,
+        %payment_id,
         kind = kind.as_str(),
         detail,
         "payment flagged for the merchant"
@@ -124,7 +127,7 @@ pub async fn flag(
         r#"insert into anomalies (order_id, payment_id, kind, detail) values ($1, $2, $3, $4)
            on conflict (payment_id, kind) do nothing"#,
         order_id.map(|o| o.0),
-        payment_id,
+        payment_id.0,
         kind.as_str(),
         detail
     )

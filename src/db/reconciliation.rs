@@ -7,7 +7,7 @@ use std::time::Duration;
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::domain::{OrderId, OrderStatus};
+use crate::domain::{OrderId, OrderStatus, PaymentId};
 
 /// After this many checks an order is left to the merchant.
 pub const MAX_CHECKS: i32 = 30;
@@ -72,7 +72,7 @@ pub async fn in_flight_attempt(
 pub async fn followed_payment(
     pool: &PgPool,
     order_id: OrderId,
-) -> Result<(OrderStatus, Option<i64>), sqlx::Error> {
+) -> Result<(OrderStatus, Option<PaymentId>), sqlx::Error> {
     let followed = sqlx::query!(
         r#"select o.status as "status: OrderStatus", coalesce(o.payment_id,
              (select id from payments where order_id = o.id order by created_at desc, id desc limit 1)) as payment_id
@@ -81,7 +81,7 @@ pub async fn followed_payment(
     )
     .fetch_one(pool)
     .await?;
-    Ok((followed.status, followed.payment_id))
+    Ok((followed.status, followed.payment_id.map(PaymentId)))
 }
 
 /// The sweep's bookmark, locked for this instance, if a sweep is due (`every` has passed since

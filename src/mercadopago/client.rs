@@ -9,7 +9,7 @@ use super::error::{Cause, MpError};
 use super::types::{
     Account, CreatePayment, CreatePreference, IdentificationType, Payment, Preference, SearchResult,
 };
-use crate::domain::PaymentStatus;
+use crate::domain::{PaymentId, PaymentStatus};
 use crate::metrics::{CallError, Metrics};
 
 const POOL_IDLE: Duration = Duration::from_secs(4);
@@ -162,7 +162,7 @@ impl MercadoPagoClient {
 
     /// `GET /v1/payments/{id}`.
     #[tracing::instrument(name = "mercadopago.get_payment", skip(self))]
-    pub async fn get_payment(&self, id: i64) -> Result<Payment, MpError> {
+    pub async fn get_payment(&self, id: PaymentId) -> Result<Payment, MpError> {
         let request = self
             .http
             .get(self.url(&format!("/v1/payments/{id}")))
@@ -175,7 +175,7 @@ impl MercadoPagoClient {
     #[tracing::instrument(name = "mercadopago.refund", skip(self))]
     pub async fn refund(
         &self,
-        id: i64,
+        id: PaymentId,
         amount: Option<serde_json::Number>,
         idempotency_key: &str,
     ) -> Result<serde_json::Value, MpError> {
@@ -194,7 +194,7 @@ impl MercadoPagoClient {
 
     /// `PUT /v1/payments/{id}` `{"status":"cancelled"}`: only pending or in-process payments.
     #[tracing::instrument(name = "mercadopago.cancel_payment", skip(self))]
-    pub async fn cancel_payment(&self, id: i64) -> Result<Payment, MpError> {
+    pub async fn cancel_payment(&self, id: PaymentId) -> Result<Payment, MpError> {
         let request = self
             .http
             .put(self.url(&format!("/v1/payments/{id}")))

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::payment_status::awaits_challenge;
-use crate::domain::{PaymentStatus, StatusDetail};
+use crate::domain::{PaymentId, PaymentStatus, StatusDetail};
 
 /// Body of `POST /v1/payments` for a card. Amounts are exact JSON numbers.
 #[derive(Debug, Serialize)]
@@ -139,7 +139,7 @@ pub struct Item {
 /// The fields of a payment the checkout acts on; `raw` keeps the whole answer for the record.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Payment {
-    pub id: i64,
+    pub id: PaymentId,
     pub status: PaymentStatus,
     #[serde(default)]
     pub status_detail: StatusDetail,

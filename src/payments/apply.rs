@@ -14,7 +14,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use crate::db::payments::{flag, upsert, AnomalyKind, PaymentRow};
 use crate::db::{attempts, orders};
 use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId, OrderStatus};
+use crate::domain::{Money, OrderId, OrderStatus, PaymentId};
 use crate::mercadopago::{MercadoPagoClient, Payment};
 use crate::metrics::Metrics;
 
@@ -45,7 +45,7 @@ pub enum Applied {
 pub type RefundWith<'a> = Option<&'a MercadoPagoClient>;
 
 /// Records `payment` and applies it to its order; see the module's rule.
-#[tracing::instrument(skip(pool, metrics, payment, refund), fields(payment_id = payment.id, status = %payment.status))]
+#[tracing::instrument(skip(pool, metrics, payment, refund), fields(payment_id = %payment.id, status = %payment.status))]
 pub async fn apply(
     pool: &PgPool,
     metrics: &Metrics,
@@ -219,11 +219,11 @@ async fn commit(
 
 /// Gives a duplicate back at once (`MP_REFUND_DUPLICATES`). A failure leaves the flag for the
 /// merchant; the refund's own key makes a repeat harmless.
-async fn refund_duplicate(client: &MercadoPagoClient, payment_id: i64) {
+async fn refund_duplicate(client: &MercadoPagoClient, payment_id: PaymentId) {
     let key = format!("duplicate-refund-{payment_id}");
     match client.refund(payment_id, None, &key).await {
-        Ok(_) => tracing::warn!(payment_id, "duplicate payment refunded automatically"),
-        Err(e) => tracing::error!(payment_id, error = %e, "could not refund a duplicate payment"),
+        Ok(_) => tracing::warn!(%payment_id, "duplicate payment refunded automatically"),
+        Err(e) => tracing::error!(%payment_id, error = %e, "could not refund a duplicate payment"),
     }
 }
 
@@ -237,13 +237,13 @@ pub fn recorded_amount(paid: &Payment, expected: Money) -> Money {
     {
         Some(Ok(amount)) => {
             if amount != expected {
-                tracing::error!(payment_id = paid.id, paid = %amount.to_decimal_string(), expected = %expected.to_decimal_string(), "payment amount differs from the order total");
+                tracing::error!(payment_id = %paid.id, paid = %amount.to_decimal_string(), expected = %expected.to_decimal_string(), "payment amount differs from the order total");
             }
             amount
         }
         _ => {
             tracing::error!(
-                payment_id = paid.id,
+                payment_id = %paid.id,
                 "payment amount unreadable; recording the order's amount"
             );
             expected

@@ -15,8 +15,8 @@ use crate::domain::order_status::Source;
 use crate::domain::payment_status::awaits_challenge;
 use crate::domain::timings::{CALLS_PER_ATTEMPT, MAX_PAUSE};
 use crate::domain::{
-    DeviceId, Money, OrderId, OrderStatus, PaymentRequest, PaymentStatus, ShopperId, Site,
-    StatusDetail, Timings,
+    DeviceId, Money, OrderId, OrderStatus, PaymentId, PaymentRequest, PaymentStatus, ShopperId,
+    Site, StatusDetail, Timings,
 };
 use crate::mercadopago::{CreatePayment, MercadoPagoClient, MpError, Payment};
 use crate::payments::apply::{apply, Claimant, RefundWith};
@@ -60,7 +60,7 @@ pub struct PayRequest<'a> {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub order_id: OrderId,
-    pub payment_id: i64,
+    pub payment_id: PaymentId,
     pub status: PaymentStatus,
     pub status_detail: StatusDetail,
 }
@@ -113,7 +113,7 @@ pub enum ChargeError {
     OutcomeUnknown(#[source] MpError),
     #[error("the payment {payment_id} was made but could not be recorded")]
     NotRecorded {
-        payment_id: i64,
+        payment_id: PaymentId,
         #[source]
         source: sqlx::Error,
     },
@@ -228,7 +228,7 @@ async fn charge(
     match create_with_retries(svc, &body, &ticket.idempotency_key, device).await {
         Ok(paid) => {
             record(svc, ticket.order_id, ticket.attempt_no, &paid).await?;
-            tracing::info!(payment_id = paid.id, status = %paid.status, status_detail = %paid.status_detail, "Mercado Pago answered");
+            tracing::info!(payment_id = %paid.id, status = %paid.status, status_detail = %paid.status_detail, "Mercado Pago answered");
             Ok(Outcome::of_payment(ticket.order_id, &paid))
         }
         Err(e) if e.outcome_unknown() => {
@@ -341,7 +341,7 @@ async fn record(
         delay *= 4;
     }
     tracing::error!(
-        payment_id = paid.id,
+        payment_id = %paid.id,
         "payment made but not recorded; reconciliation must pick it up"
     );
     Err(ChargeError::NotRecorded {

@@ -69,7 +69,7 @@ pub async fn resolve_unknown(
                 attempt_no: attempt.attempt_no,
             };
             apply(pool, client.metrics(), &paid, source, claimant, refund).await?;
-            tracing::info!(payment_id = paid.id, status = %paid.status, attempt = attempt.attempt_no, "unknown outcome resolved");
+            tracing::info!(payment_id = %paid.id, status = %paid.status, attempt = attempt.attempt_no, "unknown outcome resolved");
             Ok(Resolution::Found(Box::new(paid)))
         }
         None => {

@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex};
 use super::Reconciler;
 use crate::db::notifications;
 use crate::domain::order_status::Source;
+use crate::domain::PaymentId;
 use crate::payments::apply::{apply, Claimant};
 
 #[derive(Default)]
 pub struct Rereads {
-    running: Mutex<HashMap<i64, Waiting>>,
+    running: Mutex<HashMap<PaymentId, Waiting>>,
 }
 
 #[derive(Default)]
@@ -27,14 +28,14 @@ struct Waiting {
 impl Rereads {
     /// Makes sure a re-read of `payment_id` begins after now; `notification` is marked
     /// processed once one does and succeeds.
-    pub fn schedule(sync: Arc<Reconciler>, payment_id: i64, notification: Option<i64>) {
+    pub fn schedule(sync: Arc<Reconciler>, payment_id: PaymentId, notification: Option<i64>) {
         if sync.rereads.enter(payment_id, notification) {
             tokio::spawn(run(sync, payment_id));
         }
     }
 
     /// True when no re-read of the payment is running: the caller must start one.
-    fn enter(&self, payment_id: i64, notification: Option<i64>) -> bool {
+    fn enter(&self, payment_id: PaymentId, notification: Option<i64>) -> bool {
         let mut running = self.running.lock().unwrap();
         match running.get_mut(&payment_id) {
             Some(waiting) => {
@@ -56,7 +57,7 @@ impl Rereads {
     }
 
     /// A re-read begins: the notifications it answers.
-    fn begin(&self, payment_id: i64) -> Vec<i64> {
+    fn begin(&self, payment_id: PaymentId) -> Vec<i64> {
         let mut running = self.running.lock().unwrap();
         let waiting = running.entry(payment_id).or_default();
         waiting.again = false;
@@ -64,7 +65,7 @@ impl Rereads {
     }
 
     /// A re-read ended: true if a notification came meanwhile and needs another.
-    fn end(&self, payment_id: i64) -> bool {
+    fn end(&self, payment_id: PaymentId) -> bool {
         let mut running = self.running.lock().unwrap();
         let again = running.get(&payment_id).is_some_and(|w| w.again);
         if !again {
@@ -75,13 +76,13 @@ impl Rereads {
 }
 
 #[tracing::instrument(skip(sync))]
-async fn run(sync: Arc<Reconciler>, payment_id: i64) {
+async fn run(sync: Arc<Reconciler>, payment_id: PaymentId) {
     // Should the task die mid-way (a panic), later notifications must start a re-read of
     // their own rather than wait on this one. While the entry exists no other task for the
     // payment does, so removing it then removes only this task's.
     struct Leave<'a> {
         rereads: &'a Rereads,
-        payment_id: i64,
+        payment_id: PaymentId,
         ended: bool,
     }
     impl Drop for Leave<'_> {
@@ -110,7 +111,7 @@ async fn run(sync: Arc<Reconciler>, payment_id: i64) {
 
 /// Re-reads the payment and applies it. A failure leaves the notifications due for the
 /// worker, which re-drives them with backoff until one re-read is applied.
-async fn reread(sync: &Reconciler, payment_id: i64, notifications: &[i64]) {
+async fn reread(sync: &Reconciler, payment_id: PaymentId, notifications: &[i64]) {
     let outcome = match reread_once(sync, payment_id).await {
         Ok(outcome) => outcome,
         Err(e) => {
@@ -141,7 +142,7 @@ async fn reread(sync: &Reconciler, payment_id: i64, notifications: &[i64]) {
 }
 
 /// One re-read of a payment from Mercado Pago, applied to its order.
-pub async fn reread_once(sync: &Reconciler, payment_id: i64) -> anyhow::Result<String> {
+pub async fn reread_once(sync: &Reconciler, payment_id: PaymentId) -> anyhow::Result<String> {
     let payment = sync.mercadopago.get_payment(payment_id).await?;
     let applied = apply(
         &sync.pool,
@@ -162,18 +163,30 @@ mod tests {
     #[test]
     fn notifications_during_a_reread_get_exactly_one_more() {
         let rereads = Rereads::default();
-        assert!(rereads.enter(7, Some(1)), "the first starts a re-read");
         assert!(
-            !rereads.enter(7, Some(2)),
+            rereads.enter(PaymentId(7), Some(1)),
+            "the first starts a re-read"
+        );
+        assert!(
+            !rereads.enter(PaymentId(7), Some(2)),
             "before it begins: it will answer this one too"
         );
-        assert_eq!(rereads.begin(7), vec![1, 2]);
-        assert!(!rereads.enter(7, Some(3)), "arrived while re-reading");
-        assert!(!rereads.enter(7, Some(4)));
-        assert!(rereads.end(7), "one more re-read for 3 and 4");
-        assert_eq!(rereads.begin(7), vec![3, 4]);
-        assert!(!rereads.end(7), "nothing came meanwhile: done");
-        assert!(rereads.enter(7, None), "a later notification starts afresh");
-        assert!(rereads.enter(8, Some(9)), "payments are independent");
+        assert_eq!(rereads.begin(PaymentId(7)), vec![1, 2]);
+        assert!(
+            !rereads.enter(PaymentId(7), Some(3)),
+            "arrived while re-reading"
+        );
+        assert!(!rereads.enter(PaymentId(7), Some(4)));
+        assert!(rereads.end(PaymentId(7)), "one more re-read for 3 and 4");
+        assert_eq!(rereads.begin(PaymentId(7)), vec![3, 4]);
+        assert!(!rereads.end(PaymentId(7)), "nothing came meanwhile: done");
+        assert!(
+            rereads.enter(PaymentId(7), None),
+            "a later notification starts afresh"
+        );
+        assert!(
+            rereads.enter(PaymentId(8), Some(9)),
+            "payments are independent"
+        );
     }
 }

@@ -21,7 +21,7 @@ use super::Reconciler;
 use crate::db::{attempts, notifications, reconciliation};
 use crate::domain::order_status::Source;
 use crate::domain::timings::{CHALLENGE_GIVE_UP, SEARCH_LAG};
-use crate::domain::{OrderId, OrderStatus, PaymentStatus};
+use crate::domain::{OrderId, OrderStatus, PaymentId, PaymentStatus};
 use crate::mercadopago::time::iso;
 use crate::payments::resolve::resolve_unknown;
 
@@ -134,11 +134,11 @@ async fn check_pending(sync: &Reconciler, order_id: OrderId) -> anyhow::Result<(
             .created_at()
             .is_some_and(|d| OffsetDateTime::now_utc() - d > CHALLENGE_GIVE_UP);
     if expired_pix {
-        tracing::info!(payment_id, "cancelling a Pix payment past its expiry");
+        tracing::info!(%payment_id, "cancelling a Pix payment past its expiry");
         payment = sync.mercadopago.cancel_payment(payment_id).await?;
     } else if abandoned_challenge {
         tracing::info!(
-            payment_id,
+            %payment_id,
             "cancelling a card payment whose 3-D Secure challenge was abandoned"
         );
         payment = match sync.mercadopago.cancel_payment(payment_id).await {
@@ -171,7 +171,8 @@ fn unknown_for_good(e: &anyhow::Error, first_received: time::OffsetDateTime) -> 
 /// Re-reads the payments of notifications whose first re-read failed; one re-read per payment.
 async fn redrive(sync: &Reconciler) -> Result<usize, sqlx::Error> {
     let due = notifications::claim_due(&sync.pool, BATCH * 5, sync.interval).await?;
-    let mut by_payment: BTreeMap<Option<i64>, (Vec<i64>, time::OffsetDateTime)> = BTreeMap::new();
+    let mut by_payment: BTreeMap<Option<PaymentId>, (Vec<i64>, time::OffsetDateTime)> =
+        BTreeMap::new();
     for d in &due {
         let entry = by_payment
             .entry(d.payment_id)
@@ -209,7 +210,7 @@ async fn redrive(sync: &Reconciler) -> Result<usize, sqlx::Error> {
             }
             Err(e) => {
                 sync.metrics.webhooks_failed(ids.len());
-                tracing::warn!(payment_id, error = %e, "re-driven notification failed again");
+                tracing::warn!(%payment_id, error = %e, "re-driven notification failed again");
                 let error = e.to_string();
                 notifications::set_last_error(&sync.pool, &ids, &error).await?;
             }

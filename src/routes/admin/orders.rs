@@ -5,7 +5,7 @@ use time::{Date, OffsetDateTime, Time, UtcOffset};
 
 use crate::db::backoffice::{self, AnomalyRow, HistoryRow, OrderFilter, OrderRow, PaymentRow};
 use crate::db::orders::Order;
-use crate::domain::{OrderId, OrderStatus, PaymentStatus, Site};
+use crate::domain::{OrderId, OrderStatus, PaymentId, PaymentStatus, Site};
 use crate::state::AppState;
 
 use super::auth::Admin;
@@ -191,10 +191,10 @@ struct OrderPage {
     payments: Vec<PaymentRow>,
     history: Vec<HistoryRow>,
     anomalies: Vec<AnomalyRow>,
-    refundable: Option<(i64, String)>,
+    refundable: Option<(PaymentId, String)>,
     /// Flagged duplicates still approved: (payment, what remains, refund key).
-    duplicates: Vec<(i64, String, String)>,
-    cancellable: Option<i64>,
+    duplicates: Vec<(PaymentId, String, String)>,
+    cancellable: Option<PaymentId>,
     refund_key: String,
     notice: Option<&'static str>,
     error: Option<&'static str>,

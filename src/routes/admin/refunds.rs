@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::db::backoffice;
 use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId, PaymentStatus};
+use crate::domain::{Money, OrderId, PaymentId, PaymentStatus};
 use crate::payments::apply::{apply, Claimant};
 use crate::state::AppState;
 
@@ -23,7 +23,7 @@ pub struct RefundForm {
     amount: String,
     /// A particular payment (a flagged duplicate); otherwise the order's latest approved one.
     #[serde(default)]
-    payment_id: Option<i64>,
+    payment_id: Option<PaymentId>,
 }
 
 pub async fn refund(
@@ -76,7 +76,7 @@ pub async fn refund(
     // Everything that remains goes as `{}`, Mercado Pago's full refund.
     let send =
         (amount != remaining || payment.refunded.minor() > 0).then(|| amount.to_json_number());
-    tracing::info!(payment_id = payment.id, amount = %amount.to_decimal_string(), admin_id = admin.id, "refund asked");
+    tracing::info!(payment_id = %payment.id, amount = %amount.to_decimal_string(), admin_id = admin.id, "refund asked");
     match state
         .mercadopago
         .refund(payment.id, send, &key.to_string())
@@ -135,7 +135,7 @@ pub async fn cancel(
 }
 
 /// The order follows the payment as Mercado Pago now reports it.
-async fn refresh(state: &AppState, payment_id: i64) {
+async fn refresh(state: &AppState, payment_id: PaymentId) {
     match state.mercadopago.get_payment(payment_id).await {
         Ok(payment) => {
             if let Err(e) = apply(

@@ -10,7 +10,7 @@
 use crate::db::orders::PaymentRecord;
 use crate::domain::order_status::Source;
 use crate::domain::payment_status::awaits_challenge;
-use crate::domain::OrderId;
+use crate::domain::{OrderId, PaymentId};
 use crate::mercadopago::ThreeDsInfo;
 use crate::payments::apply::{apply, Claimant};
 use crate::security::csp;
@@ -47,7 +47,7 @@ pub fn waits_for_challenge(payment: &PaymentRecord) -> bool {
 
 /// What the Status Screen Brick needs; shown for card payments where the merchant asked for it.
 pub struct StatusScreen {
-    pub payment_id: i64,
+    pub payment_id: PaymentId,
     pub public_key: String,
     pub sdk_url: String,
     pub locale: &'static str,
@@ -70,14 +70,14 @@ impl StatusScreen {
 
 /// Re-reads a payment waiting for its challenge and applies what Mercado Pago says now. At most
 /// a few times a minute per order, however often the page polls; failures wait for the next poll.
-pub async fn follow(state: &AppState, order_id: OrderId, payment_id: i64) -> bool {
+pub async fn follow(state: &AppState, order_id: OrderId, payment_id: PaymentId) -> bool {
     let Some(_permit) = state.hints.admit(&format!("challenge:{order_id}")) else {
         return false;
     };
     let payment = match state.mercadopago.get_payment(payment_id).await {
         Ok(p) => p,
         Err(e) => {
-            tracing::warn!(error = %e, payment_id, "could not re-read a payment waiting for 3-D Secure");
+            tracing::warn!(error = %e, %payment_id, "could not re-read a payment waiting for 3-D Secure");
             return false;
         }
     };
@@ -96,7 +96,7 @@ pub async fn follow(state: &AppState, order_id: OrderId, payment_id: i64) -> boo
     {
         Ok(_) => true,
         Err(e) => {
-            tracing::warn!(error = %e, payment_id, "could not record a finished 3-D Secure challenge");
+            tracing::warn!(error = %e, %payment_id, "could not record a finished 3-D Secure challenge");
             false
         }
     }

@@ -10,7 +10,7 @@ use askama::Template;
 use crate::db::attempts;
 use crate::db::orders::{self, Order};
 use crate::domain::order_status::Source;
-use crate::domain::{OrderId, OrderStatus};
+use crate::domain::{OrderId, OrderStatus, PaymentId};
 use crate::i18n::{outcome_unknown_message, status_message, StatusMessage, Tone};
 use crate::payments::apply::{apply, Claimant};
 use crate::payments::resolve::{self, Resolution};
@@ -29,7 +29,7 @@ struct ResultPage {
     order: Order,
     message: StatusMessage,
     tone: &'static str,
-    payment_id: Option<i64>,
+    payment_id: Option<PaymentId>,
     status: String,
     status_detail: String,
     can_pay: bool,

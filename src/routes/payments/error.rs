@@ -1,7 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-use crate::domain::{Lang, Money, SubmissionError};
+use crate::domain::{Lang, Money, PaymentId, SubmissionError};
 use crate::mercadopago::MpError;
 use crate::metrics::RequestResult;
 use crate::routes::page::anyhow_chain;
@@ -31,8 +31,6 @@ pub enum PaymentError {
     ShuttingDown,
     #[error("a payment for this order is already being processed")]
     InProgress,
-    #[error("a concurrent attempt ended without a payment")]
-    RetryNeeded,
     #[error("the order or the shopper has used up its payment attempts")]
     TooManyAttempts,
     #[error("Mercado Pago refused the payment data")]
@@ -43,7 +41,7 @@ pub enum PaymentError {
     OutcomeUnknown(#[source] MpError),
     #[error("the payment {payment_id} was made but could not be recorded")]
     NotRecorded {
-        payment_id: i64,
+        payment_id: PaymentId,
         #[source]
         source: sqlx::Error,
     },
@@ -65,10 +63,9 @@ impl PaymentError {
             PaymentError::AmountMismatch { .. } | PaymentError::ProviderRefused(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            PaymentError::OrderClosed
-            | PaymentError::PricesChanged
-            | PaymentError::InProgress
-            | PaymentError::RetryNeeded => StatusCode::CONFLICT,
+            PaymentError::OrderClosed | PaymentError::PricesChanged | PaymentError::InProgress => {
+                StatusCode::CONFLICT
+            }
             PaymentError::TooManyAttempts
             | PaymentError::ProviderUnavailable(MpError::RateLimited { .. }) => {
                 StatusCode::TOO_MANY_REQUESTS
@@ -99,7 +96,6 @@ impl PaymentError {
             | PaymentError::OrderClosed
             | PaymentError::PricesChanged
             | PaymentError::ShuttingDown
-            | PaymentError::RetryNeeded
             | PaymentError::TooManyAttempts
             | PaymentError::ProviderRefused(_)
             | PaymentError::Session(_) => RequestResult::Refused,
@@ -118,7 +114,6 @@ impl PaymentError {
             PaymentError::PricesChanged => "prices_changed",
             PaymentError::ShuttingDown => "store_restarting",
             PaymentError::InProgress => "payment_in_progress",
-            PaymentError::RetryNeeded => "retry_needed",
             PaymentError::TooManyAttempts => "too_many_attempts",
             PaymentError::ProviderRefused(_) => "payment_refused",
             PaymentError::ProviderUnavailable(_) => "provider_unavailable",
@@ -180,11 +175,6 @@ impl PaymentError {
                 "Já estamos processando um pagamento deste pedido. Aguarde o resultado; não pague de novo.",
                 "Ya estamos procesando un pago de este pedido. Espera el resultado; no pagues de nuevo.",
                 "A payment for this order is already being processed. Wait for its result; do not pay again.",
-            ),
-            PaymentError::RetryNeeded => pick(
-                "A tentativa anterior não foi concluída e nada foi cobrado. Envie o pagamento de novo.",
-                "El intento anterior no se completó y no se cobró nada. Envía el pago de nuevo.",
-                "The previous attempt did not go through and nothing was charged. Submit the payment again.",
             ),
             PaymentError::TooManyAttempts => pick(
                 "Foram muitas tentativas de pagamento. Por segurança, espere uma hora ou fale com a loja; nada foi cobrado agora.",

@@ -14,6 +14,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::db::notifications;
+use crate::domain::PaymentId;
 use crate::metrics::WebhookRefusal;
 use crate::reconcile::rereads::{reread_once, Rereads};
 use crate::state::AppState;
@@ -32,7 +33,7 @@ pub async fn receive(
         .unwrap_or_default();
     // Legacy IPN (`?topic=payment&id=`) cannot be signed: it is only a hint to re-read.
     if let (Some(topic), Some(id)) = (query.get("topic"), query.get("id")) {
-        return match (topic.as_str(), id.parse::<i64>()) {
+        return match (topic.as_str(), id.parse::<PaymentId>()) {
             ("payment", Ok(payment_id)) => hint(state.into_inner(), &source, payment_id).await,
             _ => HttpResponse::Ok().json(json!({"status": "ignored"})),
         };
@@ -44,7 +45,7 @@ pub async fn receive(
         x_request_id: header("x-request-id"),
         data_id,
     };
-    let payment_id = data_id.and_then(|id| id.parse::<i64>().ok());
+    let payment_id = data_id.and_then(|id| id.parse::<PaymentId>().ok());
     if let Err(e) = verify(&signed, state.webhook_secret.expose_secret().as_bytes()) {
         tracing::warn!(reason = %e, "webhook refused");
         state.metrics.webhook_refused(match e {
@@ -97,7 +98,7 @@ pub async fn receive(
 
 /// An unverified "look at this payment": re-read it, unless it is already final here or the
 /// source has spent its budget.
-async fn hint(state: Arc<AppState>, source: &str, payment_id: i64) -> HttpResponse {
+async fn hint(state: Arc<AppState>, source: &str, payment_id: PaymentId) -> HttpResponse {
     if let Ok(Some(status)) = crate::db::payments::status_of(&state.pool, payment_id).await {
         if status.is_final() {
             return HttpResponse::Ok().json(json!({"status": "final"}));
@@ -109,11 +110,11 @@ async fn hint(state: Arc<AppState>, source: &str, payment_id: i64) -> HttpRespon
             .insert_header(("Retry-After", "60"))
             .json(json!({"error": "too_many_hints", "message": "Too many unsigned notifications; try again later."}));
     };
-    tracing::info!(payment_id, "hint: re-reading the payment");
+    tracing::info!(%payment_id, "hint: re-reading the payment");
     tokio::spawn(async move {
         let _permit = permit;
         if let Err(e) = reread_once(&state.reconciler, payment_id).await {
-            tracing::warn!(payment_id, error = %e, "hinted re-read failed");
+            tracing::warn!(%payment_id, error = %e, "hinted re-read failed");
         }
     });
     HttpResponse::Ok().json(json!({"status": "accepted"}))
