@@ -3,13 +3,16 @@
 //! A submit first *claims* the order in one short transaction (row lock on the order, a
 //! partial unique index allowing one in-flight attempt), then calls Mercado Pago with no
 //! transaction or pooled connection held, then *records* the outcome in another transaction.
+//!
+//! A state an attempt moves to is a typed bind (`AttemptState`); a state a query filters on
+//! stays a literal in the SQL, as the partial index `payment_attempts_one_in_flight` names it.
 
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::domain::order_status::Source;
 use crate::domain::Timings;
-use crate::domain::{Money, MoneyError, OrderId, OrderStatus, PaymentId, ShopperId};
+use crate::domain::{AttemptState, Money, MoneyError, OrderId, OrderStatus, PaymentId, ShopperId};
 
 use super::money;
 use super::orders::{latest_payment, transition, PaymentRecord};
@@ -68,7 +71,25 @@ pub fn idempotency_key(order_id: OrderId, attempt_no: i32) -> String {
     format!("checkout-{order_id}-{attempt_no}")
 }
 
-/// Decides, under the order's row lock, whether this submit may call Mercado Pago.
+/// The order as a claim reads it, under its row lock.
+struct LockedOrder {
+    shopper_id: uuid::Uuid,
+    status: OrderStatus,
+    total_minor: i64,
+    currency: String,
+    attempts: i32,
+    priced_at: OffsetDateTime,
+}
+
+/// What the shopper submitted, as far as a claim looks at it.
+struct Submitted<'a> {
+    claimed: &'a Result<Money, MoneyError>,
+    claimed_text: &'a str,
+    payment_method_id: &'a str,
+}
+
+/// Decides, under the order's row lock, whether this submit may call Mercado Pago: one case
+/// per state of the order.
 #[tracing::instrument(skip(pool, claimed, claimed_text))]
 pub async fn claim(
     pool: &PgPool,
@@ -79,9 +100,9 @@ pub async fn claim(
     payment_method_id: &str,
     rules: ClaimRules,
 ) -> Result<Claim, sqlx::Error> {
-    let stale_after = rules.timings.stale_after;
     let mut tx = pool.begin().await?;
-    let Some(order) = sqlx::query!(
+    let Some(order) = sqlx::query_as!(
+        LockedOrder,
         r#"select shopper_id, status as "status: OrderStatus", total_minor, currency, attempts,
                   priced_at
            from orders where id = $1 for update"#,
@@ -89,77 +110,92 @@ pub async fn claim(
     )
     .fetch_optional(&mut *tx)
     .await?
-    else {
+    .filter(|o| o.shopper_id == shopper.0) else {
         return Ok(Claim::NotFound);
     };
-    if order.shopper_id != shopper.0 {
-        return Ok(Claim::NotFound);
-    }
-    let total = money(order.total_minor, &order.currency)?;
-    let status = order.status;
-    match status {
+    let submitted = Submitted {
+        claimed,
+        claimed_text,
+        payment_method_id,
+    };
+    match order.status {
         OrderStatus::Paid
         | OrderStatus::PartiallyRefunded
         | OrderStatus::PaymentPending
         | OrderStatus::PaymentInProcess => {
             drop(tx);
-            return Ok(match latest_payment(pool, order_id).await? {
-                Some(p) => Claim::Replay(p),
-                None => Claim::Closed(status),
-            });
+            replay(pool, order_id, order.status).await
         }
-        OrderStatus::Processing => {
-            let started = sqlx::query_scalar!(
-                r#"select created_at from payment_attempts
-                   where order_id = $1 and state = 'in_flight'"#,
-                order_id.0
-            )
-            .fetch_optional(&mut *tx)
-            .await?;
-            let stale = started.is_none_or(|t| OffsetDateTime::now_utc() - t > stale_after);
-            if !stale {
-                return Ok(Claim::InFlight);
-            }
-            // The call outlived any timeout: its process died. The payment may exist.
-            mark_unknown(
-                &mut tx,
-                order_id,
-                order.attempts,
-                "abandoned in flight",
-                None,
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(Claim::Unknown);
-        }
-        OrderStatus::PaymentUnknown => return Ok(Claim::Unknown),
+        OrderStatus::Processing => in_flight_or_abandoned(tx, order_id, &order, rules).await,
+        OrderStatus::PaymentUnknown => Ok(Claim::Unknown),
         OrderStatus::Cancelled | OrderStatus::Refunded | OrderStatus::ChargedBack => {
-            return Ok(Claim::Closed(status));
+            Ok(Claim::Closed(order.status))
         }
-        OrderStatus::Created | OrderStatus::Rejected => {}
+        OrderStatus::Created | OrderStatus::Rejected => {
+            proceed(tx, order_id, shopper, &order, &submitted, rules).await
+        }
     }
+}
+
+/// A payment that may still succeed or already did: the shopper is answered with it.
+async fn replay(
+    pool: &PgPool,
+    order_id: OrderId,
+    status: OrderStatus,
+) -> Result<Claim, sqlx::Error> {
+    Ok(match latest_payment(pool, order_id).await? {
+        Some(p) => Claim::Replay(p),
+        None => Claim::Closed(status),
+    })
+}
+
+/// Another call is under way, unless it outlived any timeout: then its process died, and its
+/// payment may exist.
+async fn in_flight_or_abandoned(
+    mut tx: Transaction<'_, Postgres>,
+    order_id: OrderId,
+    order: &LockedOrder,
+    rules: ClaimRules,
+) -> Result<Claim, sqlx::Error> {
+    let started = sqlx::query_scalar!(
+        r#"select created_at from payment_attempts
+           where order_id = $1 and state = 'in_flight'"#,
+        order_id.0
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let stale = started.is_none_or(|t| OffsetDateTime::now_utc() - t > rules.timings.stale_after);
+    if !stale {
+        return Ok(Claim::InFlight);
+    }
+    mark_unknown(
+        &mut tx,
+        order_id,
+        order.attempts,
+        "abandoned in flight",
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Claim::Unknown)
+}
+
+/// An order waiting for its payment: a new attempt, unless its prices need a re-check, the
+/// amount is not the order's, or the attempts are used up.
+async fn proceed(
+    mut tx: Transaction<'_, Postgres>,
+    order_id: OrderId,
+    shopper: ShopperId,
+    order: &LockedOrder,
+    submitted: &Submitted<'_>,
+    rules: ClaimRules,
+) -> Result<Claim, sqlx::Error> {
+    let total = money(order.total_minor, &order.currency)?;
     if OffsetDateTime::now_utc() - order.priced_at > rules.freshness {
         return Ok(Claim::Stale);
     }
-    if claimed.as_ref().ok() != Some(&total) {
-        let reason = match claimed {
-            Ok(m) => format!(
-                "amount {} differs from order total {}",
-                m.to_decimal_string(),
-                total.to_decimal_string()
-            ),
-            Err(e) => format!("amount not acceptable: {e}"),
-        };
-        sqlx::query!(
-            r#"insert into payment_attempts (order_id, state, payment_method_id, claimed_amount, error)
-               values ($1, 'refused', $2, $3, $4)"#,
-            order_id.0,
-            payment_method_id,
-            claimed_text.chars().take(40).collect::<String>(),
-            reason
-        )
-        .execute(&mut *tx)
-        .await?;
+    if submitted.claimed.as_ref().ok() != Some(&total) {
+        refuse_amount(&mut tx, order_id, total, submitted).await?;
         tx.commit().await?;
         return Ok(Claim::AmountMismatch { expected: total });
     }
@@ -168,6 +204,48 @@ pub async fn claim(
     {
         return Ok(Claim::TooManyAttempts);
     }
+    let ticket = start_attempt(&mut tx, order_id, order, total, submitted).await?;
+    tx.commit().await?;
+    Ok(Claim::Proceed(ticket))
+}
+
+/// Keeps a submit whose amount is not the order's total, refused before any call.
+async fn refuse_amount(
+    tx: &mut Transaction<'_, Postgres>,
+    order_id: OrderId,
+    total: Money,
+    submitted: &Submitted<'_>,
+) -> Result<(), sqlx::Error> {
+    let reason = match submitted.claimed {
+        Ok(m) => format!(
+            "amount {} differs from order total {}",
+            m.to_decimal_string(),
+            total.to_decimal_string()
+        ),
+        Err(e) => format!("amount not acceptable: {e}"),
+    };
+    sqlx::query!(
+        r#"insert into payment_attempts (order_id, state, payment_method_id, claimed_amount, error)
+           values ($1, $2, $3, $4, $5)"#,
+        order_id.0,
+        AttemptState::Refused as AttemptState,
+        submitted.payment_method_id,
+        submitted.claimed_text.chars().take(40).collect::<String>(),
+        reason
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Numbers the new attempt and marks the order `processing`; the caller commits.
+async fn start_attempt(
+    tx: &mut Transaction<'_, Postgres>,
+    order_id: OrderId,
+    order: &LockedOrder,
+    total: Money,
+    submitted: &Submitted<'_>,
+) -> Result<Ticket, sqlx::Error> {
     let attempt_no = order.attempts + 1;
     let key = idempotency_key(order_id, attempt_no);
     // The order follows the new attempt from now on: news of an older attempt's payment can
@@ -176,18 +254,19 @@ pub async fn claim(
         r#"with counted as (update orders set attempts = $2, payment_id = null where id = $1)
            insert into payment_attempts
            (order_id, attempt_no, idempotency_key, state, payment_method_id, claimed_amount, previous_status)
-           values ($1, $2, $3, 'in_flight', $4, $5, $6)"#,
+           values ($1, $2, $3, $4, $5, $6, $7)"#,
         order_id.0,
         attempt_no,
         key,
-        payment_method_id,
-        claimed_text,
-        status as OrderStatus
+        AttemptState::InFlight as AttemptState,
+        submitted.payment_method_id,
+        submitted.claimed_text,
+        order.status as OrderStatus
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     transition(
-        &mut tx,
+        tx,
         order_id,
         OrderStatus::Processing,
         Source::Checkout,
@@ -195,13 +274,12 @@ pub async fn claim(
         Some(&key),
     )
     .await?;
-    tx.commit().await?;
-    Ok(Claim::Proceed(Ticket {
+    Ok(Ticket {
         order_id,
         attempt_no,
         idempotency_key: key,
         total,
-    }))
+    })
 }
 
 /// Calls to Mercado Pago the shopper caused in the last hour, over all their orders.
@@ -228,12 +306,13 @@ pub async fn complete(
     payment_id: PaymentId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"update payment_attempts set state = 'completed', payment_id = $3, error = null,
+        r#"update payment_attempts set state = $4, payment_id = $3, error = null,
              request = null, updated_at = now()
            where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown', 'completed')"#,
         order_id.0,
         attempt_no,
-        payment_id.0
+        payment_id.0,
+        AttemptState::Completed as AttemptState
     )
     .execute(&mut **tx)
     .await?;
@@ -251,12 +330,13 @@ pub async fn record_failure(
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let Some(previous) = sqlx::query_scalar!(
-        r#"update payment_attempts set state = 'failed', error = $3, request = null, updated_at = now()
+        r#"update payment_attempts set state = $4, error = $3, request = null, updated_at = now()
            where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
            returning previous_status as "previous_status: OrderStatus""#,
         order_id.0,
         attempt_no,
-        error
+        error,
+        AttemptState::Failed as AttemptState
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -320,13 +400,14 @@ async fn mark_unknown(
     request: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let marked = sqlx::query!(
-        r#"update payment_attempts set state = 'unknown', error = $3,
+        r#"update payment_attempts set state = $5, error = $3,
              request = coalesce($4, request), updated_at = now()
            where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')"#,
         order_id.0,
         attempt_no,
         error,
-        request
+        request,
+        AttemptState::Unknown as AttemptState
     )
     .execute(&mut **tx)
     .await?;

@@ -374,12 +374,14 @@ pub async fn expire_unpaid(
                order by priced_at limit $2
                for update skip locked),
            moved as (
-               update orders o set status = 'cancelled', updated_at = now()
+               update orders o set status = $3, updated_at = now()
                from due where o.id = due.id)
            insert into order_history (order_id, from_status, to_status, source, note)
-           select id, status, 'cancelled', 'reconciliation', 'expired unpaid' from due"#,
+           select id, status, $3, $4, 'expired unpaid' from due"#,
         after.as_secs_f64(),
-        limit
+        limit,
+        OrderStatus::Cancelled as OrderStatus,
+        Source::Reconciliation.as_str()
     )
     .execute(pool)
     .await?;

@@ -1,5 +1,6 @@
 //! Values of the checkout that parse from untrusted input and cannot then be wrong.
 
+pub mod attempt_state;
 pub mod cart;
 pub mod category;
 pub mod device;
@@ -14,6 +15,7 @@ pub mod site;
 pub mod timings;
 pub(crate) mod vocabulary;
 
+pub use attempt_state::AttemptState;
 pub use cart::{Cart, CartError};
 pub use category::ItemCategory;
 pub use device::DeviceId;

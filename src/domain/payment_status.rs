@@ -26,7 +26,9 @@ open_vocabulary! {
 open_vocabulary! {
     /// A payment's `status_detail`: why it stands where it does. `Empty` when Mercado Pago sent
     /// none (stored as empty text).
+    #[derive(Default)]
     pub enum StatusDetail {
+        #[default]
         Empty = "",
         Accredited = "accredited",
         PartiallyRefunded = "partially_refunded",
@@ -85,12 +87,6 @@ impl<'de> serde::Deserialize<'de> for PaymentStatus {
 impl<'de> serde::Deserialize<'de> for StatusDetail {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Option::<String>::deserialize(deserializer).map(|s| Self::from(s.unwrap_or_default()))
-    }
-}
-
-impl Default for StatusDetail {
-    fn default() -> Self {
-        StatusDetail::Empty
     }
 }
 

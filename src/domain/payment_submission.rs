@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::email::Email;
 use super::identification::IdTypes;
 use super::money::{Money, MoneyError};
-use super::site::Site;
+use super::site::{methods, Site};
 
 #[derive(Debug, Deserialize)]
 pub struct RawSubmission {
@@ -487,7 +487,7 @@ impl PaymentRequest {
             None => None,
         };
         // Boleto is registered to a person: Mercado Pago refuses it without these.
-        if method.as_str() == "bolbradesco" {
+        if method.as_str() == methods::BOLBRADESCO {
             if first_name.is_none() {
                 return Err(refuse("formData.payer.first_name", "enter your first name"));
             }

@@ -21,6 +21,45 @@ impl Lang {
     }
 }
 
+/// Mercado Pago's `payment_method_id`s the store names: the site table's offline methods and
+/// the card brands the result page spells out.
+pub mod methods {
+    pub const PIX: &str = "pix";
+    pub const BOLBRADESCO: &str = "bolbradesco";
+    pub const PEC: &str = "pec";
+    pub const RAPIPAGO: &str = "rapipago";
+    pub const PAGOFACIL: &str = "pagofacil";
+    pub const OXXO: &str = "oxxo";
+    pub const PAYCASH: &str = "paycash";
+    pub const BANCOMER: &str = "bancomer";
+    pub const BANAMEX: &str = "banamex";
+    pub const VISA: &str = "visa";
+    pub const MASTER: &str = "master";
+    pub const AMEX: &str = "amex";
+    pub const ELO: &str = "elo";
+    pub const HIPERCARD: &str = "hipercard";
+    pub const NARANJA: &str = "naranja";
+    pub const CABAL: &str = "cabal";
+    pub const DEBVISA: &str = "debvisa";
+    pub const DEBMASTER: &str = "debmaster";
+    pub const DEBELO: &str = "debelo";
+    /// The Mercado Pago wallet's balance.
+    pub const ACCOUNT_MONEY: &str = "account_money";
+}
+
+/// Mercado Pago's `payment_type_id`s: the cards, and the non-card methods a site offers.
+pub mod payment_types {
+    pub const CREDIT_CARD: &str = "credit_card";
+    pub const DEBIT_CARD: &str = "debit_card";
+    pub const PREPAID_CARD: &str = "prepaid_card";
+    pub const TICKET: &str = "ticket";
+    pub const BANK_TRANSFER: &str = "bank_transfer";
+    pub const ATM: &str = "atm";
+}
+
+use methods::*;
+use payment_types::{ATM, BANK_TRANSFER, TICKET};
+
 /// A Mercado Pago site: the country the merchant's account belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Site {
@@ -67,8 +106,8 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Pt,
         identification_types: &["CPF", "CNPJ"],
         max_installments: 12,
-        tickets: &["bolbradesco", "pec"],
-        bank_transfers: &["pix"],
+        tickets: &[BOLBRADESCO, PEC],
+        bank_transfers: &[PIX],
         atm: &[],
         credits: true,
         utc_offset_hours: -3,
@@ -80,7 +119,7 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["DNI", "CI", "LC", "LE", "Otro"],
         max_installments: 12,
-        tickets: &["rapipago", "pagofacil"],
+        tickets: &[RAPIPAGO, PAGOFACIL],
         bank_transfers: &[],
         atm: &[],
         credits: true,
@@ -93,9 +132,9 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &[],
         max_installments: 24,
-        tickets: &["oxxo", "paycash"],
+        tickets: &[OXXO, PAYCASH],
         bank_transfers: &[],
-        atm: &["bancomer", "banamex"],
+        atm: &[BANCOMER, BANAMEX],
         credits: true,
         utc_offset_hours: -6,
     },
@@ -191,9 +230,9 @@ impl Site {
     pub fn offers(self, payment_type: &str, method: &str) -> bool {
         let p = self.profile();
         let list = match payment_type {
-            "ticket" => p.tickets,
-            "bank_transfer" => p.bank_transfers,
-            "atm" => p.atm,
+            TICKET => p.tickets,
+            BANK_TRANSFER => p.bank_transfers,
+            ATM => p.atm,
             _ => return false,
         };
         list.contains(&method)
@@ -240,12 +279,12 @@ mod tests {
 
     #[test]
     fn each_site_offers_the_methods_of_its_table() {
-        assert!(Site::Mlb.offers("bank_transfer", "pix"));
-        assert!(Site::Mlb.offers("ticket", "bolbradesco") && Site::Mlb.offers("ticket", "pec"));
-        assert!(Site::Mla.offers("ticket", "rapipago") && Site::Mla.offers("ticket", "pagofacil"));
-        assert!(Site::Mlm.offers("ticket", "oxxo") && Site::Mlm.offers("atm", "banamex"));
-        assert!(!Site::Mla.offers("bank_transfer", "pix"));
-        assert!(!Site::Mlm.offers("ticket", "bolbradesco"));
+        assert!(Site::Mlb.offers(BANK_TRANSFER, PIX));
+        assert!(Site::Mlb.offers(TICKET, BOLBRADESCO) && Site::Mlb.offers(TICKET, PEC));
+        assert!(Site::Mla.offers(TICKET, RAPIPAGO) && Site::Mla.offers(TICKET, PAGOFACIL));
+        assert!(Site::Mlm.offers(TICKET, OXXO) && Site::Mlm.offers(ATM, BANAMEX));
+        assert!(!Site::Mla.offers(BANK_TRANSFER, PIX));
+        assert!(!Site::Mlm.offers(TICKET, BOLBRADESCO));
         for site in [Site::Mpe, Site::Mco, Site::Mlu, Site::Mlc] {
             let m = site.brick_payment_methods();
             assert!(
@@ -257,7 +296,7 @@ mod tests {
         }
         assert_eq!(
             Site::Mlb.brick_payment_methods()["bankTransfer"],
-            serde_json::json!(["pix"])
+            serde_json::json!([PIX])
         );
         assert_eq!(Site::Mlm.brick_payment_methods()["mercadoPago"], "all");
     }

@@ -1,6 +1,7 @@
 //! What the result page says about a payment: one message per Mercado Pago `status_detail`
 //! (FACTS §3.2), modeled on Mercado Pago's own recommended texts, in pt, es and en.
 
+use crate::domain::site::methods;
 use crate::domain::{Lang, PaymentStatus, StatusDetail};
 use PaymentStatus as S;
 use StatusDetail as D;
@@ -321,17 +322,17 @@ pub fn outcome_unknown_message(lang: Lang) -> StatusMessage {
 /// `visa` → "Visa", `debmaster` → "Mastercard Débito".
 fn method_name(id: &str) -> String {
     let known = match id {
-        "visa" => "Visa",
-        "master" => "Mastercard",
-        "amex" => "American Express",
-        "elo" => "Elo",
-        "hipercard" => "Hipercard",
-        "naranja" => "Naranja",
-        "cabal" => "Cabal",
-        "debvisa" => "Visa Débito",
-        "debmaster" => "Mastercard Débito",
-        "debelo" => "Elo Débito",
-        "account_money" => "Mercado Pago",
+        methods::VISA => "Visa",
+        methods::MASTER => "Mastercard",
+        methods::AMEX => "American Express",
+        methods::ELO => "Elo",
+        methods::HIPERCARD => "Hipercard",
+        methods::NARANJA => "Naranja",
+        methods::CABAL => "Cabal",
+        methods::DEBVISA => "Visa Débito",
+        methods::DEBMASTER => "Mastercard Débito",
+        methods::DEBELO => "Elo Débito",
+        methods::ACCOUNT_MONEY => "Mercado Pago",
         _ => "",
     };
     if !known.is_empty() {

@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 use super::Reconciler;
 use crate::db::{attempts, notifications, reconciliation};
 use crate::domain::order_status::Source;
+use crate::domain::site::methods;
 use crate::domain::timings::{CHALLENGE_GIVE_UP, SEARCH_LAG};
 use crate::domain::{OrderId, OrderStatus, PaymentId, PaymentStatus};
 use crate::mercadopago::time::iso;
@@ -125,7 +126,7 @@ async fn check_pending(sync: &Reconciler, order_id: OrderId) -> anyhow::Result<(
     };
     let mut payment = sync.mercadopago.get_payment(payment_id).await?;
     let expired_pix = payment.status == PaymentStatus::Pending
-        && payment.payment_method_id.as_deref() == Some("pix")
+        && payment.payment_method_id.as_deref() == Some(methods::PIX)
         && payment
             .expires_at()
             .is_some_and(|d| d < OffsetDateTime::now_utc());

@@ -10,6 +10,7 @@
 use crate::db::orders::PaymentRecord;
 use crate::domain::order_status::Source;
 use crate::domain::payment_status::awaits_challenge;
+use crate::domain::site::payment_types::{CREDIT_CARD, DEBIT_CARD, PREPAID_CARD};
 use crate::domain::{OrderId, PaymentId};
 use crate::mercadopago::ThreeDsInfo;
 use crate::payments::apply::{apply, Claimant};
@@ -57,7 +58,7 @@ impl StatusScreen {
     pub fn of(state: &AppState, payment: &PaymentRecord) -> Option<Self> {
         let card = matches!(
             payment.payment_type_id.as_deref(),
-            Some("credit_card" | "debit_card" | "prepaid_card")
+            Some(CREDIT_CARD | DEBIT_CARD | PREPAID_CARD)
         );
         (state.status_screen && card).then(|| Self {
             payment_id: payment.id,
