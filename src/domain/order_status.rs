@@ -89,20 +89,7 @@ impl OrderStatus {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Some(match raw {
-            "created" => OrderStatus::Created,
-            "processing" => OrderStatus::Processing,
-            "payment_pending" => OrderStatus::PaymentPending,
-            "payment_in_process" => OrderStatus::PaymentInProcess,
-            "payment_unknown" => OrderStatus::PaymentUnknown,
-            "rejected" => OrderStatus::Rejected,
-            "paid" => OrderStatus::Paid,
-            "partially_refunded" => OrderStatus::PartiallyRefunded,
-            "cancelled" => OrderStatus::Cancelled,
-            "refunded" => OrderStatus::Refunded,
-            "charged_back" => OrderStatus::ChargedBack,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
     /// What a payment's Mercado Pago `status` and `status_detail` mean for its order.
