@@ -87,7 +87,10 @@ async fn a_merchant_signs_in_finds_an_order_by_payer_email_and_refunds_it() {
         .text()
         .await
         .unwrap();
-    assert_eq!(status, "refunded");
+    assert_eq!(
+        status, "Devolvido",
+        "the status in the site's language (MLB)"
+    );
     browser.screenshot("admin-refunded").await;
     assert_eq!(app.order_status(&checkout.order_id).await, "refunded");
     browser.close().await;
