@@ -4,7 +4,7 @@
 
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::domain::{Lang, Site};
+use crate::domain::{ItemCategory, Lang, Site};
 
 #[derive(Debug)]
 pub struct AdminTexts {
@@ -351,6 +351,11 @@ impl AdminTexts {
         label(PAYMENT_STATUSES, self.lang, code)
     }
 
+    /// A Mercado Pago item category as the merchant reads it.
+    pub fn category(&self, category: ItemCategory) -> &'static str {
+        label(CATEGORIES, self.lang, category.as_str())
+    }
+
     /// Why a form was not saved, in a sentence.
     pub fn form_problem(&self, problem: &FormProblem) -> String {
         form_problem(self.lang, problem)
@@ -438,6 +443,119 @@ const PAYMENT_STATUSES: &[(&str, [&str; 3])] = &[
         "charged_back",
         ["Estornado (chargeback)", "Contracargo", "Charged back"],
     ),
+];
+
+/// Mercado Pago's item categories (`domain::category`), in pt, es, en.
+const CATEGORIES: &[(&str, [&str; 3])] = &[
+    (
+        "art",
+        [
+            "Arte e colecionáveis",
+            "Arte y coleccionables",
+            "Collectibles & art",
+        ],
+    ),
+    ("baby", ["Bebês", "Bebés", "Baby"]),
+    ("coupons", ["Cupons", "Cupones", "Coupons"]),
+    ("donations", ["Doações", "Donaciones", "Donations"]),
+    (
+        "computing",
+        ["Informática", "Computación", "Computers & tablets"],
+    ),
+    (
+        "cameras",
+        [
+            "Câmeras e fotografia",
+            "Cámaras y fotografía",
+            "Cameras & photography",
+        ],
+    ),
+    (
+        "video_games",
+        [
+            "Videogames e consoles",
+            "Videojuegos y consolas",
+            "Video games & consoles",
+        ],
+    ),
+    ("television", ["Televisores", "Televisores", "Television"]),
+    (
+        "car_electronics",
+        [
+            "Eletrônicos automotivos",
+            "Electrónica para autos",
+            "Car electronics",
+        ],
+    ),
+    ("electronics", ["Eletrônicos", "Electrónica", "Electronics"]),
+    (
+        "automotive",
+        [
+            "Peças e acessórios automotivos",
+            "Repuestos y accesorios para autos",
+            "Automotive parts & accessories",
+        ],
+    ),
+    (
+        "entertainment",
+        [
+            "Entretenimento (música, filmes, livros)",
+            "Entretenimiento (música, películas, libros)",
+            "Entertainment (music, movies, books)",
+        ],
+    ),
+    (
+        "fashion",
+        ["Moda e beleza", "Moda y belleza", "Fashion & beauty"],
+    ),
+    (
+        "games",
+        [
+            "Jogos online e créditos",
+            "Juegos en línea y créditos",
+            "Online games & credits",
+        ],
+    ),
+    (
+        "home",
+        [
+            "Casa, jardim e eletrodomésticos",
+            "Hogar, jardín y electrodomésticos",
+            "Home, garden & appliances",
+        ],
+    ),
+    (
+        "musical",
+        [
+            "Instrumentos musicais",
+            "Instrumentos musicales",
+            "Musical instruments",
+        ],
+    ),
+    (
+        "phones",
+        [
+            "Celulares e acessórios",
+            "Celulares y accesorios",
+            "Phones & accessories",
+        ],
+    ),
+    ("services", ["Serviços", "Servicios", "Services"]),
+    (
+        "learnings",
+        [
+            "Cursos e eventos de formação",
+            "Cursos y capacitaciones",
+            "Courses & training",
+        ],
+    ),
+    ("tickets", ["Ingressos", "Entradas", "Tickets"]),
+    ("travels", ["Viagens", "Viajes", "Travel"]),
+    (
+        "virtual_goods",
+        ["Produtos digitais", "Productos digitales", "Digital goods"],
+    ),
+    ("others", ["Outros", "Otros", "Other"]),
 ];
 
 /// Why a back-office form was not saved: `AdminError::BadForm` carries it, the page words it.
@@ -553,6 +671,20 @@ mod tests {
         assert_eq!(
             admin_texts(Lang::Es).payment_status("something_new"),
             "something_new"
+        );
+    }
+
+    #[test]
+    fn each_category_has_a_label_in_each_language() {
+        for c in ItemCategory::all() {
+            for lang in [Lang::Pt, Lang::Es, Lang::En] {
+                assert_ne!(admin_texts(lang).category(c), c.as_str(), "{c}");
+            }
+        }
+        let home = ItemCategory::parse("home").unwrap();
+        assert_ne!(
+            admin_texts(Lang::Pt).category(home),
+            admin_texts(Lang::En).category(home)
         );
     }
 

@@ -311,6 +311,34 @@ pub fn rate_limited(lang: Lang) -> RateLimited {
     }
 }
 
+/// What an error page says under its title, for a bare error status (the page handlers'
+/// errors carry no sentence of their own). 404 has its own title and words (`Texts`).
+pub fn error_explanation(lang: Lang, status: u16) -> &'static str {
+    let p = |pt, es, en| pick(lang, pt, es, en);
+    match status {
+        400 | 413 | 415 | 422 => p(
+            "O pedido chegou incompleto ou inválido. Volte e tente de novo.",
+            "La solicitud llegó incompleta o no es válida. Vuelve e inténtalo de nuevo.",
+            "The request arrived incomplete or invalid. Go back and try again.",
+        ),
+        401 | 403 => p(
+            "Sua sessão expirou ou o formulário é antigo. Recarregue a página e tente de novo.",
+            "Tu sesión expiró o el formulario es antiguo. Recarga la página e inténtalo de nuevo.",
+            "Your session expired or the form is old. Reload the page and try again.",
+        ),
+        502..=504 => p(
+            "O serviço está indisponível no momento. Tente de novo em alguns minutos.",
+            "El servicio no está disponible en este momento. Inténtalo de nuevo en unos minutos.",
+            "The service is unavailable right now. Try again in a few minutes.",
+        ),
+        _ => p(
+            "Tivemos um problema ao mostrar esta página. Tente de novo em alguns minutos.",
+            "Tuvimos un problema al mostrar esta página. Inténtalo de nuevo en unos minutos.",
+            "We had a problem showing this page. Try again in a few minutes.",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

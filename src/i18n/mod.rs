@@ -11,7 +11,8 @@ use crate::domain::Lang;
 
 pub use admin::{admin_texts, AdminTexts, FormProblem, LocalTime};
 pub use messages::{
-    payment_message, rate_limited, submission_message, PaymentMessage, RateLimited,
+    error_explanation, payment_message, rate_limited, submission_message, PaymentMessage,
+    RateLimited,
 };
 pub use status::{not_paid_yet, outcome_unknown_message, status_message, StatusMessage, Tone};
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
+use crate::admin::sign_in;
 use crate::driver::{self, Browser};
 use crate::helpers::{spawn_with, Options, TestApp};
 use crate::shopper::{pay_as, to_checkout};
@@ -234,46 +235,25 @@ async fn back_office_pages(site: &'static str, lang: &'static str) {
     card_result(&app, &browser, "APRO").await;
     let order = latest_order(&app).await;
 
-    browser.client.goto(&app.url("/admin/login")).await.unwrap();
-    browser.wait("#email").await;
-    audit.check(&browser, "admin: sign-in").await;
-    browser
-        .wait("#email")
-        .await
-        .send_keys("owner@example.com")
-        .await
-        .unwrap();
-    browser
-        .wait("#password")
-        .await
-        .send_keys("a long passphrase")
-        .await
-        .unwrap();
-    browser.click("#sign-in").await;
-    browser.wait("#paid-today").await;
-    audit.check(&browser, "admin: dashboard").await;
-
-    browser
-        .client
-        .goto(&app.url("/admin/orders"))
-        .await
-        .unwrap();
-    browser.wait("#orders").await;
-    audit.check(&browser, "admin: orders").await;
-    browser
-        .client
-        .goto(&app.url(&format!("/admin/orders/{order}")))
-        .await
-        .unwrap();
-    browser.wait("#order-status").await;
-    audit.check(&browser, "admin: order").await;
-    browser
-        .client
-        .goto(&app.url("/admin/products"))
-        .await
-        .unwrap();
-    browser.wait("#products").await;
-    audit.check(&browser, "admin: products").await;
+    let pages = [
+        ("/admin/login", "#email", "admin: sign-in"),
+        ("/admin", "#paid-today", "admin: dashboard"),
+        ("/admin/orders", "#orders", "admin: orders"),
+        (
+            &format!("/admin/orders/{order}"),
+            "#order-status",
+            "admin: order",
+        ),
+        ("/admin/products", "#products", "admin: products"),
+    ];
+    for (path, ready, name) in pages {
+        browser.client.goto(&app.url(path)).await.unwrap();
+        browser.wait(ready).await;
+        audit.check(&browser, name).await;
+        if path == "/admin/login" {
+            sign_in(&browser, "owner@example.com", "a long passphrase").await;
+        }
+    }
     browser.click("#products a[href^='/admin/products/']").await;
     browser.wait("#name").await;
     audit.check(&browser, "admin: product form").await;

@@ -40,7 +40,7 @@ fn category_options(lang: Lang, selected: Option<ItemCategory>) -> Vec<CategoryO
     ItemCategory::all()
         .map(|c| CategoryOption {
             id: c.as_str(),
-            label: c.label(lang),
+            label: admin_texts(lang).category(c),
             selected: Some(c) == selected,
         })
         .collect()
@@ -53,7 +53,7 @@ pub async fn list(admin: Admin, state: web::Data<AppState>) -> Result<HttpRespon
         .await?
         .into_iter()
         .map(|p| ProductLine {
-            category: p.category.map_or("—", |c| c.label(lang)),
+            category: p.category.map_or("—", |c| t.category(c)),
             p,
         })
         .collect();
