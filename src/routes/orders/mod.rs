@@ -11,7 +11,7 @@ use crate::db::attempts;
 use crate::db::orders::{self, Order};
 use crate::domain::order_status::Source;
 use crate::domain::{OrderId, OrderStatus};
-use crate::i18n::{outcome_unknown_message, status_message, StatusMessage, Tone};
+use crate::i18n::{not_paid_yet, outcome_unknown_message, status_message, StatusMessage, Tone};
 use crate::payments::apply::{apply, Claimant};
 use crate::payments::resolve::{self, Resolution};
 
@@ -175,30 +175,6 @@ fn spend_cart(session: &TypedSession, id: OrderId) -> Result<(), PageError> {
         session.finish_order();
     }
     Ok(())
-}
-
-fn not_paid_yet(lang: crate::domain::Lang) -> StatusMessage {
-    use crate::domain::Lang;
-    let (title, detail) = match lang {
-        Lang::Pt => (
-            "Pedido aguardando pagamento",
-            "Este pedido ainda não foi pago.",
-        ),
-        Lang::Es => (
-            "Pedido pendiente de pago",
-            "Este pedido todavía no fue pagado.",
-        ),
-        Lang::En => (
-            "Order awaiting payment",
-            "This order has not been paid yet.",
-        ),
-    };
-    StatusMessage {
-        tone: Tone::Waiting,
-        title: title.to_string(),
-        detail: detail.to_string(),
-        can_retry: true,
-    }
 }
 
 /// `GET /orders/{id}/status`: where the order stands, for the result page's own polling.

@@ -2,6 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
 use crate::domain::{Lang, Money, SubmissionError};
+use crate::i18n::{payment_message, PaymentMessage};
 use crate::mercadopago::MpError;
 use crate::metrics::RequestResult;
 use crate::routes::page::anyhow_chain;
@@ -129,94 +130,36 @@ impl PaymentError {
         }
     }
 
+    /// What the shopper is told (the words are `i18n`'s).
+    pub fn key(&self) -> PaymentMessage {
+        use PaymentMessage as M;
+        match self {
+            PaymentError::Forbidden => M::SessionExpired,
+            PaymentError::NotJson | PaymentError::Malformed { .. } => M::DataIncomplete,
+            PaymentError::Invalid(e) => M::Invalid(e.problem.clone()),
+            PaymentError::NoOrder => M::NoOrder,
+            PaymentError::AmountMismatch { expected } => M::AmountMismatch {
+                expected: *expected,
+            },
+            PaymentError::OrderClosed => M::OrderClosed,
+            PaymentError::PricesChanged => M::PricesChanged,
+            PaymentError::ShuttingDown => M::ShuttingDown,
+            PaymentError::InProgress => M::InProgress,
+            PaymentError::RetryNeeded => M::RetryNeeded,
+            PaymentError::TooManyAttempts => M::TooManyAttempts,
+            PaymentError::ProviderRefused(e) if card_token_problem(e) => M::CardExpired,
+            PaymentError::ProviderRefused(e) if identification_problem(e) => M::DocumentRefused,
+            PaymentError::ProviderRefused(_) => M::Refused,
+            PaymentError::ProviderUnavailable(_)
+            | PaymentError::Database(_)
+            | PaymentError::Session(_) => M::Unavailable,
+            PaymentError::OutcomeUnknown(_) | PaymentError::NotRecorded { .. } => M::Unconfirmed,
+        }
+    }
+
     /// A sentence for the shopper; never internals.
     pub fn message(&self, lang: Lang) -> String {
-        let pick = |pt: &str, es: &str, en: &str| -> String {
-            match lang {
-                Lang::Pt => pt,
-                Lang::Es => es,
-                Lang::En => en,
-            }
-            .to_string()
-        };
-        match self {
-            PaymentError::Forbidden => pick(
-                "Sua sessão expirou. Recarregue a página e tente de novo.",
-                "Tu sesión expiró. Recarga la página e inténtalo de nuevo.",
-                "Your session expired. Reload the page and try again.",
-            ),
-            PaymentError::NotJson | PaymentError::Malformed { .. } => pick(
-                "Os dados do pagamento chegaram incompletos. Recarregue a página e tente de novo.",
-                "Los datos del pago llegaron incompletos. Recarga la página e inténtalo de nuevo.",
-                "The payment data arrived incomplete. Reload the page and try again.",
-            ),
-            PaymentError::Invalid(e) => e.message.clone(),
-            PaymentError::NoOrder => pick(
-                "Não há pedido para pagar. Volte ao carrinho.",
-                "No hay un pedido para pagar. Vuelve al carrito.",
-                "There is no order to pay. Go back to the cart.",
-            ),
-            PaymentError::AmountMismatch { expected } => match lang {
-                Lang::Pt => format!("O valor não confere com o do pedido ({expected}). Recarregue a página; nada foi cobrado."),
-                Lang::Es => format!("El monto no coincide con el del pedido ({expected}). Recarga la página; no se cobró nada."),
-                Lang::En => format!("The amount does not match the order total ({expected}). Reload the page; nothing was charged."),
-            },
-            PaymentError::OrderClosed => pick(
-                "Este pedido não aceita mais pagamentos.",
-                "Este pedido ya no acepta pagos.",
-                "This order takes no more payments.",
-            ),
-            PaymentError::PricesChanged => pick(
-                "Os preços deste pedido mudaram desde que você abriu a página. Recarregue-a para ver o valor atual; nada foi cobrado.",
-                "Los precios de este pedido cambiaron desde que abriste la página. Recárgala para ver el monto actual; no se cobró nada.",
-                "The prices of this order changed since you opened the page. Reload it to see the current total; nothing was charged.",
-            ),
-            PaymentError::ShuttingDown => pick(
-                "A loja está reiniciando. Tente de novo em alguns segundos; nada foi cobrado.",
-                "La tienda se está reiniciando. Inténtalo de nuevo en unos segundos; no se cobró nada.",
-                "The store is restarting. Try again in a few seconds; nothing was charged.",
-            ),
-            PaymentError::InProgress => pick(
-                "Já estamos processando um pagamento deste pedido. Aguarde o resultado; não pague de novo.",
-                "Ya estamos procesando un pago de este pedido. Espera el resultado; no pagues de nuevo.",
-                "A payment for this order is already being processed. Wait for its result; do not pay again.",
-            ),
-            PaymentError::RetryNeeded => pick(
-                "A tentativa anterior não foi concluída e nada foi cobrado. Envie o pagamento de novo.",
-                "El intento anterior no se completó y no se cobró nada. Envía el pago de nuevo.",
-                "The previous attempt did not go through and nothing was charged. Submit the payment again.",
-            ),
-            PaymentError::TooManyAttempts => pick(
-                "Foram muitas tentativas de pagamento. Por segurança, espere uma hora ou fale com a loja; nada foi cobrado agora.",
-                "Hubo demasiados intentos de pago. Por seguridad, espera una hora o contacta a la tienda; no se cobró nada ahora.",
-                "There have been too many payment attempts. For your security, wait an hour or contact the store; nothing was charged now.",
-            ),
-            PaymentError::ProviderRefused(e) if card_token_problem(e) => pick(
-                "Os dados do cartão expiraram. Digite-os novamente.",
-                "Los datos de la tarjeta expiraron. Vuelve a ingresarlos.",
-                "The card details expired. Please enter them again.",
-            ),
-            PaymentError::ProviderRefused(e) if identification_problem(e) => pick(
-                "O Mercado Pago não aceitou o documento informado. Confira o tipo e o número do documento e tente de novo; nada foi cobrado.",
-                "Mercado Pago no aceptó el documento. Revisa el tipo y el número de documento e inténtalo de nuevo; no se cobró nada.",
-                "Mercado Pago did not accept the identity document. Check the document type and number and try again; nothing was charged.",
-            ),
-            PaymentError::ProviderRefused(_) => pick(
-                "O Mercado Pago não aceitou os dados do pagamento. Revise-os ou use outro meio de pagamento; nada foi cobrado.",
-                "Mercado Pago no aceptó los datos del pago. Revísalos o usa otro medio de pago; no se cobró nada.",
-                "Mercado Pago did not accept the payment data. Check it or use another payment method; nothing was charged.",
-            ),
-            PaymentError::ProviderUnavailable(_) | PaymentError::Database(_) | PaymentError::Session(_) => pick(
-                "Não conseguimos processar o pagamento agora; nada foi cobrado. Tente de novo em alguns minutos.",
-                "No pudimos procesar el pago ahora; no se cobró nada. Inténtalo de nuevo en unos minutos.",
-                "We could not process the payment right now; nothing was charged. Try again in a few minutes.",
-            ),
-            PaymentError::OutcomeUnknown(_) | PaymentError::NotRecorded { .. } => pick(
-                "Não recebemos a confirmação do Mercado Pago. Não pague de novo: estamos verificando e o resultado aparecerá na página do pedido.",
-                "No recibimos la confirmación de Mercado Pago. No pagues de nuevo: lo estamos verificando y el resultado aparecerá en la página del pedido.",
-                "We did not get Mercado Pago's confirmation. Do not pay again: we are checking, and the result will show on the order page.",
-            ),
-        }
+        payment_message(lang, &self.key())
     }
 
     /// The JSON answer, logged with its cause chain.
