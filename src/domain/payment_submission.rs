@@ -287,6 +287,35 @@ fn person_name(
     Ok(Some(name.to_string()))
 }
 
+/// What every method's form carries: the amount the browser claims and who pays (and the
+/// payer's address, which only some methods need, unparsed).
+fn amount_and_payer(
+    amount: Option<serde_json::Number>,
+    payer: Option<RawPayer>,
+    id_types: &IdTypes,
+) -> Result<(serde_json::Number, Payer, Option<RawAddress>), SubmissionError> {
+    let claimed_amount =
+        amount.ok_or_else(|| refuse("formData.transaction_amount", Problem::AmountMissing))?;
+    let raw = payer.ok_or_else(|| refuse("formData.payer", Problem::PayerMissing))?;
+    let email = Email::parse(
+        raw.email
+            .as_deref()
+            .ok_or_else(|| refuse("formData.payer.email", Problem::EmailMissing))?,
+    )
+    .map_err(|_| refuse("formData.payer.email", Problem::EmailInvalid))?;
+    let identification = match &raw.identification {
+        Some(raw_id) => Identification::parse(raw_id, id_types)?,
+        None => None,
+    };
+    let payer = Payer {
+        email,
+        identification,
+        first_name: person_name(raw.first_name.as_deref(), "formData.payer.first_name")?,
+        last_name: person_name(raw.last_name.as_deref(), "formData.payer.last_name")?,
+    };
+    Ok((claimed_amount, payer, raw.address))
+}
+
 /// A card payment the shopper asked for. The amount is what the browser claimed: the
 /// handler compares it with the order and sends the order's own amount, never this one.
 #[derive(Debug, Clone)]
@@ -348,25 +377,8 @@ impl CardPayment {
                 .ok_or_else(|| refuse("formData.installments", Problem::InstallmentsMissing))?,
             site,
         )?;
-        let claimed_amount = form
-            .transaction_amount
-            .ok_or_else(|| refuse("formData.transaction_amount", Problem::AmountMissing))?;
-        let raw_payer = form
-            .payer
-            .ok_or_else(|| refuse("formData.payer", Problem::PayerMissing))?;
-        let email = Email::parse(
-            raw_payer
-                .email
-                .as_deref()
-                .ok_or_else(|| refuse("formData.payer.email", Problem::EmailMissing))?,
-        )
-        .map_err(|_| refuse("formData.payer.email", Problem::EmailInvalid))?;
-        let identification = match &raw_payer.identification {
-            Some(raw_id) => Identification::parse(raw_id, id_types)?,
-            None => None,
-        };
-        let first_name = person_name(raw_payer.first_name.as_deref(), "formData.payer.first_name")?;
-        let last_name = person_name(raw_payer.last_name.as_deref(), "formData.payer.last_name")?;
+        let (claimed_amount, payer, _) =
+            amount_and_payer(form.transaction_amount, form.payer, id_types)?;
         Ok(Self {
             kind,
             token,
@@ -374,12 +386,7 @@ impl CardPayment {
             issuer_id,
             installments,
             claimed_amount,
-            payer: Payer {
-                email,
-                identification,
-                first_name,
-                last_name,
-            },
+            payer,
         })
     }
 
@@ -493,30 +500,15 @@ impl PaymentRequest {
                 },
             ));
         }
-        let claimed_amount = form
-            .transaction_amount
-            .ok_or_else(|| refuse("formData.transaction_amount", Problem::AmountMissing))?;
-        let raw_payer = form
-            .payer
-            .ok_or_else(|| refuse("formData.payer", Problem::PayerMissing))?;
-        let email = Email::parse(
-            raw_payer
-                .email
-                .as_deref()
-                .ok_or_else(|| refuse("formData.payer.email", Problem::EmailMissing))?,
-        )
-        .map_err(|_| refuse("formData.payer.email", Problem::EmailInvalid))?;
-        let name = |value: &Option<String>, field| person_name(value.as_deref(), field);
-        let first_name = name(&raw_payer.first_name, "formData.payer.first_name")?;
-        let last_name = name(&raw_payer.last_name, "formData.payer.last_name")?;
-        let identification = match &raw_payer.identification {
-            Some(raw_id) => Identification::parse(raw_id, id_types)?,
-            None => None,
-        };
-        let address = match &raw_payer.address {
-            Some(a) => Some(Address::parse(a)?),
-            None => None,
-        };
+        let (claimed_amount, payer, raw_address) =
+            amount_and_payer(form.transaction_amount, form.payer, id_types)?;
+        let Payer {
+            email,
+            identification,
+            first_name,
+            last_name,
+        } = payer;
+        let address = raw_address.as_ref().map(Address::parse).transpose()?;
         // Boleto is registered to a person: Mercado Pago refuses it without these.
         if method.as_str() == "bolbradesco" {
             if first_name.is_none() {

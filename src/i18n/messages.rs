@@ -19,7 +19,6 @@ pub enum PaymentMessage {
     PricesChanged,
     ShuttingDown,
     InProgress,
-    RetryNeeded,
     TooManyAttempts,
     /// Mercado Pago refused the card token (used, expired, unknown).
     CardExpired,
@@ -85,11 +84,6 @@ pub fn payment_message(lang: Lang, message: &PaymentMessage) -> String {
             "Já estamos processando um pagamento deste pedido. Aguarde o resultado; não pague de novo.",
             "Ya estamos procesando un pago de este pedido. Espera el resultado; no pagues de nuevo.",
             "A payment for this order is already being processed. Wait for its result; do not pay again.",
-        ),
-        M::RetryNeeded => p(
-            "A tentativa anterior não foi concluída e nada foi cobrado. Envie o pagamento de novo.",
-            "El intento anterior no se completó y no se cobró nada. Envía el pago de nuevo.",
-            "The previous attempt did not go through and nothing was charged. Submit the payment again.",
         ),
         M::TooManyAttempts => p(
             "Foram muitas tentativas de pagamento. Por segurança, espere uma hora ou fale com a loja; nada foi cobrado agora.",

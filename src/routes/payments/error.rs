@@ -1,15 +1,17 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-use crate::domain::{Lang, Money, SubmissionError};
+use crate::domain::{Lang, SubmissionError};
 use crate::i18n::{payment_message, PaymentMessage};
 use crate::mercadopago::MpError;
 use crate::metrics::RequestResult;
+use crate::payments::charge::ChargeError;
 use crate::routes::page::anyhow_chain;
 use crate::session::SessionError;
 
 /// Everything `/process_payment` can answer besides a payment. Each variant is something a
-/// shopper can act on; the message says what, in the site's language.
+/// shopper can act on; the message says what, in the site's language. What the request itself
+/// gets wrong is here; what charging the order can answer is `ChargeError`'s.
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
     #[error("the request is not from this store's checkout page")]
@@ -22,34 +24,10 @@ pub enum PaymentError {
     Invalid(#[from] SubmissionError),
     #[error("no order of this session to pay")]
     NoOrder,
-    #[error("the amount does not match the order total {expected:?}")]
-    AmountMismatch { expected: Money },
-    #[error("the order takes no more payments")]
-    OrderClosed,
-    #[error("the order's prices are no longer the catalog's")]
-    PricesChanged,
     #[error("the store is shutting down")]
     ShuttingDown,
-    #[error("a payment for this order is already being processed")]
-    InProgress,
-    #[error("a concurrent attempt ended without a payment")]
-    RetryNeeded,
-    #[error("the order or the shopper has used up its payment attempts")]
-    TooManyAttempts,
-    #[error("Mercado Pago refused the payment data")]
-    ProviderRefused(#[source] MpError),
-    #[error("Mercado Pago could not be used; nothing was charged")]
-    ProviderUnavailable(#[source] MpError),
-    #[error("the outcome of the call to Mercado Pago is unknown")]
-    OutcomeUnknown(#[source] MpError),
-    #[error("the payment {payment_id} was made but could not be recorded")]
-    NotRecorded {
-        payment_id: i64,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("the database is unavailable")]
-    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Charge(#[from] ChargeError),
     #[error(transparent)]
     Session(#[from] SessionError),
 }
@@ -62,48 +40,50 @@ impl PaymentError {
             PaymentError::Malformed { .. }
             | PaymentError::Invalid(_)
             | PaymentError::Session(_) => StatusCode::BAD_REQUEST,
-            PaymentError::NoOrder => StatusCode::NOT_FOUND,
-            PaymentError::AmountMismatch { .. } | PaymentError::ProviderRefused(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
+            PaymentError::NoOrder | PaymentError::Charge(ChargeError::NoOrder) => {
+                StatusCode::NOT_FOUND
             }
-            PaymentError::OrderClosed
-            | PaymentError::PricesChanged
-            | PaymentError::InProgress
-            | PaymentError::RetryNeeded => StatusCode::CONFLICT,
-            PaymentError::TooManyAttempts
-            | PaymentError::ProviderUnavailable(MpError::RateLimited { .. }) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            PaymentError::OutcomeUnknown(_) => StatusCode::BAD_GATEWAY,
-            PaymentError::ProviderUnavailable(_)
-            | PaymentError::ShuttingDown
-            | PaymentError::NotRecorded { .. }
-            | PaymentError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            PaymentError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            PaymentError::Charge(e) => match e {
+                ChargeError::NoOrder => StatusCode::NOT_FOUND,
+                ChargeError::AmountMismatch { .. } | ChargeError::ProviderRefused(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                ChargeError::OrderClosed | ChargeError::PricesChanged | ChargeError::InProgress => {
+                    StatusCode::CONFLICT
+                }
+                ChargeError::TooManyAttempts
+                | ChargeError::ProviderUnavailable(MpError::RateLimited { .. }) => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
+                ChargeError::OutcomeUnknown(_) => StatusCode::BAD_GATEWAY,
+                ChargeError::ProviderUnavailable(_)
+                | ChargeError::NotRecorded { .. }
+                | ChargeError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            },
         }
+    }
+
+    /// The order page is where the shopper will see an outcome that is not known yet.
+    pub fn outcome_pending(&self) -> bool {
+        matches!(
+            self,
+            PaymentError::Charge(
+                ChargeError::OutcomeUnknown(_)
+                    | ChargeError::NotRecorded { .. }
+                    | ChargeError::InProgress
+            )
+        )
     }
 
     /// How `checkout_payment_requests_total` counts this answer.
     pub fn request_result(&self) -> RequestResult {
         match self {
-            PaymentError::OutcomeUnknown(_)
-            | PaymentError::NotRecorded { .. }
-            | PaymentError::InProgress => RequestResult::Unknown,
-            PaymentError::ProviderUnavailable(_) | PaymentError::Database(_) => {
-                RequestResult::Error
-            }
-            PaymentError::Forbidden
-            | PaymentError::NotJson
-            | PaymentError::Malformed { .. }
-            | PaymentError::Invalid(_)
-            | PaymentError::NoOrder
-            | PaymentError::AmountMismatch { .. }
-            | PaymentError::OrderClosed
-            | PaymentError::PricesChanged
-            | PaymentError::ShuttingDown
-            | PaymentError::RetryNeeded
-            | PaymentError::TooManyAttempts
-            | PaymentError::ProviderRefused(_)
-            | PaymentError::Session(_) => RequestResult::Refused,
+            _ if self.outcome_pending() => RequestResult::Unknown,
+            PaymentError::Charge(
+                ChargeError::ProviderUnavailable(_) | ChargeError::Database(_),
+            ) => RequestResult::Error,
+            _ => RequestResult::Refused,
         }
     }
 
@@ -114,19 +94,21 @@ impl PaymentError {
             PaymentError::Malformed { .. } => "malformed_request",
             PaymentError::Invalid(_) => "invalid_payment_data",
             PaymentError::NoOrder => "order_not_found",
-            PaymentError::AmountMismatch { .. } => "amount_mismatch",
-            PaymentError::OrderClosed => "order_closed",
-            PaymentError::PricesChanged => "prices_changed",
             PaymentError::ShuttingDown => "store_restarting",
-            PaymentError::InProgress => "payment_in_progress",
-            PaymentError::RetryNeeded => "retry_needed",
-            PaymentError::TooManyAttempts => "too_many_attempts",
-            PaymentError::ProviderRefused(_) => "payment_refused",
-            PaymentError::ProviderUnavailable(_) => "provider_unavailable",
-            PaymentError::OutcomeUnknown(_) => "outcome_unknown",
-            PaymentError::NotRecorded { .. } => "payment_not_recorded",
-            PaymentError::Database(_) => "service_unavailable",
             PaymentError::Session(_) => "bad_session",
+            PaymentError::Charge(e) => match e {
+                ChargeError::NoOrder => "order_not_found",
+                ChargeError::AmountMismatch { .. } => "amount_mismatch",
+                ChargeError::OrderClosed => "order_closed",
+                ChargeError::PricesChanged => "prices_changed",
+                ChargeError::InProgress => "payment_in_progress",
+                ChargeError::TooManyAttempts => "too_many_attempts",
+                ChargeError::ProviderRefused(_) => "payment_refused",
+                ChargeError::ProviderUnavailable(_) => "provider_unavailable",
+                ChargeError::OutcomeUnknown(_) => "outcome_unknown",
+                ChargeError::NotRecorded { .. } => "payment_not_recorded",
+                ChargeError::Database(_) => "service_unavailable",
+            },
         }
     }
 
@@ -138,22 +120,23 @@ impl PaymentError {
             PaymentError::NotJson | PaymentError::Malformed { .. } => M::DataIncomplete,
             PaymentError::Invalid(e) => M::Invalid(e.problem.clone()),
             PaymentError::NoOrder => M::NoOrder,
-            PaymentError::AmountMismatch { expected } => M::AmountMismatch {
-                expected: *expected,
-            },
-            PaymentError::OrderClosed => M::OrderClosed,
-            PaymentError::PricesChanged => M::PricesChanged,
             PaymentError::ShuttingDown => M::ShuttingDown,
-            PaymentError::InProgress => M::InProgress,
-            PaymentError::RetryNeeded => M::RetryNeeded,
-            PaymentError::TooManyAttempts => M::TooManyAttempts,
-            PaymentError::ProviderRefused(e) if card_token_problem(e) => M::CardExpired,
-            PaymentError::ProviderRefused(e) if identification_problem(e) => M::DocumentRefused,
-            PaymentError::ProviderRefused(_) => M::Refused,
-            PaymentError::ProviderUnavailable(_)
-            | PaymentError::Database(_)
-            | PaymentError::Session(_) => M::Unavailable,
-            PaymentError::OutcomeUnknown(_) | PaymentError::NotRecorded { .. } => M::Unconfirmed,
+            PaymentError::Session(_) => M::Unavailable,
+            PaymentError::Charge(e) => match e {
+                ChargeError::NoOrder => M::NoOrder,
+                ChargeError::AmountMismatch { expected } => M::AmountMismatch {
+                    expected: *expected,
+                },
+                ChargeError::OrderClosed => M::OrderClosed,
+                ChargeError::PricesChanged => M::PricesChanged,
+                ChargeError::InProgress => M::InProgress,
+                ChargeError::TooManyAttempts => M::TooManyAttempts,
+                ChargeError::ProviderRefused(e) if card_token_problem(e) => M::CardExpired,
+                ChargeError::ProviderRefused(e) if identification_problem(e) => M::DocumentRefused,
+                ChargeError::ProviderRefused(_) => M::Refused,
+                ChargeError::ProviderUnavailable(_) | ChargeError::Database(_) => M::Unavailable,
+                ChargeError::OutcomeUnknown(_) | ChargeError::NotRecorded { .. } => M::Unconfirmed,
+            },
         }
     }
 
@@ -177,7 +160,8 @@ impl PaymentError {
         if let PaymentError::Invalid(e) = self {
             body["field"] = e.field.into();
         }
-        if matches!(self, PaymentError::ProviderRefused(e) if identification_problem(e)) {
+        if matches!(self, PaymentError::Charge(ChargeError::ProviderRefused(e)) if identification_problem(e))
+        {
             body["field"] = "formData.payer.identification".into();
         }
         if let PaymentError::Malformed { path, .. } = self {
@@ -225,14 +209,14 @@ mod tests {
     use crate::mercadopago::Cause;
 
     fn refused(message: &str, code: i64, description: &str) -> PaymentError {
-        PaymentError::ProviderRefused(MpError::Refused {
+        PaymentError::Charge(ChargeError::ProviderRefused(MpError::Refused {
             status: 400,
             message: message.into(),
             causes: vec![serde_json::from_value::<Cause>(
                 serde_json::json!({"code": code, "description": description}),
             )
             .unwrap()],
-        })
+        }))
     }
 
     #[test]
