@@ -1,13 +1,19 @@
 use std::fmt;
 
+/// Not an email address (for the log: the shopper reads `Problem::EmailInvalid` in their
+/// language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid email address")]
+pub struct InvalidEmail;
+
 /// A payer's email address. Its `Debug` masks it, so it never reaches a log whole.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
         let raw = raw.trim();
-        let bad = || "enter a valid email address, like name@example.com".to_string();
+        let bad = || InvalidEmail;
         if raw.len() > 254 || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }

@@ -72,9 +72,9 @@ impl IdType {
         self.lengths
     }
 
-    /// The number as it goes to Mercado Pago, or what is wrong with it, in a sentence that
-    /// names the document ("the CPF must have 11 digits").
-    pub fn check(&self, number: &str) -> Result<String, String> {
+    /// The number as it goes to Mercado Pago, or what is wrong with it (naming the
+    /// document, so the shopper reads "the CPF must have 11 digits" in their language).
+    pub fn check(&self, number: &str) -> Result<String, DocumentProblem> {
         let (sent, counted, unit) = match self.kind {
             IdKind::Number => {
                 let digits: String = number
@@ -82,27 +82,53 @@ impl IdType {
                     .filter(|c| !matches!(c, '.' | '-' | '/' | ' '))
                     .collect();
                 if !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(format!("the {} must contain digits only", self.id));
+                    return Err(DocumentProblem::DigitsOnly {
+                        document: self.id.clone(),
+                    });
                 }
                 let n = digits.len();
-                (digits, n, "digits")
+                (digits, n, LengthUnit::Digits)
             }
             // Only letters and digits count: "12.345.678-9" is a 9-character RUT.
             IdKind::Text => (
                 number.to_string(),
                 number.chars().filter(|c| c.is_alphanumeric()).count(),
-                "characters",
+                LengthUnit::Characters,
             ),
         };
         match self.lengths {
-            Some((min, max)) if !(min..=max).contains(&counted) => Err(if min == max {
-                format!("the {} must have {min} {unit}", self.id)
-            } else {
-                format!("the {} must have {min} to {max} {unit}", self.id)
+            Some((min, max)) if !(min..=max).contains(&counted) => Err(DocumentProblem::Length {
+                document: self.id.clone(),
+                min,
+                max,
+                unit,
             }),
             _ => Ok(sent),
         }
     }
+}
+
+/// Why a document number does not fit its type; `i18n` words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentProblem {
+    DigitsOnly {
+        document: String,
+    },
+    /// `min == max` for a fixed length.
+    Length {
+        document: String,
+        min: usize,
+        max: usize,
+        unit: LengthUnit,
+    },
+}
+
+/// What a document's length counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LengthUnit {
+    Digits,
+    /// Letters and digits.
+    Characters,
 }
 
 /// Where a list of document types came from.
@@ -179,6 +205,15 @@ mod tests {
         .unwrap()
     }
 
+    fn length(document: &str, min: usize, max: usize, unit: LengthUnit) -> DocumentProblem {
+        DocumentProblem::Length {
+            document: document.into(),
+            min,
+            max,
+            unit,
+        }
+    }
+
     #[test]
     fn the_built_in_list_is_the_site_tables_without_lengths() {
         let types = IdTypes::built_in(Site::Mlb);
@@ -205,11 +240,13 @@ mod tests {
         assert_eq!(cpf.check("123 456 789 09"), Ok("12345678909".into()));
         assert_eq!(
             cpf.check("1234567890").unwrap_err(),
-            "the CPF must have 11 digits"
+            length("CPF", 11, 11, LengthUnit::Digits)
         );
         assert_eq!(
             cpf.check("1234567890A").unwrap_err(),
-            "the CPF must contain digits only"
+            DocumentProblem::DigitsOnly {
+                document: "CPF".into()
+            }
         );
         let cnpj = types.find("cnpj").unwrap();
         assert_eq!(
@@ -219,7 +256,7 @@ mod tests {
         let dni = IdType::new("DNI", "number", 7, 8).unwrap();
         assert_eq!(
             dni.check("123456").unwrap_err(),
-            "the DNI must have 7 to 8 digits"
+            length("DNI", 7, 8, LengthUnit::Digits)
         );
     }
 
@@ -229,7 +266,7 @@ mod tests {
         assert_eq!(rut.check("12.345.678-9"), Ok("12.345.678-9".into()));
         assert_eq!(
             rut.check("1234567").unwrap_err(),
-            "the RUT must have 8 to 9 characters"
+            length("RUT", 8, 9, LengthUnit::Characters)
         );
         assert_eq!(rut.kind(), IdKind::Text);
     }

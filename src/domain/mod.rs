@@ -20,13 +20,14 @@ pub use cart::{Cart, CartError};
 pub use category::ItemCategory;
 pub use device::DeviceId;
 pub use email::Email;
-pub use identification::{IdKind, IdType, IdTypes, IdTypesSource};
+pub use identification::{DocumentProblem, IdKind, IdType, IdTypes, IdTypesSource, LengthUnit};
 pub use ids::{OrderId, PaymentId, ShopperId};
 pub use money::{Currency, Money, MoneyError};
 pub use order_status::OrderStatus;
 pub use payment_status::{PaymentStatus, StatusDetail};
 pub use payment_submission::{
-    CardPayment, OfflineKind, OfflinePayment, PaymentRequest, RawSubmission, SubmissionError,
+    CardPayment, OfflineKind, OfflinePayment, PaymentRequest, Problem, RawSubmission,
+    SubmissionError,
 };
 pub use site::{Lang, Site};
 pub use timings::Timings;

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use super::email::Email;
-use super::identification::IdTypes;
+use super::identification::{DocumentProblem, IdTypes};
 use super::money::{Money, MoneyError};
 use super::site::{methods, Site};
 
@@ -57,19 +57,63 @@ pub struct RawIdentification {
     pub number: Option<String>,
 }
 
-/// Why a submission was refused: which field, and what a person should do about it.
+/// Why a submission was refused: which field, and what is wrong with it, as a key that
+/// `i18n::submission_message` words in the shopper's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
+#[error("{field}: {problem:?}")]
 pub struct SubmissionError {
     pub field: &'static str,
-    pub message: String,
+    pub problem: Problem,
 }
 
-fn refuse(field: &'static str, message: impl Into<String>) -> SubmissionError {
-    SubmissionError {
-        field,
-        message: message.into(),
-    }
+/// What a person should do about a refused submission, with the values its sentence needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The card token is malformed: the card form has to be filled in again.
+    CardIncomplete,
+    CardMissing,
+    ChooseMethod,
+    /// A `selectedPaymentMethod` that is neither a card nor anything else we take.
+    CardOnly {
+        selected: String,
+    },
+    /// Wallet payments start at Mercado Pago's button, never here.
+    WalletAtMercadoPago,
+    UnknownMethod {
+        selected: String,
+    },
+    NotOfferedHere {
+        method: String,
+    },
+    FormMissing,
+    IssuerInvalid,
+    InstallmentsMissing,
+    Installments {
+        max: u8,
+    },
+    AmountMissing,
+    PayerMissing,
+    EmailMissing,
+    EmailInvalid,
+    DocumentNumberInvalid,
+    /// A number that does not fit its (listed) document type.
+    Document(DocumentProblem),
+    ChooseDocumentType,
+    NameTooLong {
+        max: usize,
+    },
+    NameControlCharacters,
+    FirstNameMissing,
+    LastNameMissing,
+    /// Boleto needs the payer's CPF or CNPJ.
+    CpfOrCnpjMissing,
+    AddressMissing,
+    AddressIncomplete,
+    AddressInvalid,
+}
+
+fn refuse(field: &'static str, problem: Problem) -> SubmissionError {
+    SubmissionError { field, problem }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,10 +139,7 @@ impl CardToken {
     pub fn parse(raw: &str) -> Result<Self, SubmissionError> {
         let ok = (8..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric());
         if !ok {
-            return Err(refuse(
-                "formData.token",
-                "the card details are incomplete; please enter them again",
-            ));
+            return Err(refuse("formData.token", Problem::CardIncomplete));
         }
         Ok(Self(raw.to_string()))
     }
@@ -125,10 +166,7 @@ impl PaymentMethodId {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !ok {
-            return Err(refuse(
-                "formData.payment_method_id",
-                "choose a payment method",
-            ));
+            return Err(refuse("formData.payment_method_id", Problem::ChooseMethod));
         }
         Ok(Self(raw.to_string()))
     }
@@ -149,7 +187,7 @@ impl Installments {
             Ok(n) if (1..=max).contains(&n) => Ok(Self(n)),
             _ => Err(refuse(
                 "formData.installments",
-                format!("choose between 1 and {max} installments"),
+                Problem::Installments { max },
             )),
         }
     }
@@ -182,16 +220,16 @@ impl Identification {
         if !number_ok {
             return Err(refuse(
                 "formData.payer.identification.number",
-                "check the document number",
+                Problem::DocumentNumberInvalid,
             ));
         }
         let kind = raw.kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let (kind, number) = match kind {
             Some(k) => match types.find(k) {
                 Some(known) => {
-                    let number = known
-                        .check(number)
-                        .map_err(|m| refuse("formData.payer.identification.number", m))?;
+                    let number = known.check(number).map_err(|p| {
+                        refuse("formData.payer.identification.number", Problem::Document(p))
+                    })?;
                     (Some(known.id().to_string()), number)
                 }
                 None if k.len() <= 20
@@ -203,7 +241,7 @@ impl Identification {
                 None => {
                     return Err(refuse(
                         "formData.payer.identification.type",
-                        "choose a document type",
+                        Problem::ChooseDocumentType,
                     ))
                 }
             },
@@ -211,7 +249,7 @@ impl Identification {
             None => {
                 return Err(refuse(
                     "formData.payer.identification.type",
-                    "choose a document type",
+                    Problem::ChooseDocumentType,
                 ))
             }
         };
@@ -241,18 +279,41 @@ fn person_name(
         return Ok(None);
     };
     if name.chars().count() > NAME_MAX {
-        return Err(refuse(
-            field,
-            format!("a name may have at most {NAME_MAX} characters"),
-        ));
+        return Err(refuse(field, Problem::NameTooLong { max: NAME_MAX }));
     }
     if name.chars().any(char::is_control) {
-        return Err(refuse(
-            field,
-            "a name may not hold line breaks, tabs or other control characters",
-        ));
+        return Err(refuse(field, Problem::NameControlCharacters));
     }
     Ok(Some(name.to_string()))
+}
+
+/// What every method's form carries: the amount the browser claims and who pays (and the
+/// payer's address, which only some methods need, unparsed).
+fn amount_and_payer(
+    amount: Option<serde_json::Number>,
+    payer: Option<RawPayer>,
+    id_types: &IdTypes,
+) -> Result<(serde_json::Number, Payer, Option<RawAddress>), SubmissionError> {
+    let claimed_amount =
+        amount.ok_or_else(|| refuse("formData.transaction_amount", Problem::AmountMissing))?;
+    let raw = payer.ok_or_else(|| refuse("formData.payer", Problem::PayerMissing))?;
+    let email = Email::parse(
+        raw.email
+            .as_deref()
+            .ok_or_else(|| refuse("formData.payer.email", Problem::EmailMissing))?,
+    )
+    .map_err(|_| refuse("formData.payer.email", Problem::EmailInvalid))?;
+    let identification = match &raw.identification {
+        Some(raw_id) => Identification::parse(raw_id, id_types)?,
+        None => None,
+    };
+    let payer = Payer {
+        email,
+        identification,
+        first_name: person_name(raw.first_name.as_deref(), "formData.payer.first_name")?,
+        last_name: person_name(raw.last_name.as_deref(), "formData.payer.last_name")?,
+    };
+    Ok((claimed_amount, payer, raw.address))
 }
 
 /// A card payment the shopper asked for. The amount is what the browser claimed: the
@@ -280,26 +341,25 @@ impl CardPayment {
             Some(other) => {
                 return Err(refuse(
                     "selectedPaymentMethod",
-                    format!(
-                        "'{}' payments are not accepted here; pay by credit or debit card",
-                        short(other)
-                    ),
+                    Problem::CardOnly {
+                        selected: short(other),
+                    },
                 ))
             }
-            None => return Err(refuse("selectedPaymentMethod", "choose a payment method")),
+            None => return Err(refuse("selectedPaymentMethod", Problem::ChooseMethod)),
         };
         let form = raw
             .form_data
-            .ok_or_else(|| refuse("formData", "the payment form was not sent"))?;
+            .ok_or_else(|| refuse("formData", Problem::FormMissing))?;
         let token = CardToken::parse(
             form.token
                 .as_deref()
-                .ok_or_else(|| refuse("formData.token", "the card details are missing"))?,
+                .ok_or_else(|| refuse("formData.token", Problem::CardMissing))?,
         )?;
         let payment_method_id = PaymentMethodId::parse(
             form.payment_method_id
                 .as_deref()
-                .ok_or_else(|| refuse("formData.payment_method_id", "choose a payment method"))?,
+                .ok_or_else(|| refuse("formData.payment_method_id", Problem::ChooseMethod))?,
         )?;
         let issuer_id = match form.issuer_id {
             None | Some(serde_json::Value::Null) => None,
@@ -310,33 +370,15 @@ impl CardPayment {
                 Some(s)
             }
             Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => Some(n.to_string()),
-            Some(_) => return Err(refuse("formData.issuer_id", "the card issuer is not valid")),
+            Some(_) => return Err(refuse("formData.issuer_id", Problem::IssuerInvalid)),
         };
         let installments = Installments::parse(
-            form.installments.ok_or_else(|| {
-                refuse("formData.installments", "choose the number of installments")
-            })?,
+            form.installments
+                .ok_or_else(|| refuse("formData.installments", Problem::InstallmentsMissing))?,
             site,
         )?;
-        let claimed_amount = form
-            .transaction_amount
-            .ok_or_else(|| refuse("formData.transaction_amount", "the amount is missing"))?;
-        let raw_payer = form
-            .payer
-            .ok_or_else(|| refuse("formData.payer", "the payer's details are missing"))?;
-        let email = Email::parse(
-            raw_payer
-                .email
-                .as_deref()
-                .ok_or_else(|| refuse("formData.payer.email", "enter your email address"))?,
-        )
-        .map_err(|m| refuse("formData.payer.email", m))?;
-        let identification = match &raw_payer.identification {
-            Some(raw_id) => Identification::parse(raw_id, id_types)?,
-            None => None,
-        };
-        let first_name = person_name(raw_payer.first_name.as_deref(), "formData.payer.first_name")?;
-        let last_name = person_name(raw_payer.last_name.as_deref(), "formData.payer.last_name")?;
+        let (claimed_amount, payer, _) =
+            amount_and_payer(form.transaction_amount, form.payer, id_types)?;
         Ok(Self {
             kind,
             token,
@@ -344,12 +386,7 @@ impl CardPayment {
             issuer_id,
             installments,
             claimed_amount,
-            payer: Payer {
-                email,
-                identification,
-                first_name,
-                last_name,
-            },
+            payer,
         })
     }
 
@@ -434,74 +471,63 @@ impl PaymentRequest {
             Some("wallet_purchase" | "onboarding_credits") => {
                 return Err(refuse(
                     "selectedPaymentMethod",
-                    "Mercado Pago wallet payments are made at Mercado Pago: use its button",
+                    Problem::WalletAtMercadoPago,
                 ))
             }
             Some(other) => {
                 return Err(refuse(
                     "selectedPaymentMethod",
-                    format!("'{}' is not a payment method of this store", short(other)),
+                    Problem::UnknownMethod {
+                        selected: short(other),
+                    },
                 ))
             }
-            None => return Err(refuse("selectedPaymentMethod", "choose a payment method")),
+            None => return Err(refuse("selectedPaymentMethod", Problem::ChooseMethod)),
         };
         let form = raw
             .form_data
-            .ok_or_else(|| refuse("formData", "the payment form was not sent"))?;
+            .ok_or_else(|| refuse("formData", Problem::FormMissing))?;
         let method = PaymentMethodId::parse(
             form.payment_method_id
                 .as_deref()
-                .ok_or_else(|| refuse("formData.payment_method_id", "choose a payment method"))?,
+                .ok_or_else(|| refuse("formData.payment_method_id", Problem::ChooseMethod))?,
         )?;
         if !site.offers(kind.payment_type(), method.as_str()) {
             return Err(refuse(
                 "formData.payment_method_id",
-                format!(
-                    "'{}' is not offered in this country; choose another payment method",
-                    method.as_str()
-                ),
+                Problem::NotOfferedHere {
+                    method: method.as_str().to_string(),
+                },
             ));
         }
-        let claimed_amount = form
-            .transaction_amount
-            .ok_or_else(|| refuse("formData.transaction_amount", "the amount is missing"))?;
-        let raw_payer = form
-            .payer
-            .ok_or_else(|| refuse("formData.payer", "the payer's details are missing"))?;
-        let email = Email::parse(
-            raw_payer
-                .email
-                .as_deref()
-                .ok_or_else(|| refuse("formData.payer.email", "enter your email address"))?,
-        )
-        .map_err(|m| refuse("formData.payer.email", m))?;
-        let name = |value: &Option<String>, field| person_name(value.as_deref(), field);
-        let first_name = name(&raw_payer.first_name, "formData.payer.first_name")?;
-        let last_name = name(&raw_payer.last_name, "formData.payer.last_name")?;
-        let identification = match &raw_payer.identification {
-            Some(raw_id) => Identification::parse(raw_id, id_types)?,
-            None => None,
-        };
-        let address = match &raw_payer.address {
-            Some(a) => Some(Address::parse(a)?),
-            None => None,
-        };
+        let (claimed_amount, payer, raw_address) =
+            amount_and_payer(form.transaction_amount, form.payer, id_types)?;
+        let Payer {
+            email,
+            identification,
+            first_name,
+            last_name,
+        } = payer;
+        let address = raw_address.as_ref().map(Address::parse).transpose()?;
         // Boleto is registered to a person: Mercado Pago refuses it without these.
         if method.as_str() == methods::BOLBRADESCO {
             if first_name.is_none() {
-                return Err(refuse("formData.payer.first_name", "enter your first name"));
+                return Err(refuse(
+                    "formData.payer.first_name",
+                    Problem::FirstNameMissing,
+                ));
             }
             if last_name.is_none() {
-                return Err(refuse("formData.payer.last_name", "enter your last name"));
+                return Err(refuse("formData.payer.last_name", Problem::LastNameMissing));
             }
             if identification.is_none() {
                 return Err(refuse(
                     "formData.payer.identification.number",
-                    "enter your CPF or CNPJ",
+                    Problem::CpfOrCnpjMissing,
                 ));
             }
             if address.is_none() {
-                return Err(refuse("formData.payer.address", "enter your address"));
+                return Err(refuse("formData.payer.address", Problem::AddressMissing));
             }
         }
         let payment_point = form
@@ -563,10 +589,10 @@ impl Address {
             |value: Option<String>, field: &'static str| -> Result<String, SubmissionError> {
                 let value = value.map(|v| v.trim().to_string()).unwrap_or_default();
                 if value.is_empty() {
-                    return Err(refuse(field, "complete your address"));
+                    return Err(refuse(field, Problem::AddressIncomplete));
                 }
                 if value.chars().count() > 120 || value.chars().any(char::is_control) {
-                    return Err(refuse(field, "check your address"));
+                    return Err(refuse(field, Problem::AddressInvalid));
                 }
                 Ok(value)
             };
@@ -687,7 +713,6 @@ mod tests {
             *v.pointer_mut(pointer).unwrap() = value;
             let err = submission(v).unwrap_err();
             assert_eq!(err.field, field, "{pointer}");
-            assert!(!err.message.is_empty());
         }
     }
 
@@ -718,7 +743,12 @@ mod tests {
     fn a_method_not_offered_on_the_site_is_refused_with_a_clear_error() {
         let err = request(offline("bank_transfer", "pix"), Site::Mla).unwrap_err();
         assert_eq!(err.field, "formData.payment_method_id");
-        assert!(err.message.contains("not offered"));
+        assert_eq!(
+            err.problem,
+            Problem::NotOfferedHere {
+                method: "pix".into()
+            }
+        );
         assert!(request(offline("ticket", "oxxo"), Site::Mlb).is_err());
         assert!(request(offline("atm", "bancomer"), Site::Mlc).is_err());
         assert!(request(offline("ticket", "rapipago"), Site::Mlm).is_err());
@@ -799,16 +829,28 @@ mod tests {
         let mut v = good();
         v["formData"]["payer"]["first_name"] = json!("   ");
         assert_eq!(submission(v).unwrap().payer.first_name, None);
-        for (field, value, words) in [
-            ("first_name", "A".repeat(81), "at most 80"),
-            ("last_name", "Silva\nDROP".to_string(), "control characters"),
-            ("first_name", "Ana\u{0}".to_string(), "control characters"),
+        for (field, value, problem) in [
+            (
+                "first_name",
+                "A".repeat(81),
+                Problem::NameTooLong { max: 80 },
+            ),
+            (
+                "last_name",
+                "Silva\nDROP".to_string(),
+                Problem::NameControlCharacters,
+            ),
+            (
+                "first_name",
+                "Ana\u{0}".to_string(),
+                Problem::NameControlCharacters,
+            ),
         ] {
             let mut v = good();
             v["formData"]["payer"][field] = json!(value);
             let err = submission(v).unwrap_err();
             assert_eq!(err.field, format!("formData.payer.{field}"));
-            assert!(err.message.contains(words), "{}", err.message);
+            assert_eq!(err.problem, problem);
             let mut o = offline("bank_transfer", "pix");
             o["formData"]["payer"][field] = json!(value);
             assert!(request(o, Site::Mlb).is_err(), "offline {field}");
@@ -837,6 +879,15 @@ mod tests {
         CardPayment::parse(raw, site, types).map(|p| p.payer.identification.expect("a document"))
     }
 
+    fn document_length(document: &str, digits: usize) -> Problem {
+        Problem::Document(DocumentProblem::Length {
+            document: document.into(),
+            min: digits,
+            max: digits,
+            unit: crate::domain::LengthUnit::Digits,
+        })
+    }
+
     fn mercado_pagos(types: &[(&str, &str, u32, u32)]) -> IdTypes {
         IdTypes::from_mercado_pago(
             types
@@ -857,9 +908,9 @@ mod tests {
         );
         let err = identified(Site::Mlb, &types, "CPF", "1234567890").unwrap_err();
         assert_eq!(err.field, "formData.payer.identification.number");
-        assert_eq!(err.message, "the CPF must have 11 digits");
+        assert_eq!(err.problem, document_length("CPF", 11));
         let err = identified(Site::Mlb, &types, "CNPJ", "12345678909").unwrap_err();
-        assert_eq!(err.message, "the CNPJ must have 14 digits");
+        assert_eq!(err.problem, document_length("CNPJ", 14));
 
         let uy = mercado_pagos(&[("CI", "number", 8, 8), ("Otro", "string", 4, 20)]);
         let id = identified(Site::Mlu, &uy, "otro", "AB-1234").unwrap();
@@ -896,10 +947,10 @@ mod tests {
         let types = mercado_pagos(&[("CPF", "number", 11, 11)]);
         let err = CardPayment::parse(raw(&v), Site::Mlb, &types).unwrap_err();
         assert_eq!(
-            (err.field, err.message.as_str()),
+            (err.field, err.problem),
             (
                 "formData.payer.identification.type",
-                "choose a document type"
+                Problem::ChooseDocumentType
             )
         );
         assert!(CardPayment::parse(raw(&v), Site::Mlm, &IdTypes::built_in(Site::Mlm)).is_ok());

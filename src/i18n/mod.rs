@@ -1,16 +1,30 @@
-//! The words of the shopper's pages, in the site's language.
+//! Every word a shopper or a merchant reads, in the site's language (pt, es, en): the
+//! shopper's pages (here), payment outcomes (`status`), refusals and errors (`messages`),
+//! and the back office (`admin`). Code elsewhere names what to say (a key, an enum with the
+//! values a sentence needs); only this module says it.
 
+pub mod admin;
+pub mod messages;
 pub mod status;
 
 use crate::domain::Lang;
 
-pub use status::{outcome_unknown_message, status_message, StatusMessage, Tone};
+pub use admin::{admin_texts, AdminTexts, FormProblem, LocalTime};
+pub use messages::{
+    error_explanation, payment_message, rate_limited, submission_message, PaymentMessage,
+    RateLimited,
+};
+pub use status::{not_paid_yet, outcome_unknown_message, status_message, StatusMessage, Tone};
 
 /// Every fixed text of the shopper's pages. One instance per language, so a missing
 /// translation is a compile error rather than a blank on a page.
 #[derive(Debug)]
 pub struct Texts {
     pub store_name: &'static str,
+    /// The skip link, first thing a keyboard reaches.
+    pub skip_to_content: &'static str,
+    /// The cart count's label in the header ("3 items").
+    pub items_in_cart: &'static str,
     pub sandbox_banner: &'static str,
     /// Live mode on Mercado Pago's test credentials.
     pub test_credentials_banner: &'static str,
@@ -75,6 +89,8 @@ pub fn texts(lang: Lang) -> &'static Texts {
 
 static PT: Texts = Texts {
     store_name: "Loja Demo",
+    skip_to_content: "Pular para o conteúdo",
+    items_in_cart: "itens no carrinho",
     sandbox_banner:
         "Sandbox: no real money moves — ambiente de testes, nenhum dinheiro real é cobrado.",
     test_credentials_banner:
@@ -131,6 +147,8 @@ static PT: Texts = Texts {
 
 static ES: Texts = Texts {
     store_name: "Tienda Demo",
+    skip_to_content: "Saltar al contenido",
+    items_in_cart: "productos en el carrito",
     sandbox_banner: "Sandbox: no real money moves — entorno de pruebas, no se cobra dinero real.",
     test_credentials_banner:
         "Credenciales de prueba de Mercado Pago: ningún pago es real. La tienda todavía no está abierta al público.",
@@ -186,6 +204,8 @@ static ES: Texts = Texts {
 
 static EN: Texts = Texts {
     store_name: "Demo Store",
+    skip_to_content: "Skip to content",
+    items_in_cart: "items in the cart",
     sandbox_banner: "Sandbox: no real money moves.",
     test_credentials_banner:
         "Mercado Pago test credentials: no payment is real. The store is not open to the public yet.",

@@ -305,6 +305,30 @@ pub fn status_message(
 }
 
 /// For an order whose call to Mercado Pago ended without an answer.
+/// The result page of an order with no payment yet.
+pub fn not_paid_yet(lang: Lang) -> StatusMessage {
+    let (title, detail) = match lang {
+        Lang::Pt => (
+            "Pedido aguardando pagamento",
+            "Este pedido ainda não foi pago.",
+        ),
+        Lang::Es => (
+            "Pedido pendiente de pago",
+            "Este pedido todavía no fue pagado.",
+        ),
+        Lang::En => (
+            "Order awaiting payment",
+            "This order has not been paid yet.",
+        ),
+    };
+    StatusMessage {
+        tone: Tone::Waiting,
+        title: title.to_string(),
+        detail: detail.to_string(),
+        can_retry: true,
+    }
+}
+
 pub fn outcome_unknown_message(lang: Lang) -> StatusMessage {
     let (title, detail) = match lang {
         Lang::Pt => ("Confirmando seu pagamento", "Não recebemos a resposta do Mercado Pago a tempo. Não pague de novo: estamos verificando e esta página mostrará o resultado. Você não será cobrado duas vezes."),

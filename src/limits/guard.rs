@@ -10,6 +10,7 @@ use actix_web::{web, FromRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::domain::Lang;
+use crate::i18n::rate_limited;
 use crate::session::TypedSession;
 use crate::state::AppState;
 
@@ -73,12 +74,8 @@ fn refusal(
     chrome: Option<crate::security::ErrorChrome>,
     retry_after: u64,
 ) -> HttpResponse {
-    let lang = chrome.map_or(Lang::En, |c| c.lang);
-    let pick = |pt: &'static str, es: &'static str, en: &'static str| match lang {
-        Lang::Pt => pt,
-        Lang::Es => es,
-        Lang::En => en,
-    };
+    // Without the error pages' chrome (never, in the app) English is the fallback.
+    let words = rate_limited(chrome.map_or(Lang::En, |c| c.lang));
     let mut response = HttpResponse::TooManyRequests();
     response
         .insert_header((RETRY_AFTER, retry_after.to_string()))
@@ -87,26 +84,12 @@ fn refusal(
     if route == Route::Payment {
         return response.json(serde_json::json!({
             "error": "too_many_requests",
-            "message": pick(
-                "Foram muitas tentativas em pouco tempo. Espere um minuto e tente de novo; nada foi cobrado.",
-                "Hubo demasiados intentos en poco tiempo. Espera un minuto e inténtalo de nuevo; no se cobró nada.",
-                "Too many attempts in a short time. Wait a minute and try again; nothing was charged.",
-            ),
+            "message": words.payment,
         }));
     }
-    let title = pick(
-        "Muitas solicitações",
-        "Demasiadas solicitudes",
-        "Too many requests",
-    );
-    let body = pick(
-        "Recebemos muitas solicitações suas em pouco tempo. Espere um minuto e tente de novo.",
-        "Recibimos demasiadas solicitudes tuyas en poco tiempo. Espera un minuto e inténtalo de nuevo.",
-        "We received too many requests from you in a short time. Wait a minute and try again.",
-    );
     let html = match chrome {
-        Some(chrome) => crate::security::error_page_html(&chrome, title, body),
-        None => body.to_string(),
+        Some(chrome) => crate::security::error_page_html(&chrome, words.title, words.body),
+        None => words.body.to_string(),
     };
     response.content_type("text/html; charset=utf-8").body(html)
 }

@@ -11,7 +11,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::domain::Lang;
-use crate::i18n::{texts, Texts};
+use crate::i18n::{error_explanation, texts, Texts};
 
 /// What every error page shows besides its message: the site's language, and the sandbox or
 /// test-credentials banner. Registered as app data of its own, so that error pages need no
@@ -65,7 +65,10 @@ pub fn error_pages<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     let (title, body) = if status.as_u16() == 404 {
         (t.not_found_title, t.not_found_body)
     } else {
-        (t.error_title, status.canonical_reason().unwrap_or(""))
+        (
+            t.error_title,
+            error_explanation(chrome.lang, status.as_u16()),
+        )
     };
     let html = error_page_html(&chrome, title, body);
     let (req, res) = res.into_parts();

@@ -186,7 +186,10 @@ async fn a_category_outside_mercado_pagos_list_is_refused_and_none_can_be_chosen
     let res = set_category(&app, &admin, ids[0], "books").await;
     assert_eq!(res.status(), 400);
     let page = res.text().await.unwrap();
-    assert!(page.contains("item categories"), "{page}");
+    assert!(
+        page.contains("não é uma categoria do Mercado Pago"),
+        "the site's language (MLB): {page}"
+    );
     let saved = |id: i64| {
         sqlx::query_scalar::<_, Option<String>>("select category_id from products where id = $1")
             .bind(id)

@@ -80,7 +80,7 @@ async fn a_type_only_mercado_pagos_list_holds_is_checked_and_paid_with() {
     let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["field"], "formData.payer.identification.number");
-    assert_eq!(body["message"], "the CUIT must have 11 digits");
+    assert_eq!(body["message"], "el CUIT debe tener 11 dígitos");
     assert!(app.sandbox_payment_posts().await.is_empty());
 
     card["formData"]["payer"]["identification"] =
@@ -139,10 +139,10 @@ async fn a_cpf_of_the_wrong_length_is_refused_before_any_call() {
     until_the_list_is_read(&app, &checkout.csrf, "pec", "CPF").await;
 
     for (kind, number, message) in [
-        ("CPF", "1234567890", "the CPF must have 11 digits"),
-        ("cpf", "123.456.789-091", "the CPF must have 11 digits"),
-        ("CNPJ", "12345678909", "the CNPJ must have 14 digits"),
-        ("CPF", "1234567890X", "the CPF must contain digits only"),
+        ("CPF", "1234567890", "o CPF deve ter 11 dígitos"),
+        ("cpf", "123.456.789-091", "o CPF deve ter 11 dígitos"),
+        ("CNPJ", "12345678909", "o CNPJ deve ter 14 dígitos"),
+        ("CPF", "1234567890X", "o CPF deve conter apenas dígitos"),
     ] {
         let mut card = card_submission(&checkout.amount);
         card["formData"]["token"] = app.sandbox_token("APRO").await.into();

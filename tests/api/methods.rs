@@ -257,7 +257,10 @@ async fn a_method_the_site_does_not_offer_is_refused_and_changes_nothing() {
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["field"], "formData.payment_method_id");
-    assert!(body["message"].as_str().unwrap().contains("not offered"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("no se ofrece en este país"));
     assert!(app.sandbox_payment_posts().await.is_empty());
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }

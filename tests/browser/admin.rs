@@ -1,7 +1,27 @@
 use fantoccini::Locator;
 
-use crate::driver;
+use crate::driver::{self, Browser};
 use crate::helpers::{card_submission, spawn_with, Options};
+
+/// Fills in the sign-in page the browser is on and waits until it is left.
+pub(crate) async fn sign_in(browser: &Browser, email: &str, password: &str) {
+    browser.wait("#email").await.send_keys(email).await.unwrap();
+    browser
+        .wait("#password")
+        .await
+        .send_keys(password)
+        .await
+        .unwrap();
+    browser.click("#sign-in").await;
+    // "/admin/login" also starts with "/admin": wait until the sign-in page is left.
+    for _ in 0..100 {
+        let url = browser.client.current_url().await.unwrap();
+        if !url.path().starts_with("/admin/login") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
 
 #[tokio::test]
 async fn a_merchant_signs_in_finds_an_order_by_payer_email_and_refunds_it() {
@@ -27,27 +47,12 @@ async fn a_merchant_signs_in_finds_an_order_by_payer_email_and_refunds_it() {
     let browser = driver::start().await;
     browser.client.goto(&app.url("/admin")).await.unwrap();
     browser.wait_for_path("/admin/login").await;
-    browser
-        .wait("#email")
-        .await
-        .send_keys("owner@example.com")
-        .await
-        .unwrap();
-    browser
-        .wait("#password")
-        .await
-        .send_keys("correct horse battery staple")
-        .await
-        .unwrap();
-    browser.click("#sign-in").await;
-    // "/admin/login" also starts with "/admin": wait until the sign-in page is left.
-    for _ in 0..100 {
-        let url = browser.client.current_url().await.unwrap();
-        if !url.path().starts_with("/admin/login") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    sign_in(
+        &browser,
+        "owner@example.com",
+        "correct horse battery staple",
+    )
+    .await;
     browser
         .client
         .goto(&app.url("/admin/orders"))
@@ -87,7 +92,10 @@ async fn a_merchant_signs_in_finds_an_order_by_payer_email_and_refunds_it() {
         .text()
         .await
         .unwrap();
-    assert_eq!(status, "refunded");
+    assert_eq!(
+        status, "Devolvido",
+        "the status in the site's language (MLB)"
+    );
     browser.screenshot("admin-refunded").await;
     assert_eq!(app.order_status(&checkout.order_id).await, "refunded");
     browser.close().await;

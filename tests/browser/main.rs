@@ -5,6 +5,7 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod a11y;
 mod admin;
 mod driver;
 mod methods;

@@ -6,11 +6,14 @@ use crate::state::AppState;
 
 use super::auth::{Admin, CsrfForm};
 use super::{admin_texts, page, see, AdminError, AdminTexts};
+use crate::i18n::LocalTime;
 
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 struct DashboardPage {
     t: &'static AdminTexts,
+    /// The merchant's clock.
+    local: LocalTime,
     lang: &'static str,
     admin: Admin,
     sandbox: bool,
@@ -25,6 +28,7 @@ pub async fn dashboard(
 ) -> Result<HttpResponse, AdminError> {
     page(&DashboardPage {
         t: admin_texts(state.site.lang()),
+        local: LocalTime::of(state.site),
         lang: state.site.lang().code(),
         sandbox: state.sandbox,
         test_credentials: state.test_credentials,

@@ -6,13 +6,15 @@ mod dashboard;
 mod orders;
 mod products;
 mod refunds;
-mod texts;
 
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse, ResponseError};
 
-pub use texts::{admin_texts, AdminTexts};
+pub use crate::i18n::{admin_texts, AdminTexts};
+
+use crate::domain::Lang;
+use crate::i18n::FormProblem;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -46,8 +48,9 @@ pub enum AdminError {
     Csrf,
     #[error("not found")]
     NotFound,
-    #[error("bad form: {0}")]
-    BadForm(String),
+    /// A form the merchant can correct; the page says why in the site's language.
+    #[error("bad form: {1:?}")]
+    BadForm(Lang, FormProblem),
     #[error("database unavailable")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -60,7 +63,7 @@ impl ResponseError for AdminError {
             AdminError::SignedOut => StatusCode::SEE_OTHER,
             AdminError::Csrf => StatusCode::FORBIDDEN,
             AdminError::NotFound => StatusCode::NOT_FOUND,
-            AdminError::BadForm(_) => StatusCode::BAD_REQUEST,
+            AdminError::BadForm(..) => StatusCode::BAD_REQUEST,
             AdminError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             AdminError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -73,10 +76,15 @@ impl ResponseError for AdminError {
                 .finish();
         }
         let status = self.status_code();
-        if let AdminError::BadForm(message) = self {
+        if let AdminError::BadForm(lang, problem) = self {
             // The merchant can act on it: say what to change instead of a bare status.
             tracing::warn!(error = %self, "admin form refused");
-            let page = BadFormPage { message };
+            let t = admin_texts(*lang);
+            let page = BadFormPage {
+                lang: lang.code(),
+                t,
+                message: t.form_problem(problem),
+            };
             if let Ok(html) = askama::Template::render(&page) {
                 return HttpResponse::build(status)
                     .content_type("text/html; charset=utf-8")
@@ -97,8 +105,10 @@ impl ResponseError for AdminError {
 /// Why a back-office form was not saved, in the words of `AdminError::BadForm`.
 #[derive(askama::Template)]
 #[template(path = "admin/bad_form.html")]
-struct BadFormPage<'a> {
-    message: &'a str,
+struct BadFormPage {
+    lang: &'static str,
+    t: &'static AdminTexts,
+    message: String,
 }
 
 /// Renders a back-office page.

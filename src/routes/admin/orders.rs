@@ -10,6 +10,7 @@ use crate::state::AppState;
 
 use super::auth::Admin;
 use super::{admin_texts, page, AdminError, AdminTexts};
+use crate::i18n::{FormProblem, LocalTime};
 
 const PAGE_SIZE: i64 = 25;
 
@@ -34,7 +35,12 @@ impl Query {
                     Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
                         .map(|d| Some(d.with_time(Time::MIDNIGHT).assume_offset(offset)))
                         .map_err(|_| {
-                            AdminError::BadForm(format!("'{d}' is not a date (YYYY-MM-DD)"))
+                            AdminError::BadForm(
+                                state.site.lang(),
+                                FormProblem::NotADate {
+                                    given: d.chars().take(40).collect(),
+                                },
+                            )
                         })
                 }
             }
@@ -80,6 +86,8 @@ impl Query {
 #[template(path = "admin/orders.html")]
 struct OrdersPage {
     t: &'static AdminTexts,
+    /// The merchant's clock.
+    local: LocalTime,
     lang: &'static str,
     admin: Admin,
     sandbox: bool,
@@ -115,6 +123,7 @@ pub async fn list(
     rows.truncate(PAGE_SIZE as usize);
     page(&OrdersPage {
         t: admin_texts(state.site.lang()),
+        local: LocalTime::of(state.site),
         lang: state.site.lang().code(),
         sandbox: state.sandbox,
         test_credentials: state.test_credentials,
@@ -183,6 +192,8 @@ fn csv_field(value: &str) -> String {
 #[template(path = "admin/order.html")]
 struct OrderPage {
     t: &'static AdminTexts,
+    /// The merchant's clock.
+    local: LocalTime,
     lang: &'static str,
     admin: Admin,
     sandbox: bool,
@@ -268,6 +279,7 @@ pub async fn render_detail(
         .map(|p| p.id);
     let mut response = page(&OrderPage {
         t: admin_texts(state.site.lang()),
+        local: LocalTime::of(state.site),
         lang: state.site.lang().code(),
         sandbox: state.sandbox,
         test_credentials: state.test_credentials,

@@ -8,6 +8,7 @@ use crate::state::AppState;
 
 use super::auth::Admin;
 use super::{admin_texts, page, see, AdminError, AdminTexts};
+use crate::i18n::FormProblem;
 
 #[derive(Template)]
 #[template(path = "admin/products.html")]
@@ -39,7 +40,7 @@ fn category_options(lang: Lang, selected: Option<ItemCategory>) -> Vec<CategoryO
     ItemCategory::all()
         .map(|c| CategoryOption {
             id: c.as_str(),
-            label: c.label(lang),
+            label: admin_texts(lang).category(c),
             selected: Some(c) == selected,
         })
         .collect()
@@ -52,7 +53,7 @@ pub async fn list(admin: Admin, state: web::Data<AppState>) -> Result<HttpRespon
         .await?
         .into_iter()
         .map(|p| ProductLine {
-            category: p.category.map_or("—", |c| c.label(lang)),
+            category: p.category.map_or("—", |c| t.category(c)),
             p,
         })
         .collect();
@@ -86,10 +87,12 @@ pub struct ProductForm {
 
 impl ProductForm {
     fn parse(&self, state: &AppState) -> Result<ProductInput, AdminError> {
+        let lang = state.site.lang();
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 120 {
             return Err(AdminError::BadForm(
-                "the name must have 1 to 120 characters".into(),
+                lang,
+                FormProblem::NameLength { max: 120 },
             ));
         }
         let price =
@@ -97,26 +100,29 @@ impl ProductForm {
                 .ok()
                 .filter(|m| m.minor() > 0)
                 .ok_or_else(|| {
-                    AdminError::BadForm(format!(
-                        "the price must be a positive {} amount",
-                        state.site.currency()
-                    ))
+                    AdminError::BadForm(
+                        lang,
+                        FormProblem::Price {
+                            currency: state.site.currency().code(),
+                        },
+                    )
                 })?;
         let image_url = match self.image_url.trim() {
             "" => None,
             url if url.starts_with("https://") || url.starts_with("http://") => {
                 Some(url.to_string())
             }
-            _ => {
-                return Err(AdminError::BadForm(
-                    "the image URL must start with https://".into(),
-                ))
-            }
+            _ => return Err(AdminError::BadForm(lang, FormProblem::ImageUrl)),
         };
         let category = match self.category.trim() {
             "" => None,
-            id => Some(ItemCategory::parse(id).map_err(|e| {
-                AdminError::BadForm(format!("{e}: choose one from the list, or none"))
+            id => Some(ItemCategory::parse(id).map_err(|_| {
+                AdminError::BadForm(
+                    lang,
+                    FormProblem::Category {
+                        given: id.chars().take(40).collect(),
+                    },
+                )
             })?),
         };
         Ok(ProductInput {

@@ -14,6 +14,7 @@ use crate::state::AppState;
 use super::auth::{Admin, CsrfForm};
 use super::orders::render_detail;
 use super::{admin_texts, see, AdminError};
+use crate::i18n::FormProblem;
 
 #[derive(Deserialize)]
 pub struct RefundForm {
@@ -36,7 +37,7 @@ pub async fn refund(
     let id = OrderId::parse(&path).ok_or(AdminError::NotFound)?;
     let t = admin_texts(state.site.lang());
     let key = uuid::Uuid::parse_str(form.refund_key.trim())
-        .map_err(|_| AdminError::BadForm("refund key".into()))?;
+        .map_err(|_| AdminError::BadForm(state.site.lang(), FormProblem::RefundKey))?;
     let payments = backoffice::payments(&state.pool, id.0).await?;
     let Some(payment) = payments
         .iter()
@@ -105,7 +106,10 @@ pub async fn cancel(
     let id = OrderId::parse(&path).ok_or(AdminError::NotFound)?;
     let payments = backoffice::payments(&state.pool, id.0).await?;
     let Some(payment) = payments.iter().rev().find(|p| p.status.is_cancellable()) else {
-        return Err(AdminError::BadForm("no pending payment".into()));
+        return Err(AdminError::BadForm(
+            state.site.lang(),
+            FormProblem::NoPendingPayment,
+        ));
     };
     match state.mercadopago.cancel_payment(payment.id).await {
         Ok(cancelled) => {

@@ -18,6 +18,19 @@ pub struct CartRow {
     pub line_total: Money,
 }
 
+/// The session's cart priced from today's catalog (and kept without the products that left
+/// it), with the catalog it was priced from.
+pub async fn priced_cart(
+    state: &AppState,
+    session: &TypedSession,
+) -> Result<(Cart, std::sync::Arc<Vec<Product>>, Vec<CartRow>, Money), PageError> {
+    let catalog = state.catalog.active(&state.pool).await?;
+    let mut cart = session.cart()?;
+    let (rows, total) = price_cart(&mut cart, &catalog, Money::zero(state.site.currency()))?;
+    session.set_cart(&cart)?;
+    Ok((cart, catalog, rows, total))
+}
+
 /// The cart priced from the catalog; lines whose product left the catalog are dropped.
 pub fn price_cart(
     cart: &mut Cart,
@@ -60,10 +73,7 @@ pub async fn view(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, PageError> {
-    let catalog = state.catalog.active(&state.pool).await?;
-    let mut cart = session.cart()?;
-    let (rows, total) = price_cart(&mut cart, &catalog, Money::zero(state.site.currency()))?;
-    session.set_cart(&cart)?;
+    let (_, _, rows, total) = priced_cart(&state, &session).await?;
     render(&CartPage {
         ctx: PageContext::new(&state, &session)?,
         rows,

@@ -11,7 +11,7 @@ use crate::payments::orders as ordering;
 use crate::session::{OpenOrder, TypedSession};
 use crate::state::AppState;
 
-use super::cart::{price_cart, CartRow};
+use super::cart::{priced_cart, CartRow};
 use super::page::{render, PageContext, PageError};
 
 #[derive(Template)]
@@ -37,10 +37,7 @@ pub async fn checkout(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, PageError> {
-    let catalog = state.catalog.active(&state.pool).await?;
-    let mut cart = session.cart()?;
-    let (rows, total) = price_cart(&mut cart, &catalog, Money::zero(state.site.currency()))?;
-    session.set_cart(&cart)?;
+    let (cart, catalog, rows, total) = priced_cart(&state, &session).await?;
     if rows.is_empty() {
         return Ok(redirect("/cart"));
     }

@@ -10,8 +10,8 @@ use askama::Template;
 use crate::db::attempts;
 use crate::db::orders::{self, Order};
 use crate::domain::order_status::Source;
-use crate::domain::{OrderId, OrderStatus, PaymentId};
-use crate::i18n::{outcome_unknown_message, status_message, StatusMessage, Tone};
+use crate::domain::{OrderId, OrderStatus, PaymentId, ShopperId};
+use crate::i18n::{not_paid_yet, outcome_unknown_message, status_message, StatusMessage, Tone};
 use crate::payments::apply::{apply, Claimant};
 use crate::payments::resolve::{self, Resolution};
 
@@ -69,21 +69,33 @@ async fn resolve(state: &AppState, id: OrderId) -> bool {
     }
 }
 
+/// The order `raw_id` names, if this session placed it: anyone else gets 404.
+async fn own_order(
+    state: &AppState,
+    session: &TypedSession,
+    raw_id: &str,
+) -> Result<(ShopperId, Order), PageError> {
+    let id = OrderId::parse(raw_id).ok_or(PageError::NotFound)?;
+    let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
+    Ok((shopper, reload(state, id, shopper).await?))
+}
+
+async fn reload(state: &AppState, id: OrderId, shopper: ShopperId) -> Result<Order, PageError> {
+    orders::find_for_shopper(&state.pool, id, shopper)
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
 /// Visible only to the session that placed the order: anyone else gets 404.
 pub async fn result(
     state: web::Data<AppState>,
     session: TypedSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let id = OrderId::parse(&path).ok_or(PageError::NotFound)?;
-    let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
-    let mut order = orders::find_for_shopper(&state.pool, id, shopper)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let (shopper, mut order) = own_order(&state, &session, &path).await?;
+    let id = order.id;
     if order.status == OrderStatus::PaymentUnknown && resolve(&state, id).await {
-        order = orders::find_for_shopper(&state.pool, id, shopper)
-            .await?
-            .ok_or(PageError::NotFound)?;
+        order = reload(&state, id, shopper).await?;
     }
     let payment = orders::latest_payment(&state.pool, id).await?;
     let lang = state.site.lang();
@@ -177,42 +189,14 @@ fn spend_cart(session: &TypedSession, id: OrderId) -> Result<(), PageError> {
     Ok(())
 }
 
-fn not_paid_yet(lang: crate::domain::Lang) -> StatusMessage {
-    use crate::domain::Lang;
-    let (title, detail) = match lang {
-        Lang::Pt => (
-            "Pedido aguardando pagamento",
-            "Este pedido ainda não foi pago.",
-        ),
-        Lang::Es => (
-            "Pedido pendiente de pago",
-            "Este pedido todavía no fue pagado.",
-        ),
-        Lang::En => (
-            "Order awaiting payment",
-            "This order has not been paid yet.",
-        ),
-    };
-    StatusMessage {
-        tone: Tone::Waiting,
-        title: title.to_string(),
-        detail: detail.to_string(),
-        can_retry: true,
-    }
-}
-
 /// `GET /orders/{id}/status`: where the order stands, for the result page's own polling.
 pub async fn status(
     state: web::Data<AppState>,
     session: TypedSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let id = OrderId::parse(&path).ok_or(PageError::NotFound)?;
-    let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
-    let order = orders::find_for_shopper(&state.pool, id, shopper)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let mut order = order;
+    let (shopper, mut order) = own_order(&state, &session, &path).await?;
+    let id = order.id;
     let mut payment = orders::latest_payment(&state.pool, id).await?;
     let challenged = payment
         .as_ref()
@@ -220,9 +204,7 @@ pub async fn status(
         .map(|p| p.id);
     if let Some(payment_id) = challenged.filter(|_| order.status == OrderStatus::PaymentPending) {
         if challenge::follow(&state, id, payment_id).await {
-            order = orders::find_for_shopper(&state.pool, id, shopper)
-                .await?
-                .ok_or(PageError::NotFound)?;
+            order = reload(&state, id, shopper).await?;
             payment = orders::latest_payment(&state.pool, id).await?;
         }
     }
@@ -244,11 +226,8 @@ pub async fn back_from_mercadopago(
     session: TypedSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let id = OrderId::parse(&path).ok_or(PageError::NotFound)?;
-    let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
-    let order = orders::find_for_shopper(&state.pool, id, shopper)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let (_, order) = own_order(&state, &session, &path).await?;
+    let id = order.id;
     let undecided = order.status.accepts_payment()
         || matches!(
             order.status,

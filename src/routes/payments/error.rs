@@ -1,14 +1,17 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-use crate::domain::{Lang, Money, PaymentId, SubmissionError};
+use crate::domain::{Lang, SubmissionError};
+use crate::i18n::{payment_message, PaymentMessage};
 use crate::mercadopago::MpError;
 use crate::metrics::RequestResult;
+use crate::payments::charge::ChargeError;
 use crate::routes::page::anyhow_chain;
 use crate::session::SessionError;
 
 /// Everything `/process_payment` can answer besides a payment. Each variant is something a
-/// shopper can act on; the message says what, in the site's language.
+/// shopper can act on; the message says what, in the site's language. What the request itself
+/// gets wrong is here; what charging the order can answer is `ChargeError`'s.
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
     #[error("the request is not from this store's checkout page")]
@@ -21,32 +24,10 @@ pub enum PaymentError {
     Invalid(#[from] SubmissionError),
     #[error("no order of this session to pay")]
     NoOrder,
-    #[error("the amount does not match the order total {expected:?}")]
-    AmountMismatch { expected: Money },
-    #[error("the order takes no more payments")]
-    OrderClosed,
-    #[error("the order's prices are no longer the catalog's")]
-    PricesChanged,
     #[error("the store is shutting down")]
     ShuttingDown,
-    #[error("a payment for this order is already being processed")]
-    InProgress,
-    #[error("the order or the shopper has used up its payment attempts")]
-    TooManyAttempts,
-    #[error("Mercado Pago refused the payment data")]
-    ProviderRefused(#[source] MpError),
-    #[error("Mercado Pago could not be used; nothing was charged")]
-    ProviderUnavailable(#[source] MpError),
-    #[error("the outcome of the call to Mercado Pago is unknown")]
-    OutcomeUnknown(#[source] MpError),
-    #[error("the payment {payment_id} was made but could not be recorded")]
-    NotRecorded {
-        payment_id: PaymentId,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("the database is unavailable")]
-    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Charge(#[from] ChargeError),
     #[error(transparent)]
     Session(#[from] SessionError),
 }
@@ -59,46 +40,50 @@ impl PaymentError {
             PaymentError::Malformed { .. }
             | PaymentError::Invalid(_)
             | PaymentError::Session(_) => StatusCode::BAD_REQUEST,
-            PaymentError::NoOrder => StatusCode::NOT_FOUND,
-            PaymentError::AmountMismatch { .. } | PaymentError::ProviderRefused(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
+            PaymentError::NoOrder | PaymentError::Charge(ChargeError::NoOrder) => {
+                StatusCode::NOT_FOUND
             }
-            PaymentError::OrderClosed | PaymentError::PricesChanged | PaymentError::InProgress => {
-                StatusCode::CONFLICT
-            }
-            PaymentError::TooManyAttempts
-            | PaymentError::ProviderUnavailable(MpError::RateLimited { .. }) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            PaymentError::OutcomeUnknown(_) => StatusCode::BAD_GATEWAY,
-            PaymentError::ProviderUnavailable(_)
-            | PaymentError::ShuttingDown
-            | PaymentError::NotRecorded { .. }
-            | PaymentError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            PaymentError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            PaymentError::Charge(e) => match e {
+                ChargeError::NoOrder => StatusCode::NOT_FOUND,
+                ChargeError::AmountMismatch { .. } | ChargeError::ProviderRefused(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                ChargeError::OrderClosed | ChargeError::PricesChanged | ChargeError::InProgress => {
+                    StatusCode::CONFLICT
+                }
+                ChargeError::TooManyAttempts
+                | ChargeError::ProviderUnavailable(MpError::RateLimited { .. }) => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
+                ChargeError::OutcomeUnknown(_) => StatusCode::BAD_GATEWAY,
+                ChargeError::ProviderUnavailable(_)
+                | ChargeError::NotRecorded { .. }
+                | ChargeError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            },
         }
+    }
+
+    /// The order page is where the shopper will see an outcome that is not known yet.
+    pub fn outcome_pending(&self) -> bool {
+        matches!(
+            self,
+            PaymentError::Charge(
+                ChargeError::OutcomeUnknown(_)
+                    | ChargeError::NotRecorded { .. }
+                    | ChargeError::InProgress
+            )
+        )
     }
 
     /// How `checkout_payment_requests_total` counts this answer.
     pub fn request_result(&self) -> RequestResult {
         match self {
-            PaymentError::OutcomeUnknown(_)
-            | PaymentError::NotRecorded { .. }
-            | PaymentError::InProgress => RequestResult::Unknown,
-            PaymentError::ProviderUnavailable(_) | PaymentError::Database(_) => {
-                RequestResult::Error
-            }
-            PaymentError::Forbidden
-            | PaymentError::NotJson
-            | PaymentError::Malformed { .. }
-            | PaymentError::Invalid(_)
-            | PaymentError::NoOrder
-            | PaymentError::AmountMismatch { .. }
-            | PaymentError::OrderClosed
-            | PaymentError::PricesChanged
-            | PaymentError::ShuttingDown
-            | PaymentError::TooManyAttempts
-            | PaymentError::ProviderRefused(_)
-            | PaymentError::Session(_) => RequestResult::Refused,
+            _ if self.outcome_pending() => RequestResult::Unknown,
+            PaymentError::Charge(
+                ChargeError::ProviderUnavailable(_) | ChargeError::Database(_),
+            ) => RequestResult::Error,
+            _ => RequestResult::Refused,
         }
     }
 
@@ -109,104 +94,55 @@ impl PaymentError {
             PaymentError::Malformed { .. } => "malformed_request",
             PaymentError::Invalid(_) => "invalid_payment_data",
             PaymentError::NoOrder => "order_not_found",
-            PaymentError::AmountMismatch { .. } => "amount_mismatch",
-            PaymentError::OrderClosed => "order_closed",
-            PaymentError::PricesChanged => "prices_changed",
             PaymentError::ShuttingDown => "store_restarting",
-            PaymentError::InProgress => "payment_in_progress",
-            PaymentError::TooManyAttempts => "too_many_attempts",
-            PaymentError::ProviderRefused(_) => "payment_refused",
-            PaymentError::ProviderUnavailable(_) => "provider_unavailable",
-            PaymentError::OutcomeUnknown(_) => "outcome_unknown",
-            PaymentError::NotRecorded { .. } => "payment_not_recorded",
-            PaymentError::Database(_) => "service_unavailable",
             PaymentError::Session(_) => "bad_session",
+            PaymentError::Charge(e) => match e {
+                ChargeError::NoOrder => "order_not_found",
+                ChargeError::AmountMismatch { .. } => "amount_mismatch",
+                ChargeError::OrderClosed => "order_closed",
+                ChargeError::PricesChanged => "prices_changed",
+                ChargeError::InProgress => "payment_in_progress",
+                ChargeError::TooManyAttempts => "too_many_attempts",
+                ChargeError::ProviderRefused(_) => "payment_refused",
+                ChargeError::ProviderUnavailable(_) => "provider_unavailable",
+                ChargeError::OutcomeUnknown(_) => "outcome_unknown",
+                ChargeError::NotRecorded { .. } => "payment_not_recorded",
+                ChargeError::Database(_) => "service_unavailable",
+            },
+        }
+    }
+
+    /// What the shopper is told (the words are `i18n`'s).
+    pub fn key(&self) -> PaymentMessage {
+        use PaymentMessage as M;
+        match self {
+            PaymentError::Forbidden => M::SessionExpired,
+            PaymentError::NotJson | PaymentError::Malformed { .. } => M::DataIncomplete,
+            PaymentError::Invalid(e) => M::Invalid(e.problem.clone()),
+            PaymentError::NoOrder => M::NoOrder,
+            PaymentError::ShuttingDown => M::ShuttingDown,
+            PaymentError::Session(_) => M::Unavailable,
+            PaymentError::Charge(e) => match e {
+                ChargeError::NoOrder => M::NoOrder,
+                ChargeError::AmountMismatch { expected } => M::AmountMismatch {
+                    expected: *expected,
+                },
+                ChargeError::OrderClosed => M::OrderClosed,
+                ChargeError::PricesChanged => M::PricesChanged,
+                ChargeError::InProgress => M::InProgress,
+                ChargeError::TooManyAttempts => M::TooManyAttempts,
+                ChargeError::ProviderRefused(e) if card_token_problem(e) => M::CardExpired,
+                ChargeError::ProviderRefused(e) if identification_problem(e) => M::DocumentRefused,
+                ChargeError::ProviderRefused(_) => M::Refused,
+                ChargeError::ProviderUnavailable(_) | ChargeError::Database(_) => M::Unavailable,
+                ChargeError::OutcomeUnknown(_) | ChargeError::NotRecorded { .. } => M::Unconfirmed,
+            },
         }
     }
 
     /// A sentence for the shopper; never internals.
     pub fn message(&self, lang: Lang) -> String {
-        let pick = |pt: &str, es: &str, en: &str| -> String {
-            match lang {
-                Lang::Pt => pt,
-                Lang::Es => es,
-                Lang::En => en,
-            }
-            .to_string()
-        };
-        match self {
-            PaymentError::Forbidden => pick(
-                "Sua sessão expirou. Recarregue a página e tente de novo.",
-                "Tu sesión expiró. Recarga la página e inténtalo de nuevo.",
-                "Your session expired. Reload the page and try again.",
-            ),
-            PaymentError::NotJson | PaymentError::Malformed { .. } => pick(
-                "Os dados do pagamento chegaram incompletos. Recarregue a página e tente de novo.",
-                "Los datos del pago llegaron incompletos. Recarga la página e inténtalo de nuevo.",
-                "The payment data arrived incomplete. Reload the page and try again.",
-            ),
-            PaymentError::Invalid(e) => e.message.clone(),
-            PaymentError::NoOrder => pick(
-                "Não há pedido para pagar. Volte ao carrinho.",
-                "No hay un pedido para pagar. Vuelve al carrito.",
-                "There is no order to pay. Go back to the cart.",
-            ),
-            PaymentError::AmountMismatch { expected } => match lang {
-                Lang::Pt => format!("O valor não confere com o do pedido ({expected}). Recarregue a página; nada foi cobrado."),
-                Lang::Es => format!("El monto no coincide con el del pedido ({expected}). Recarga la página; no se cobró nada."),
-                Lang::En => format!("The amount does not match the order total ({expected}). Reload the page; nothing was charged."),
-            },
-            PaymentError::OrderClosed => pick(
-                "Este pedido não aceita mais pagamentos.",
-                "Este pedido ya no acepta pagos.",
-                "This order takes no more payments.",
-            ),
-            PaymentError::PricesChanged => pick(
-                "Os preços deste pedido mudaram desde que você abriu a página. Recarregue-a para ver o valor atual; nada foi cobrado.",
-                "Los precios de este pedido cambiaron desde que abriste la página. Recárgala para ver el monto actual; no se cobró nada.",
-                "The prices of this order changed since you opened the page. Reload it to see the current total; nothing was charged.",
-            ),
-            PaymentError::ShuttingDown => pick(
-                "A loja está reiniciando. Tente de novo em alguns segundos; nada foi cobrado.",
-                "La tienda se está reiniciando. Inténtalo de nuevo en unos segundos; no se cobró nada.",
-                "The store is restarting. Try again in a few seconds; nothing was charged.",
-            ),
-            PaymentError::InProgress => pick(
-                "Já estamos processando um pagamento deste pedido. Aguarde o resultado; não pague de novo.",
-                "Ya estamos procesando un pago de este pedido. Espera el resultado; no pagues de nuevo.",
-                "A payment for this order is already being processed. Wait for its result; do not pay again.",
-            ),
-            PaymentError::TooManyAttempts => pick(
-                "Foram muitas tentativas de pagamento. Por segurança, espere uma hora ou fale com a loja; nada foi cobrado agora.",
-                "Hubo demasiados intentos de pago. Por seguridad, espera una hora o contacta a la tienda; no se cobró nada ahora.",
-                "There have been too many payment attempts. For your security, wait an hour or contact the store; nothing was charged now.",
-            ),
-            PaymentError::ProviderRefused(e) if card_token_problem(e) => pick(
-                "Os dados do cartão expiraram. Digite-os novamente.",
-                "Los datos de la tarjeta expiraron. Vuelve a ingresarlos.",
-                "The card details expired. Please enter them again.",
-            ),
-            PaymentError::ProviderRefused(e) if identification_problem(e) => pick(
-                "O Mercado Pago não aceitou o documento informado. Confira o tipo e o número do documento e tente de novo; nada foi cobrado.",
-                "Mercado Pago no aceptó el documento. Revisa el tipo y el número de documento e inténtalo de nuevo; no se cobró nada.",
-                "Mercado Pago did not accept the identity document. Check the document type and number and try again; nothing was charged.",
-            ),
-            PaymentError::ProviderRefused(_) => pick(
-                "O Mercado Pago não aceitou os dados do pagamento. Revise-os ou use outro meio de pagamento; nada foi cobrado.",
-                "Mercado Pago no aceptó los datos del pago. Revísalos o usa otro medio de pago; no se cobró nada.",
-                "Mercado Pago did not accept the payment data. Check it or use another payment method; nothing was charged.",
-            ),
-            PaymentError::ProviderUnavailable(_) | PaymentError::Database(_) | PaymentError::Session(_) => pick(
-                "Não conseguimos processar o pagamento agora; nada foi cobrado. Tente de novo em alguns minutos.",
-                "No pudimos procesar el pago ahora; no se cobró nada. Inténtalo de nuevo en unos minutos.",
-                "We could not process the payment right now; nothing was charged. Try again in a few minutes.",
-            ),
-            PaymentError::OutcomeUnknown(_) | PaymentError::NotRecorded { .. } => pick(
-                "Não recebemos a confirmação do Mercado Pago. Não pague de novo: estamos verificando e o resultado aparecerá na página do pedido.",
-                "No recibimos la confirmación de Mercado Pago. No pagues de nuevo: lo estamos verificando y el resultado aparecerá en la página del pedido.",
-                "We did not get Mercado Pago's confirmation. Do not pay again: we are checking, and the result will show on the order page.",
-            ),
-        }
+        payment_message(lang, &self.key())
     }
 
     /// The JSON answer, logged with its cause chain.
@@ -224,7 +160,8 @@ impl PaymentError {
         if let PaymentError::Invalid(e) = self {
             body["field"] = e.field.into();
         }
-        if matches!(self, PaymentError::ProviderRefused(e) if identification_problem(e)) {
+        if matches!(self, PaymentError::Charge(ChargeError::ProviderRefused(e)) if identification_problem(e))
+        {
             body["field"] = "formData.payer.identification".into();
         }
         if let PaymentError::Malformed { path, .. } = self {
@@ -272,14 +209,14 @@ mod tests {
     use crate::mercadopago::Cause;
 
     fn refused(message: &str, code: i64, description: &str) -> PaymentError {
-        PaymentError::ProviderRefused(MpError::Refused {
+        PaymentError::Charge(ChargeError::ProviderRefused(MpError::Refused {
             status: 400,
             message: message.into(),
             causes: vec![serde_json::from_value::<Cause>(
                 serde_json::json!({"code": code, "description": description}),
             )
             .unwrap()],
-        })
+        }))
     }
 
     #[test]

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::domain::{DeviceId, OrderId, OrderStatus, PaymentRequest, RawSubmission};
 use crate::metrics::RequestResult;
-use crate::payments::charge::{ChargeError, PayRequest};
+use crate::payments::charge::PayRequest;
 use crate::session::TypedSession;
 use crate::state::AppState;
 
@@ -34,13 +34,8 @@ pub async fn process_payment(
             .json(answer),
         Err(e) => {
             // Where the outcome is unknown, the order page is where the shopper will see it.
-            let redirect = match (&e, session.open_order()) {
-                (
-                    PaymentError::OutcomeUnknown(_)
-                    | PaymentError::NotRecorded { .. }
-                    | PaymentError::InProgress,
-                    Ok(Some(open)),
-                ) => Some(result_url(open.id)),
+            let redirect = match session.open_order() {
+                Ok(Some(open)) if e.outcome_pending() => Some(result_url(open.id)),
                 _ => None,
             };
             e.respond(state.site.lang(), redirect)
@@ -116,26 +111,6 @@ async fn handle(
         status_detail: outcome.status_detail,
         redirect_url: result_url(outcome.order_id),
     })
-}
-
-impl From<ChargeError> for PaymentError {
-    fn from(e: ChargeError) -> Self {
-        match e {
-            ChargeError::NoOrder => PaymentError::NoOrder,
-            ChargeError::AmountMismatch { expected } => PaymentError::AmountMismatch { expected },
-            ChargeError::OrderClosed => PaymentError::OrderClosed,
-            ChargeError::PricesChanged => PaymentError::PricesChanged,
-            ChargeError::InProgress => PaymentError::InProgress,
-            ChargeError::TooManyAttempts => PaymentError::TooManyAttempts,
-            ChargeError::ProviderRefused(e) => PaymentError::ProviderRefused(e),
-            ChargeError::ProviderUnavailable(e) => PaymentError::ProviderUnavailable(e),
-            ChargeError::OutcomeUnknown(e) => PaymentError::OutcomeUnknown(e),
-            ChargeError::NotRecorded { payment_id, source } => {
-                PaymentError::NotRecorded { payment_id, source }
-            }
-            ChargeError::Database(e) => PaymentError::Database(e),
-        }
-    }
 }
 
 pub fn result_url(order_id: OrderId) -> String {
