@@ -1,14 +1,10 @@
 //! Logs of a whole checkout, captured at debug level, never hold a secret, a card token,
 //! a whole email or a cookie.
 
-#[path = "api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use helpers::{card_submission, spawn_app, ACCESS_TOKEN, SESSION_KEY, WEBHOOK_SECRET};
+use common::{card_submission, spawn_app, ACCESS_TOKEN, SESSION_KEY, WEBHOOK_SECRET};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{card_submission, spawn_with, Options, TestApp};
+use common::{spawn_with, with_token, Options, TestApp};
 
 async fn sandbox_store(delay_ms: u64) -> TestApp {
     spawn_with(Options {
@@ -12,12 +12,6 @@ async fn sandbox_store(delay_ms: u64) -> TestApp {
         ..Options::default()
     })
     .await
-}
-
-fn with_token(amount: &str, token: &str) -> Value {
-    let mut s = card_submission(amount);
-    s["formData"]["token"] = token.into();
-    s
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-use crate::helpers::{csrf_of, spawn_app, spawn_with, Options};
+use common::{csrf_of, spawn_app, spawn_with, Options};
 
 #[tokio::test]
 async fn storefront_lists_the_sites_catalog_in_its_currency() {
@@ -11,11 +11,7 @@ async fn storefront_lists_the_sites_catalog_in_its_currency() {
     assert!(html.contains("lang=\"pt-BR\""));
     assert_eq!(app.product_ids().await.len(), 4);
 
-    let chile = spawn_with(Options {
-        site: "MLC",
-        ..Options::default()
-    })
-    .await;
+    let chile = spawn_with(Options::default().site("MLC")).await;
     let html = chile.get_html("/").await;
     assert!(html.contains("$ 12.990"), "CLP has no decimals");
     assert!(!html.contains("12.990,"));

@@ -1,6 +1,4 @@
-use crate::helpers::{
-    attr, spawn_app, spawn_with, Options, ACCESS_TOKEN, PUBLIC_KEY, WEBHOOK_SECRET,
-};
+use common::{attr, spawn_app, spawn_with, Options, ACCESS_TOKEN, PUBLIC_KEY, WEBHOOK_SECRET};
 
 #[tokio::test]
 async fn brick_is_initialized_with_the_orders_amount_key_and_locale() {
@@ -34,11 +32,7 @@ async fn brick_is_initialized_with_the_orders_amount_key_and_locale() {
 
 #[tokio::test]
 async fn colombian_checkout_amount_has_no_decimals() {
-    let app = spawn_with(Options {
-        site: "MCO",
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().site("MCO")).await;
     let checkout = app.start_checkout().await;
     assert_eq!(checkout.amount, (2 * 45900 + 59000).to_string());
     assert_eq!(attr(&checkout.html, "data-locale=\"").unwrap(), "es-CO");
@@ -77,11 +71,8 @@ async fn no_page_ever_shows_a_secret() {
         app.get_html("/cart").await,
         checkout.html.clone(),
     ];
-    app.pay(
-        &checkout.csrf,
-        &crate::helpers::card_submission(&checkout.amount),
-    )
-    .await;
+    app.pay(&checkout.csrf, &common::card_submission(&checkout.amount))
+        .await;
     pages.push(
         app.get_html(&format!("/orders/{}", checkout.order_id))
             .await,
@@ -89,7 +80,7 @@ async fn no_page_ever_shows_a_secret() {
     pages.push(app.get("/nowhere").await.text().await.unwrap());
     pages.push(app.get("/static/checkout.js").await.text().await.unwrap());
     for page in pages {
-        for secret in [ACCESS_TOKEN, WEBHOOK_SECRET, crate::helpers::SESSION_KEY] {
+        for secret in [ACCESS_TOKEN, WEBHOOK_SECRET, common::SESSION_KEY] {
             assert!(!page.contains(secret));
         }
     }

@@ -11,7 +11,7 @@ use sqlx::{Connection, Executor, PgConnection};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{
+use common::{
     server_url, spawn_with, Options, TestApp, ACCESS_TOKEN, PUBLIC_KEY, SESSION_KEY, WEBHOOK_SECRET,
 };
 

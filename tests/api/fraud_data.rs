@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{attr, browser, card_submission, spawn_with, Options, TestApp};
+use common::{attr, browser, spawn_with, Options, TestApp};
 
 const EMAIL: &str = "owner@example.com";
 const PASSWORD: &str = "correct horse battery staple";
@@ -90,8 +90,7 @@ async fn set_category(
 /// the body Mercado Pago received.
 async fn pay_by_card(app: &TestApp, names: Option<(&str, &str)>, forwarded: Option<&str>) -> Value {
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
     if let Some((first, last)) = names {
         card["formData"]["payer"]["first_name"] = first.into();
         card["formData"]["payer"]["last_name"] = last.into();
@@ -294,8 +293,7 @@ async fn the_browsers_device_id_goes_to_mercado_pago_and_a_bad_one_is_dropped() 
     ] {
         let app = spawn_with(sandbox(vec![])).await;
         let checkout = app.start_checkout().await;
-        let mut card = card_submission(&checkout.amount);
-        card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+        let card = app.sandbox_card(&checkout.amount, "APRO").await;
         let res = app
             .client
             .post(app.url("/process_payment"))

@@ -1,14 +1,13 @@
 //! Going live: start-up refusals, the test-credentials banner, the Content-Security-Policy
 //! and its reports, readiness, fresh orders, and a graceful stop with a payment in flight.
 
+use std::cell::RefCell;
 use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::Mock;
 
-use crate::helpers::{
+use common::{
     card_submission, eventually, payment_response_after, spawn_app, spawn_with, Checkout, Options,
     TestApp,
 };
@@ -115,22 +114,14 @@ async fn test_credentials_put_a_banner_on_shopper_and_error_pages_production_one
     .await;
     let html = production.get("/").await.text().await.unwrap();
     assert!(!html.contains("test-credentials"), "{html}");
-    let sandbox = spawn_with(Options {
-        sandbox: true,
-        ..Options::default()
-    })
-    .await;
+    let sandbox = spawn_with(Options::default().sandbox()).await;
     let html = sandbox.get("/").await.text().await.unwrap();
     assert!(html.contains("sandbox-banner") && !html.contains("test-credentials"));
 }
 
 #[tokio::test]
 async fn the_policy_names_the_sites_brick_hosts_and_can_be_report_only() {
-    let app = spawn_with(Options {
-        site: "MLA",
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().site("MLA")).await;
     let res = app.get("/").await;
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     for host in checkout::security::brick_hosts(checkout::domain::Site::Mla) {
@@ -230,7 +221,7 @@ async fn readyz_needs_every_migration_and_healthz_only_the_process() {
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
 
-async fn set_price(app: &crate::helpers::TestApp, product_id: i64, minor: i64) {
+async fn set_price(app: &common::TestApp, product_id: i64, minor: i64) {
     sqlx::query("update products set price_minor = $2 where id = $1")
         .bind(product_id)
         .bind(minor)
@@ -242,18 +233,15 @@ async fn set_price(app: &crate::helpers::TestApp, product_id: i64, minor: i64) {
 /// Opens the checkout until it shows another order than `order_id` (the catalog is cached
 /// for a few seconds, so a price change shows within that).
 async fn checkout_after_change(app: &TestApp, order_id: &str) -> Checkout {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    let replaced = RefCell::new(None);
+    eventually("the order is replaced", Duration::from_secs(10), || async {
         let checkout = app.open_checkout().await;
-        if checkout.order_id != order_id {
-            return checkout;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the order was never replaced"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        let other = checkout.order_id != order_id;
+        *replaced.borrow_mut() = Some(checkout);
+        other
+    })
+    .await;
+    replaced.into_inner().unwrap()
 }
 
 #[tokio::test]
@@ -330,11 +318,11 @@ async fn an_order_older_than_the_freshness_window_is_repriced_before_it_is_paid(
 
 #[tokio::test]
 async fn unpaid_orders_expire_and_a_late_payment_cannot_use_them() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        env: vec![("UNPAID_ORDER_EXPIRY_HOURS", "1".into())],
-        ..Options::default()
-    })
+    let app = spawn_with(
+        Options::default()
+            .reconcile_secs(1)
+            .env("UNPAID_ORDER_EXPIRY_HOURS", "1"),
+    )
     .await;
     app.mp_answers("approved", "accredited").await;
     let old = app.start_checkout().await;
@@ -363,20 +351,13 @@ async fn unpaid_orders_expire_and_a_late_payment_cannot_use_them() {
 
 #[tokio::test]
 async fn a_stop_refuses_new_payments_and_lets_the_one_in_flight_finish_and_be_recorded() {
-    let mut app = spawn_with(Options {
-        timeout_secs: 10,
-        ..Options::default()
-    })
+    let mut app = spawn_with(Options::default().timeout_secs(10)).await;
+    app.mp_creates(payment_response_after(
+        "approved",
+        "accredited",
+        Duration::from_millis(1500),
+    ))
     .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(payment_response_after(
-            "approved",
-            "accredited",
-            Duration::from_millis(1500),
-        ))
-        .mount(&app.mp)
-        .await;
     let checkout = app.start_checkout().await;
     let request = app
         .client
@@ -384,7 +365,7 @@ async fn a_stop_refuses_new_payments_and_lets_the_one_in_flight_finish_and_be_re
         .header("X-CSRF-Token", &checkout.csrf)
         .json(&card_submission(&checkout.amount));
     // A second shopper, with the checkout open too, who will submit while the store drains.
-    app.client = crate::helpers::browser();
+    app.client = common::browser();
     let other = app.start_checkout().await;
 
     let in_flight = tokio::spawn(async move { request.send().await });

@@ -11,9 +11,10 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::helpers::{
+use common::{
     browser, card_submission, eventually, holds_within, idempotency_key, mp_payment,
-    next_payment_id, now_ms, numbered_payment, spawn_with, Checkout, Options, TestApp,
+    next_payment_id, now_ms, payment_creation, payment_response, spawn_with, Checkout, Options,
+    TestApp,
 };
 
 fn key(order_id: &str, attempt: i32) -> String {
@@ -37,14 +38,8 @@ async fn mp_shows(app: &TestApp, payment: Value, priority: u8) {
         .await;
 }
 
-/// `GET /v1/payments/search` finds exactly these payments.
 async fn mp_search_finds(app: &TestApp, results: Vec<Value>) {
-    Mock::given(method("GET"))
-        .and(path("/v1/payments/search"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "paging": {"total": results.len(), "limit": 30, "offset": 0}, "results": results})))
-        .mount(&app.mp)
-        .await;
+    app.mp_search_finds(results).await;
 }
 
 async fn status_is(app: &TestApp, order_id: &str, want: &str) -> bool {
@@ -105,9 +100,7 @@ async fn declined_then_timed_out(app: &TestApp, late_then_prompt: bool) -> (Chec
         late.mount(&app.mp).await;
     }
     // Any other attempt is declined, with a payment of its own.
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(numbered_payment("rejected", "cc_rejected_other_reason"))
+    payment_creation(payment_response("rejected", "cc_rejected_other_reason"))
         .with_priority(10)
         .mount(&app.mp)
         .await;
@@ -131,11 +124,7 @@ async fn declined_then_timed_out(app: &TestApp, late_then_prompt: bool) -> (Chec
 // attempt's (declined) payment is never taken for its outcome.
 #[tokio::test]
 async fn hole_01_an_unknown_attempt_is_resolved_by_its_own_key_not_by_another_attempts_payment() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().reconcile_secs(1)).await;
     let (checkout, p1, p2) = declined_then_timed_out(&app, true).await;
     // The shopper tries again, twice.
     let card = card_submission(&checkout.amount);
@@ -193,33 +182,27 @@ async fn hole_01_an_unknown_attempt_is_resolved_by_its_own_key_not_by_another_at
 // attempt: no new idempotency key goes out before the first call has ended.
 #[tokio::test]
 async fn hole_02_a_live_attempt_is_never_declared_abandoned_while_its_calls_can_land() {
-    let app = spawn_with(Options {
-        timeout_secs: 6,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().timeout_secs(6)).await;
     let checkout = app.start_checkout().await;
     let order = checkout.order_id.clone();
     let arrivals: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
     let seen = arrivals.clone();
     let first_key = key(&order, 1);
     let slow_failures = AtomicUsize::new(0);
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(move |req: &Request| {
-            let k = idempotency_key(req).unwrap_or_default();
-            seen.lock().unwrap().push((k.clone(), Instant::now()));
-            if k == first_key && slow_failures.fetch_add(1, Ordering::SeqCst) < 3 {
-                // Slow, then failing, three times: the store retries with the same key.
-                ResponseTemplate::new(500)
-                    .set_body_json(json!({"message": "internal_error", "status": 500}))
-                    .set_delay(Duration::from_millis(5_900))
-            } else {
-                numbered_payment("approved", "accredited").respond(req)
-            }
-        })
-        .mount(&app.mp)
-        .await;
+    payment_creation(move |req: &Request| {
+        let k = idempotency_key(req).unwrap_or_default();
+        seen.lock().unwrap().push((k.clone(), Instant::now()));
+        if k == first_key && slow_failures.fetch_add(1, Ordering::SeqCst) < 3 {
+            // Slow, then failing, three times: the store retries with the same key.
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"message": "internal_error", "status": 500}))
+                .set_delay(Duration::from_millis(5_900))
+        } else {
+            payment_response("approved", "accredited").respond(req)
+        }
+    })
+    .mount(&app.mp)
+    .await;
     mp_search_finds(&app, vec![]).await;
     let card = card_submission(&checkout.amount);
     let first = async {
@@ -245,50 +228,13 @@ async fn hole_02_a_live_attempt_is_never_declared_abandoned_while_its_calls_can_
     );
 }
 
-// Hole 3: 409, 423 and 424 mean "this key is in use or locked": a payment may exist.
-#[tokio::test]
-async fn hole_03_a_409_423_or_424_to_a_payment_leaves_its_outcome_unknown() {
-    for code in [409_u16, 423, 424] {
-        let app = spawn_with(Options::default()).await;
-        Mock::given(method("POST"))
-            .and(path("/v1/payments"))
-            .respond_with(ResponseTemplate::new(code).set_body_json(
-                json!({"message": "idempotency key in use", "error": "conflict", "status": code, "cause": []}),
-            ))
-            .mount(&app.mp)
-            .await;
-        mp_search_finds(&app, vec![]).await;
-        let checkout = app.start_checkout().await;
-        let card = card_submission(&checkout.amount);
-        let (status, error) = error_code(app.pay(&checkout.csrf, &card).await).await;
-        assert_eq!(
-            (status, error.as_str()),
-            (502, "outcome_unknown"),
-            "answer to a {code}"
-        );
-        assert_eq!(
-            app.order_status(&checkout.order_id).await,
-            "payment_unknown",
-            "order after a {code}"
-        );
-        let _ = app.pay(&checkout.csrf, &card).await;
-        let keys = app.payment_keys().await;
-        let first = key(&checkout.order_id, 1);
-        assert!(
-            keys.iter().all(|k| k == &first),
-            "after a {code} only the same key may be sent again: {keys:?}"
-        );
-    }
-}
+// Hole 3 (409, 423 and 424 mean "this key is in use or locked": a payment may exist) is a
+// family of the table in `provider_answers.rs`.
 
 // Hole 4: a notification whose re-read failed is re-driven until it is processed.
 #[tokio::test]
 async fn hole_04_a_notification_whose_re_read_failed_is_retried_until_processed() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().reconcile_secs(1)).await;
     let checkout = app.start_checkout().await;
     let id = next_payment_id();
     Mock::given(method("GET"))
@@ -332,11 +278,11 @@ async fn hole_04_a_notification_whose_re_read_failed_is_retried_until_processed(
 // worker's periodic sweep of recently updated payments (every SWEEP_INTERVAL_SECS).
 #[tokio::test]
 async fn hole_04_a_dropped_refund_notification_is_caught_by_the_sweep() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        env: vec![("SWEEP_INTERVAL_SECS", "1".into())],
-        ..Options::default()
-    })
+    let app = spawn_with(
+        Options::default()
+            .reconcile_secs(1)
+            .env("SWEEP_INTERVAL_SECS", "1"),
+    )
     .await;
     let (checkout, a) = paid_by_card(&app).await;
     let refunded = mp_payment(
@@ -361,10 +307,7 @@ async fn hole_04_a_dropped_refund_notification_is_caught_by_the_sweep() {
 
 /// A card payment A approved for a fresh order; returns the checkout and A's id.
 async fn paid_by_card(app: &TestApp) -> (Checkout, i64) {
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(numbered_payment("approved", "accredited"))
-        .mount(&app.mp)
+    app.mp_creates(payment_response("approved", "accredited"))
         .await;
     let checkout = app.start_checkout().await;
     let answer: Value = app
@@ -478,11 +421,7 @@ async fn hole_05_a_second_approved_payment_is_flagged_and_its_refund_leaves_the_
 // Hole 5: MP_REFUND_DUPLICATES=true refunds a duplicate by itself.
 #[tokio::test]
 async fn hole_05_with_mp_refund_duplicates_a_duplicate_is_refunded_automatically() {
-    let app = spawn_with(Options {
-        env: vec![("MP_REFUND_DUPLICATES", "true".into())],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().env("MP_REFUND_DUPLICATES", "true")).await;
     let (checkout, a) = paid_by_card(&app).await;
     let b = next_payment_id();
     mp_shows(
@@ -570,11 +509,7 @@ fn pix(amount: &str) -> Value {
 // only Pix is cancelled by the worker.
 #[tokio::test]
 async fn hole_06_the_worker_cancels_an_expired_pending_pix_but_never_a_boleto() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().reconcile_secs(1)).await;
     let (boleto_id, pix_id) = (next_payment_id(), next_payment_id());
     let yesterday = (time::OffsetDateTime::now_utc() - time::Duration::days(1))
         .format(&time::format_description::well_known::Rfc3339)
@@ -594,11 +529,7 @@ async fn hole_06_the_worker_cancels_an_expired_pending_pix_but_never_a_boleto() 
             "external_reference": body["external_reference"], "metadata": body["metadata"],
             "date_of_expiration": body["date_of_expiration"]}))
     };
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(pending)
-        .mount(&app.mp)
-        .await;
+    app.mp_creates(pending).await;
 
     let boleto_order = app.start_checkout().await;
     let answer: Value = app
@@ -692,10 +623,7 @@ async fn hole_06_the_worker_cancels_an_expired_pending_pix_but_never_a_boleto() 
 #[tokio::test]
 async fn hole_07_a_pix_expires_at_least_an_hour_ahead_by_default() {
     let app = spawn_with(Options::default()).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(numbered_payment("pending", "pending_waiting_transfer"))
-        .mount(&app.mp)
+    app.mp_creates(payment_response("pending", "pending_waiting_transfer"))
         .await;
     let checkout = app.start_checkout().await;
     let before = time::OffsetDateTime::now_utc();
@@ -877,14 +805,11 @@ async fn hole_09_the_return_route_answers_only_the_session_that_owns_the_order()
 #[tokio::test]
 async fn hole_10_the_sixth_attempt_on_one_order_is_refused_without_a_call() {
     let app = spawn_with(Options::default()).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(numbered_payment(
-            "rejected",
-            "cc_rejected_bad_filled_security_code",
-        ))
-        .mount(&app.mp)
-        .await;
+    app.mp_creates(payment_response(
+        "rejected",
+        "cc_rejected_bad_filled_security_code",
+    ))
+    .await;
     let checkout = app.start_checkout().await;
     let card = card_submission(&checkout.amount);
     for n in 1..=5 {
@@ -902,15 +827,8 @@ async fn hole_10_the_sixth_attempt_on_one_order_is_refused_without_a_call() {
 
 #[tokio::test]
 async fn hole_10_max_attempts_per_order_is_a_setting() {
-    let app = spawn_with(Options {
-        env: vec![("MAX_ATTEMPTS_PER_ORDER", "2".into())],
-        ..Options::default()
-    })
-    .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(numbered_payment("rejected", "cc_rejected_other_reason"))
-        .mount(&app.mp)
+    let app = spawn_with(Options::default().env("MAX_ATTEMPTS_PER_ORDER", "2")).await;
+    app.mp_creates(payment_response("rejected", "cc_rejected_other_reason"))
         .await;
     let checkout = app.start_checkout().await;
     let card = card_submission(&checkout.amount);
@@ -924,15 +842,8 @@ async fn hole_10_max_attempts_per_order_is_a_setting() {
 
 #[tokio::test]
 async fn hole_10_attempts_are_capped_per_shopper_across_orders() {
-    let app = spawn_with(Options {
-        env: vec![("MAX_ATTEMPTS_PER_SHOPPER", "3".into())],
-        ..Options::default()
-    })
-    .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(numbered_payment("rejected", "cc_rejected_other_reason"))
-        .mount(&app.mp)
+    let app = spawn_with(Options::default().env("MAX_ATTEMPTS_PER_SHOPPER", "3")).await;
+    app.mp_creates(payment_response("rejected", "cc_rejected_other_reason"))
         .await;
     let first = app.start_checkout().await;
     let card = card_submission(&first.amount);
@@ -959,25 +870,21 @@ async fn hole_10_attempts_are_capped_per_shopper_across_orders() {
 #[tokio::test]
 async fn hole_12_a_5xx_then_429s_is_an_unknown_outcome_not_rate_limiting() {
     let app = spawn_with(Options::default()).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(
-            ResponseTemplate::new(500).set_body_json(json!({"message": "internal_error"})),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.mp)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("Retry-After", "1")
-                .set_body_json(json!({"message": "too_many_requests"})),
-        )
-        .with_priority(2)
-        .mount(&app.mp)
-        .await;
+    payment_creation(
+        ResponseTemplate::new(500).set_body_json(json!({"message": "internal_error"})),
+    )
+    .up_to_n_times(1)
+    .with_priority(1)
+    .mount(&app.mp)
+    .await;
+    payment_creation(
+        ResponseTemplate::new(429)
+            .insert_header("Retry-After", "1")
+            .set_body_json(json!({"message": "too_many_requests"})),
+    )
+    .with_priority(2)
+    .mount(&app.mp)
+    .await;
     mp_search_finds(&app, vec![]).await;
     let checkout = app.start_checkout().await;
     let (status, error) = error_code(

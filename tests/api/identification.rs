@@ -6,15 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{card_submission, eventually, spawn_app, spawn_with, Options, TestApp};
+use common::{card_submission, eventually, spawn_app, spawn_with, Options, TestApp};
 
 async fn sandbox_store(site: &'static str) -> TestApp {
-    spawn_with(Options {
-        site,
-        sandbox: true,
-        ..Options::default()
-    })
-    .await
+    spawn_with(Options::default().site(site).sandbox()).await
 }
 
 async fn answer(res: reqwest::Response) -> (u16, Value) {
@@ -31,24 +26,7 @@ async fn until_the_list_is_read(app: &TestApp, csrf: &str, method: &str, kind: &
     eventually(
         "the emulator was asked for the document types",
         Duration::from_secs(10),
-        || async {
-            let all: Vec<Value> = app
-                .client
-                .get(app.url("/sandbox/mp/sandbox/control/requests"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            all.iter().any(|r| {
-                r["method"] == "GET"
-                    && r["path"]
-                        .as_str()
-                        .unwrap_or("")
-                        .ends_with("/v1/identification_types")
-            })
-        },
+        || app.sandbox_was_asked("GET", "/v1/identification_types"),
     )
     .await;
     let probe = json!({"selectedPaymentMethod": "ticket", "formData": {
@@ -74,8 +52,7 @@ async fn a_type_only_mercado_pagos_list_holds_is_checked_and_paid_with() {
     let checkout = app.start_checkout().await;
     until_the_list_is_read(&app, &checkout.csrf, "rapipago", "CUIT").await;
 
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
     card["formData"]["payer"]["identification"] = json!({"type": "cuit", "number": "2012345678"});
     let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!(status, 400, "{body}");
@@ -104,8 +81,7 @@ async fn a_type_outside_the_list_goes_on_and_mercado_pagos_refusal_is_explained(
     let checkout = app.start_checkout().await;
     until_the_list_is_read(&app, &checkout.csrf, "pec", "CPF").await;
 
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
     card["formData"]["payer"]["identification"] = json!({"type": "RG", "number": "123456789"});
     let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
 
@@ -144,8 +120,7 @@ async fn a_cpf_of_the_wrong_length_is_refused_before_any_call() {
         ("CNPJ", "12345678909", "the CNPJ must have 14 digits"),
         ("CPF", "1234567890X", "the CPF must contain digits only"),
     ] {
-        let mut card = card_submission(&checkout.amount);
-        card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+        let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
         card["formData"]["payer"]["identification"] = json!({"type": kind, "number": number});
         let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
         assert_eq!(status, 400, "{kind} {number}: {body}");
@@ -190,6 +165,6 @@ async fn without_mercado_pagos_list_the_built_in_table_serves() {
     let get = &app.mp_requests("GET", "/v1/identification_types").await[0];
     assert_eq!(
         get.headers["authorization"],
-        format!("Bearer {}", crate::helpers::ACCESS_TOKEN)
+        format!("Bearer {}", common::ACCESS_TOKEN)
     );
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{attr, browser, card_submission, csrf_of, spawn_with, Options, TestApp};
+use common::{attr, browser, card_submission, csrf_of, spawn_with, Options, TestApp};
 
 const EMAIL: &str = "owner@example.com";
 const PASSWORD: &str = "correct horse battery staple";

@@ -9,7 +9,7 @@ use sqlx::{Connection, Executor, PgConnection};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{
+use common::{
     card_submission, eventually, mp_payment, now_ms, server_url, spawn_app, spawn_with, Options,
     TestApp,
 };
@@ -250,11 +250,7 @@ async fn a_database_that_does_not_answer_costs_only_the_gauges() {
 
 #[tokio::test]
 async fn with_a_token_only_its_bearer_may_read() {
-    let app = spawn_with(Options {
-        env: vec![("METRICS_TOKEN", TOKEN.to_string())],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().env("METRICS_TOKEN", TOKEN.to_string())).await;
     let get = |auth: Option<String>| {
         let mut req = app.client.get(app.url("/metrics"));
         if let Some(auth) = auth {

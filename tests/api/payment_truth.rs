@@ -1,11 +1,8 @@
 //! Issue 5 against the emulator: the truth about a payment after the checkout's answer.
 
-use std::time::Duration;
-
-use checkout::mercadopago::signature::{manifest, sign};
 use serde_json::{json, Value};
 
-use crate::helpers::{card_submission, spawn_with, Options, TestApp, WEBHOOK_SECRET};
+use common::{now_ms, spawn_with, Options, TestApp};
 
 async fn store(options: Options) -> TestApp {
     spawn_with(Options {
@@ -16,13 +13,7 @@ async fn store(options: Options) -> TestApp {
 }
 
 async fn eventually(app: &TestApp, sql: &str, want: i64) {
-    for _ in 0..100 {
-        if app.count(sql).await == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{sql} never became {want}: {}", app.count(sql).await);
+    app.wait_for_count(sql, want).await;
 }
 
 async fn pix(app: &TestApp) -> (String, i64) {
@@ -35,34 +26,12 @@ async fn pix(app: &TestApp) -> (String, i64) {
 }
 
 async fn control(app: &TestApp, payment_id: i64, action: &str) {
-    let res = app
-        .client
-        .post(app.url(&format!(
-            "/sandbox/mp/sandbox/control/payments/{payment_id}/{action}"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{action}");
+    app.sandbox_payment_action(payment_id, action).await;
 }
 
 /// What Mercado Pago would send for the payment, signed with the store's secret.
 async fn notify(app: &TestApp, payment_id: i64, request_id: &str) -> u16 {
-    let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
-    let v1 = sign(
-        WEBHOOK_SECRET.as_bytes(),
-        &manifest(Some(&payment_id.to_string()), Some(request_id), &ts),
-    );
-    app.client
-        .post(app.url(&format!("/webhooks/mercadopago?data.id={payment_id}&type=payment")))
-        .header("x-signature", format!("ts={ts},v1={v1}"))
-        .header("x-request-id", request_id)
-        .json(&json!({"type": "payment", "action": "payment.updated", "data": {"id": payment_id.to_string()}}))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    app.notify_signed(payment_id, now_ms(), request_id).await
 }
 
 #[tokio::test]
@@ -100,7 +69,7 @@ async fn five_concurrent_deliveries_of_one_notification_change_the_order_once() 
         1,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.sandbox_webhooks_done().await;
     assert_eq!(
         app.count("select count(*) from order_history where to_status = 'paid'")
             .await,
@@ -112,8 +81,7 @@ async fn five_concurrent_deliveries_of_one_notification_change_the_order_once() 
 async fn a_refund_in_mercado_pago_reaches_the_order_and_a_late_approval_does_not_undo_it() {
     let app = store(Options::default()).await;
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let card = app.sandbox_card(&checkout.amount, "APRO").await;
     let answer: Value = app.pay(&checkout.csrf, &card).await.json().await.unwrap();
     let payment = answer["payment_id"].as_i64().unwrap();
     // A refund made in Mercado Pago's panel.
@@ -134,7 +102,7 @@ async fn a_refund_in_mercado_pago_reaches_the_order_and_a_late_approval_does_not
     eventually(&app, &refunded, 1).await;
     // The old "payment.created" notification arrives late.
     assert_eq!(notify(&app, payment, "late-created").await, 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.sandbox_webhooks_done().await;
     assert_eq!(app.count(&refunded).await, 1);
     let page = app
         .get_html(&format!("/orders/{}", checkout.order_id))
@@ -181,8 +149,7 @@ async fn a_checkout_that_timed_out_after_the_payment_was_made_ends_right_through
     })
     .await;
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let card = app.sandbox_card(&checkout.amount, "APRO").await;
     let res = app.pay(&checkout.csrf, &card).await;
     assert_eq!(res.status(), 502, "the answer came too late");
     let paid = format!(

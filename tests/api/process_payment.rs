@@ -2,11 +2,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sqlx::Connection;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
-use crate::helpers::{
-    browser, card_submission, payment_response, payment_response_after, spawn_app, TestApp,
+use common::{
+    browser, card_submission, payment_creation, payment_response, payment_response_after,
+    spawn_app, TestApp,
 };
 
 async fn json_of(res: reqwest::Response) -> (u16, Value) {
@@ -47,7 +47,7 @@ async fn approved_payment_marks_the_order_paid() {
     let sent: Value = serde_json::from_slice(&calls[0].body).unwrap();
     assert_eq!(
         calls[0].headers["authorization"],
-        format!("Bearer {}", crate::helpers::ACCESS_TOKEN)
+        format!("Bearer {}", common::ACCESS_TOKEN)
     );
     assert_eq!(
         sent["transaction_amount"].to_string(),
@@ -112,9 +112,7 @@ async fn rejections_tell_what_to_do_and_allow_a_new_attempt() {
         "cc_rejected_call_for_authorize",
     ] {
         let app = spawn_app().await;
-        Mock::given(method("POST"))
-            .and(path("/v1/payments"))
-            .respond_with(payment_response("rejected", detail))
+        payment_creation(payment_response("rejected", detail))
             .up_to_n_times(1)
             .mount(&app.mp)
             .await;
@@ -214,18 +212,14 @@ async fn double_submit_replays_the_stored_answer() {
 #[tokio::test]
 async fn two_concurrent_submits_make_one_call() {
     let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(move |req: &wiremock::Request| {
+    app.mp_creates(move |req: &wiremock::Request| {
             // Slow enough that both submits overlap.
             let body: Value = serde_json::from_slice(&req.body).unwrap();
             ResponseTemplate::new(201)
                 .set_delay(Duration::from_millis(600))
                 .set_body_json(json!({"id": 77, "status": "approved", "status_detail": "accredited",
                     "transaction_amount": body["transaction_amount"], "currency_id": "BRL", "payment_method_id": "master"}))
-        })
-        .mount(&app.mp)
-        .await;
+        }).await;
     let checkout = app.start_checkout().await;
     let submission = card_submission(&checkout.amount);
     let (a, b) = tokio::join!(
@@ -239,62 +233,6 @@ async fn two_concurrent_submits_make_one_call() {
     assert_eq!(b["payment_id"], 77);
     assert_eq!(app.payment_calls().await.len(), 1);
     assert_eq!(app.count("select count(*) from payments").await, 1);
-}
-
-#[tokio::test]
-async fn mercado_pago_400_is_a_clear_error_and_the_order_stays_payable() {
-    let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-            "message": "Invalid card_token_id", "error": "bad_request", "status": 400,
-            "cause": [{"code": 3003, "description": "Invalid card_token_id", "data": null}]})))
-        .mount(&app.mp)
-        .await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(body["error"], "payment_refused");
-    assert!(
-        body["message"].as_str().unwrap().contains("cartão"),
-        "{body}"
-    );
-    assert_eq!(app.order_status(&checkout.order_id).await, "created");
-    assert_eq!(
-        app.count("select count(*) from payment_attempts where state = 'failed'")
-            .await,
-        1
-    );
-}
-
-#[tokio::test]
-async fn mercado_pago_401_means_nothing_was_charged() {
-    let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "message": "Must provide your access_token to proceed", "error": "unauthorized", "status": 401,
-            "cause": [{"code": 5, "description": "Must provide your access_token to proceed", "data": null}]})))
-        .mount(&app.mp)
-        .await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 503);
-    assert_eq!(body["error"], "provider_unavailable");
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .contains("nada foi cobrado"));
-    assert!(!body.to_string().contains("access_token"), "no internals");
-    assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }
 
 async fn assert_outcome_unknown(app: &TestApp, order_id: &str, body: &Value, status: u16) {
@@ -314,40 +252,9 @@ async fn assert_outcome_unknown(app: &TestApp, order_id: &str, body: &Value, sta
 }
 
 #[tokio::test]
-async fn mercado_pago_500_is_retried_with_the_same_key_then_left_unknown() {
-    let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"message": "internal_error", "error": "internal_error", "status": 500, "cause": []})))
-        .mount(&app.mp)
-        .await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
-    assert_outcome_unknown(&app, &checkout.order_id, &body, status).await;
-    let calls = app.payment_calls().await;
-    // Three calls, and the result page's resolution sends the same request once more.
-    assert!((3..=4).contains(&calls.len()), "{}", calls.len());
-    let key = calls[0].headers["x-idempotency-key"].clone();
-    assert!(
-        calls.iter().all(|c| c.headers["x-idempotency-key"] == key),
-        "stable across retries"
-    );
-    assert!(
-        calls.iter().all(|c| c.body == calls[0].body),
-        "byte-identical body across retries"
-    );
-}
-
-#[tokio::test]
 async fn a_retried_500_that_succeeds_charges_once() {
     let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(503))
+    payment_creation(ResponseTemplate::new(503))
         .up_to_n_times(1)
         .mount(&app.mp)
         .await;
@@ -366,15 +273,12 @@ async fn a_retried_500_that_succeeds_charges_once() {
 #[tokio::test]
 async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
     let app = spawn_app().await; // 2 s timeout
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(payment_response_after(
-            "approved",
-            "accredited",
-            Duration::from_secs(4),
-        ))
-        .mount(&app.mp)
-        .await;
+    app.mp_creates(payment_response_after(
+        "approved",
+        "accredited",
+        Duration::from_secs(4),
+    ))
+    .await;
     let checkout = app.start_checkout().await;
     let (status, body) = json_of(
         app.pay(&checkout.csrf, &card_submission(&checkout.amount))
@@ -386,9 +290,7 @@ async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
 
     // Mercado Pago did create it: sent again under the same key, it answers with that payment
     // at once. The result page and a second submit both ask that before anything else.
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+    payment_creation(ResponseTemplate::new(201).set_body_json(json!({
             "id": 555, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
             "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id})))
         .with_priority(1)
@@ -514,7 +416,7 @@ async fn another_sessions_order_is_not_there() {
         .text()
         .await
         .unwrap();
-    let csrf = crate::helpers::csrf_of(&html);
+    let csrf = common::csrf_of(&html);
     let res = stranger
         .post(app.url("/process_payment"))
         .header("X-CSRF-Token", csrf)
@@ -549,10 +451,9 @@ async fn database_outage_is_503_and_charges_nothing() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let mut admin =
-        sqlx::PgConnection::connect(&format!("{}/postgres", crate::helpers::server_url()))
-            .await
-            .unwrap();
+    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::server_url()))
+        .await
+        .unwrap();
     sqlx::query(&format!(r#"alter database "{db}" allow_connections false"#))
         .execute(&mut admin)
         .await
@@ -584,36 +485,4 @@ async fn database_outage_is_503_and_charges_nothing() {
         tries += 1;
         assert!(tries < 5, "the store recovers once the database is back");
     }
-}
-
-#[tokio::test]
-async fn mercado_pago_rate_limiting_every_call_is_a_429_that_charged_nothing() {
-    let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("Retry-After", "1")
-                .set_body_json(json!({"message": "too many requests", "error": "too_many_requests", "status": 429, "cause": []})),
-        )
-        .mount(&app.mp)
-        .await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 429, "not a 5xx: nothing happened, try again");
-    assert_eq!(body["error"], "provider_unavailable");
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .contains("nada foi cobrado"));
-    assert_eq!(
-        app.payment_calls().await.len(),
-        3,
-        "Retry-After honoured twice"
-    );
-    assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }

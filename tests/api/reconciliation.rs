@@ -1,50 +1,36 @@
 use std::time::Duration;
 
 use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
-use crate::helpers::{card_submission, payment_response_after, server_url, spawn_with, Options};
+use common::{
+    card_submission, payment_creation, payment_response_after, server_url, spawn_with, Options,
+};
 
 #[tokio::test]
 async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().reconcile_secs(1)).await;
     // Mercado Pago creates the payment but answers after our 2 s timeout.
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(payment_response_after(
-            "approved",
-            "accredited",
-            Duration::from_secs(4),
-        ))
-        .mount(&app.mp)
-        .await;
+    app.mp_creates(payment_response_after(
+        "approved",
+        "accredited",
+        Duration::from_secs(4),
+    ))
+    .await;
     let checkout = app.start_checkout().await;
     let res = app
         .pay(&checkout.csrf, &card_submission(&checkout.amount))
         .await;
     assert_eq!(res.status(), 502);
     // Sent again under the same key, Mercado Pago answers with the payment it made.
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+    payment_creation(ResponseTemplate::new(201).set_body_json(json!({
             "id": 4242, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
             "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id})))
         .with_priority(1)
         .mount(&app.mp)
         .await;
     // No shopper action from here on.
-    for _ in 0..80 {
-        if app.order_status(&checkout.order_id).await == "paid" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(app.order_status(&checkout.order_id).await, "paid");
+    app.wait_for_status(&checkout.order_id, "paid").await;
     assert_eq!(app.count("select count(*) from payments").await, 1);
     let calls = app.payment_calls().await;
     let key = &calls[0].headers["x-idempotency-key"];
@@ -97,19 +83,15 @@ async fn two_instances_never_take_the_same_order() {
 
 #[tokio::test]
 async fn a_notified_payment_mercado_pago_never_knows_is_given_up_after_a_day_and_flagged() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().reconcile_secs(1)).await;
     // No mock for GET /v1/payments/{id}: Mercado Pago answers 404, as for the panel's
     // "Simulate" button.
     let status = app
-        .notify_signed(777_000_111, crate::helpers::now_ms(), "simulated-1")
+        .notify_signed(777_000_111, common::now_ms(), "simulated-1")
         .await;
     assert_eq!(status, 200);
     let pending = "select count(*) from notifications where processed_at is null";
-    crate::helpers::eventually(
+    common::eventually(
         "the first re-read fails and leaves it pending",
         Duration::from_secs(5),
         || async {
@@ -133,7 +115,7 @@ async fn a_notified_payment_mercado_pago_never_knows_is_given_up_after_a_day_and
     .execute(&app.pool)
     .await
     .unwrap();
-    crate::helpers::eventually(
+    common::eventually(
         "the worker gives it up",
         Duration::from_secs(10),
         || async { app.count(pending).await == 0 },

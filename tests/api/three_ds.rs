@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{attr, card_submission, eventually, spawn_with, Options, TestApp};
+use common::{attr, card_submission, eventually, spawn_with, Options, TestApp};
 
 async fn sandbox_store(env: Vec<(&'static str, String)>, reconcile_secs: u64) -> TestApp {
     spawn_with(Options {
@@ -18,16 +18,10 @@ async fn sandbox_store(env: Vec<(&'static str, String)>, reconcile_secs: u64) ->
     .await
 }
 
-async fn card(app: &TestApp, amount: &str, cardholder: &str) -> Value {
-    let mut s = card_submission(amount);
-    s["formData"]["token"] = app.sandbox_token(cardholder).await.into();
-    s
-}
-
 /// Pays with `CHAL` and checks that the answer and the order wait for the challenge.
-async fn challenged(app: &TestApp) -> (crate::helpers::Checkout, Value) {
+async fn challenged(app: &TestApp) -> (common::Checkout, Value) {
     let checkout = app.start_checkout().await;
-    let submission = card(app, &checkout.amount, "CHAL").await;
+    let submission = app.sandbox_card(&checkout.amount, "CHAL").await;
     let res = app.pay(&checkout.csrf, &submission).await;
     assert_eq!(res.status(), 200);
     let answer: Value = res.json().await.unwrap();
@@ -69,14 +63,8 @@ async fn meet_challenge(app: &TestApp, result_page: &str, choice: &str) -> Strin
 }
 
 async fn emulator_payments(app: &TestApp) -> Vec<Value> {
-    app.client
-        .get(app.url("/sandbox/mp/sandbox/control/payments"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let res = app.sandbox_control("GET", "payments", None).await;
+    res.json().await.unwrap()
 }
 
 async fn polled_status(app: &TestApp, order_id: &str) -> Value {
@@ -92,12 +80,8 @@ async fn a_passed_challenge_approves_the_one_payment() {
     let app = sandbox_store(vec![], 3600).await;
     // Every webhook lost: the result page's own poll must bring the outcome.
     let faults = app
-        .client
-        .put(app.url("/sandbox/mp/sandbox/control/faults"))
-        .json(&json!({"webhook_drop": 1.0}))
-        .send()
-        .await
-        .unwrap();
+        .sandbox_control("PUT", "faults", Some(&json!({"webhook_drop": 1.0})))
+        .await;
     assert_eq!(faults.status(), 200);
     let (checkout, answer) = challenged(&app).await;
     let posts = app.sandbox_payment_posts().await;
@@ -180,7 +164,7 @@ async fn a_failed_challenge_declines_and_the_shopper_pays_again_from_the_same_ca
     let again = app.open_checkout().await;
     assert_eq!(again.order_id, checkout.order_id);
     let res = app
-        .pay(&again.csrf, &card(&app, &again.amount, "APRO").await)
+        .pay(&again.csrf, &app.sandbox_card(&again.amount, "APRO").await)
         .await;
     let paid: Value = res.json().await.unwrap();
     assert_eq!(paid["status"], "approved", "{paid}");
@@ -201,7 +185,10 @@ async fn a_double_submit_during_a_challenge_charges_nothing_more() {
     for _ in 0..2 {
         // The same submit again, and a new card token from a second tab.
         let again: Value = app
-            .pay(&checkout.csrf, &card(&app, &checkout.amount, "APRO").await)
+            .pay(
+                &checkout.csrf,
+                &app.sandbox_card(&checkout.amount, "APRO").await,
+            )
             .await
             .json()
             .await
@@ -218,22 +205,28 @@ async fn an_abandoned_challenge_stays_pending_then_is_cancelled_by_the_worker() 
     let app = sandbox_store(vec![], 1).await;
     let (checkout, answer) = challenged(&app).await;
     let payment_id = answer["payment_id"].as_i64().unwrap();
-    // Within Mercado Pago's window the worker leaves it alone.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Within Mercado Pago's window the worker leaves it alone: it looks (the order's
+    // `checks` counts its passes) and keeps the order pending.
+    app.wait_for_count(
+        &format!(
+            "select count(*) from orders where id = '{}' and checks > 0",
+            checkout.order_id
+        ),
+        1,
+    )
+    .await;
     assert_eq!(
         app.order_status(&checkout.order_id).await,
         "payment_pending"
     );
     // Eleven minutes later, as Mercado Pago may leave it: still pending.
     let aged: Value = app
-        .client
-        .post(app.url(&format!(
-            "/sandbox/mp/sandbox/control/payments/{payment_id}/age"
-        )))
-        .json(&json!({"minutes": 11}))
-        .send()
+        .sandbox_control(
+            "POST",
+            &format!("payments/{payment_id}/age"),
+            Some(&json!({"minutes": 11})),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -258,13 +251,12 @@ async fn an_abandoned_challenge_stays_pending_then_is_cancelled_by_the_worker() 
     assert_eq!(at_mp["status"], "cancelled");
     // Too late now: the bank's page can no longer approve it behind the shopper's back.
     let late = app
-        .client
-        .post(app.url(&format!(
-            "/sandbox/mp/sandbox/control/payments/{payment_id}/pass_challenge"
-        )))
-        .send()
-        .await
-        .unwrap();
+        .sandbox_control(
+            "POST",
+            &format!("payments/{payment_id}/pass_challenge"),
+            None,
+        )
+        .await;
     assert_eq!(late.status(), 400);
     // The cart was kept: the shopper starts again with a new order.
     let again = app.open_checkout().await;
@@ -276,7 +268,10 @@ async fn without_3ds_an_issuer_that_requires_it_declines() {
     let app = sandbox_store(vec![("MP_THREE_DS", "not_supported".into())], 3600).await;
     let checkout = app.start_checkout().await;
     let answer: Value = app
-        .pay(&checkout.csrf, &card(&app, &checkout.amount, "CHAL").await)
+        .pay(
+            &checkout.csrf,
+            &app.sandbox_card(&checkout.amount, "CHAL").await,
+        )
         .await
         .json()
         .await
@@ -333,12 +328,11 @@ async fn the_status_screen_stand_in_shows_the_payment_and_hands_it_the_challenge
 
 /// Live mode: the issuer's page is on a bank's host, known only from the answer.
 async fn live_challenge(url: &str) -> (TestApp, String, Option<String>) {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, ResponseTemplate};
+    use wiremock::ResponseTemplate;
     let app = spawn_with(Options::default()).await;
     let checkout = app.start_checkout().await;
-    let mut payment = crate::helpers::mp_payment(
-        crate::helpers::next_payment_id(),
+    let mut payment = common::mp_payment(
+        common::next_payment_id(),
         "pending",
         "pending_challenge",
         &checkout.amount,
@@ -348,10 +342,7 @@ async fn live_challenge(url: &str) -> (TestApp, String, Option<String>) {
     );
     payment["three_ds_info"] =
         json!({"external_resource_url": url, "creq": "eyJtZXNzYWdlVHlwZSI6IkNSZXEifQ"});
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(payment))
-        .mount(&app.mp)
+    app.mp_creates(ResponseTemplate::new(201).set_body_json(payment))
         .await;
     let answer: Value = app
         .pay(&checkout.csrf, &card_submission(&checkout.amount))

@@ -1,15 +1,8 @@
-use std::time::Duration;
-
-use checkout::mercadopago::signature::{manifest, sign};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{card_submission, spawn_app, TestApp, WEBHOOK_SECRET};
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
+use common::{card_submission, now_ms, spawn_app, TestApp, WEBHOOK_SECRET};
 
 /// Posts a notification for `payment_id` the way Mercado Pago does, signed with `secret`.
 async fn notify(
@@ -19,27 +12,7 @@ async fn notify(
     ts: i64,
     request_id: &str,
 ) -> reqwest::Response {
-    let v1 = sign(
-        secret.as_bytes(),
-        &manifest(
-            Some(&payment_id.to_string()),
-            Some(request_id),
-            &ts.to_string(),
-        ),
-    );
-    app.client
-        .post(app.url(&format!(
-            "/webhooks/mercadopago?data.id={payment_id}&type=payment"
-        )))
-        .header("x-signature", format!("ts={ts},v1={v1}"))
-        .header("x-request-id", request_id)
-        .json(
-            &json!({"id": 1, "live_mode": false, "type": "payment", "action": "payment.updated",
-                      "api_version": "v1", "data": {"id": payment_id.to_string()}}),
-        )
-        .send()
-        .await
-        .unwrap()
+    app.notify_with(payment_id, secret, ts, request_id).await
 }
 
 /// Mercado Pago will answer GET /v1/payments/{id} with this payment from now on.
@@ -54,23 +27,6 @@ async fn mp_has(app: &TestApp, id: i64, status: &str, detail: &str, amount: &str
             "external_reference": order_id})))
         .mount(&app.mp)
         .await;
-}
-
-async fn wait_for_status(app: &TestApp, order_id: &str, want: &str) {
-    for _ in 0..50 {
-        if app.order_status(order_id).await == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "order {order_id} never became {want}; it is {}",
-        app.order_status(order_id).await
-    );
-}
-
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(500)).await;
 }
 
 #[tokio::test]
@@ -88,7 +44,7 @@ async fn a_signed_notification_makes_the_order_paid_from_the_payment_it_re_reads
     .await;
     let res = notify(&app, 901, WEBHOOK_SECRET, now_ms(), "req-1").await;
     assert_eq!(res.status(), 200);
-    wait_for_status(&app, &checkout.order_id, "paid").await;
+    app.wait_for_status(&checkout.order_id, "paid").await;
     let source: String =
         sqlx::query_scalar("select source from order_history order by id desc limit 1")
             .fetch_one(&app.pool)
@@ -115,8 +71,8 @@ async fn the_same_notification_five_times_at_once_changes_the_order_once() {
     for res in futures_util::future::join_all(sends).await {
         assert_eq!(res.status(), 200);
     }
-    wait_for_status(&app, &checkout.order_id, "paid").await;
-    settle().await;
+    app.wait_for_status(&checkout.order_id, "paid").await;
+    app.notifications_processed().await;
     assert_eq!(app.count("select count(*) from notifications").await, 1);
     assert_eq!(
         app.count("select count(*) from order_history where to_status = 'paid'")
@@ -147,7 +103,7 @@ async fn approved_after_refunded_leaves_the_order_refunded() {
     )
     .await;
     notify(&app, id, WEBHOOK_SECRET, now_ms(), "req-refund").await;
-    wait_for_status(&app, &checkout.order_id, "refunded").await;
+    app.wait_for_status(&checkout.order_id, "refunded").await;
 
     mp_has(
         &app,
@@ -164,7 +120,7 @@ async fn approved_after_refunded_leaves_the_order_refunded() {
             .status(),
         200
     );
-    settle().await;
+    app.notifications_processed().await;
     assert_eq!(app.order_status(&checkout.order_id).await, "refunded");
     let page = app
         .get_html(&format!("/orders/{}", checkout.order_id))
@@ -208,7 +164,8 @@ async fn bad_signatures_get_401_and_change_nothing() {
     for res in [forged, wrong_secret, missing] {
         assert_eq!(res.status(), 401);
     }
-    settle().await;
+    // No wait: a 401 is answered before anything is recorded or queued, so the answers
+    // themselves mark the end of the store's work.
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
     assert_eq!(app.count("select count(*) from notifications").await, 0);
     // The store's own start-up read of the document types is not about any payment.
@@ -237,21 +194,11 @@ async fn an_underpaid_approval_flags_the_order_instead_of_paying_it() {
     )
     .await;
     notify(&app, 904, WEBHOOK_SECRET, now_ms(), "req-under").await;
-    for _ in 0..50 {
-        if app
-            .count("select count(*) from anomalies where kind = 'amount_mismatch'")
-            .await
-            == 1
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        app.count("select count(*) from anomalies where kind = 'amount_mismatch'")
-            .await,
-        1
-    );
+    app.wait_for_count(
+        "select count(*) from anomalies where kind = 'amount_mismatch'",
+        1,
+    )
+    .await;
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }
 
@@ -268,17 +215,11 @@ async fn a_payment_for_no_order_of_ours_is_flagged() {
     )
     .await;
     notify(&app, 905, WEBHOOK_SECRET, now_ms(), "req-unknown").await;
-    for _ in 0..50 {
-        if app
-            .count("select count(*) from anomalies where kind = 'unknown_reference'")
-            .await
-            == 1
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("not flagged");
+    app.wait_for_count(
+        "select count(*) from anomalies where kind = 'unknown_reference'",
+        1,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -301,5 +242,5 @@ async fn a_legacy_ipn_is_only_a_hint_to_re_read() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    wait_for_status(&app, &checkout.order_id, "paid").await;
+    app.wait_for_status(&checkout.order_id, "paid").await;
 }

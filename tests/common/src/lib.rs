@@ -1,6 +1,8 @@
 //! Spawns the real application on port 0 with a fresh database (dropped afterwards) and a
 //! mock Mercado Pago, and drives it like a browser: cookies kept, redirects not followed.
 
+pub mod raw;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -12,7 +14,7 @@ use checkout::startup::Application;
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const ACCESS_TOKEN: &str = "TEST-1234567890-access-token-never-shown";
 pub const PUBLIC_KEY: &str = "TEST-public-key-abc";
@@ -74,6 +76,47 @@ impl Default for Options {
             api_base: None,
             env: Vec::new(),
         }
+    }
+}
+
+/// Options read as sentences: `Options::default().sandbox().site("MLA")`.
+impl Options {
+    /// No credentials: the app mounts its own emulator.
+    pub fn sandbox(self) -> Self {
+        Self {
+            sandbox: true,
+            ..self
+        }
+    }
+
+    pub fn site(self, site: &'static str) -> Self {
+        Self { site, ..self }
+    }
+
+    /// Seconds between reconciliation passes.
+    pub fn reconcile_secs(self, reconcile_secs: u64) -> Self {
+        Self {
+            reconcile_secs,
+            ..self
+        }
+    }
+
+    /// Seconds the store waits for Mercado Pago's answer.
+    pub fn timeout_secs(self, timeout_secs: u64) -> Self {
+        Self {
+            timeout_secs,
+            ..self
+        }
+    }
+
+    pub fn base_url(self, base_url: &'static str) -> Self {
+        Self { base_url, ..self }
+    }
+
+    /// One more setting, passed as it is.
+    pub fn env(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.env.push((name, value.into()));
+        self
     }
 }
 
@@ -317,14 +360,33 @@ impl TestApp {
             .collect()
     }
 
-    /// Mercado Pago answers every payment with this status.
-    pub async fn mp_answers(&self, status: &str, detail: &str) {
-        Mock::given(method("POST"))
-            .and(path("/v1/payments"))
-            .respond_with(payment_response(status, detail))
+    /// `GET /v1/payments/search` finds exactly these payments.
+    pub async fn mp_search_finds(&self, results: Vec<Value>) {
+        Mock::given(method("GET"))
+            .and(path("/v1/payments/search"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "paging": {"total": results.len(), "limit": 30, "offset": 0}, "results": results})))
             .mount(&self.mp)
             .await;
     }
+
+    /// Mercado Pago answers every payment with this status.
+    pub async fn mp_answers(&self, status: &str, detail: &str) {
+        self.mp_creates(payment_response(status, detail)).await;
+    }
+
+    /// Mercado Pago answers every payment creation so.
+    pub async fn mp_creates(&self, answer: impl Respond + 'static) {
+        payment_creation(answer).mount(&self.mp).await;
+    }
+}
+
+/// Mercado Pago's answer to payment creations (`POST /v1/payments`), to be mounted (with a
+/// priority or a number of times, if need be).
+pub fn payment_creation(answer: impl Respond + 'static) -> Mock {
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .respond_with(answer)
 }
 
 /// A 201 like Mercado Pago's, echoing the request's amount and reference.
@@ -340,21 +402,29 @@ pub fn payment_response_after(
     let status = status.to_string();
     let detail = detail.to_string();
     move |req: &Request| {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
         ResponseTemplate::new(201)
             .set_delay(delay)
-            .set_body_json(json!({
-                "id": 1_234_567_890_i64 + (req.body.len() as i64),
-                "status": status,
-                "status_detail": detail,
-                "transaction_amount": body["transaction_amount"],
-                "currency_id": "BRL",
-                "payment_method_id": body["payment_method_id"],
-                "payment_type_id": "credit_card",
-                "external_reference": body["external_reference"],
-                "live_mode": false,
-            }))
+            .set_body_json(created_payment(req, &status, &detail))
     }
+}
+
+/// The payment Mercado Pago creates from this request: a fresh id, the request's amount,
+/// method, reference, metadata and expiry echoed back, as Mercado Pago does.
+fn created_payment(req: &Request, status: &str, detail: &str) -> Value {
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    json!({
+        "id": next_payment_id(),
+        "status": status,
+        "status_detail": detail,
+        "transaction_amount": body["transaction_amount"],
+        "currency_id": "BRL",
+        "payment_method_id": body["payment_method_id"],
+        "payment_type_id": "credit_card",
+        "external_reference": body["external_reference"],
+        "metadata": body["metadata"],
+        "date_of_expiration": body["date_of_expiration"],
+        "live_mode": false,
+    })
 }
 
 /// What the Payment Brick posts for a card, with the amount as exact JSON number text.
@@ -394,21 +464,68 @@ impl TestApp {
 
     /// The payment creations the app's emulator received.
     pub async fn sandbox_payment_posts(&self) -> Vec<Value> {
-        let all: Vec<Value> = self
-            .client
-            .get(self.url("/sandbox/mp/sandbox/control/requests"))
-            .send()
+        self.sandbox_requests()
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        all.into_iter()
+            .into_iter()
             .filter(|r| {
                 r["method"] == "POST" && r["path"].as_str().unwrap_or("").ends_with("/v1/payments")
             })
             .collect()
     }
+
+    /// Every request the app's emulator received, as its control API lists them.
+    pub async fn sandbox_requests(&self) -> Vec<Value> {
+        let res = self.sandbox_control("GET", "requests", None).await;
+        assert_eq!(res.status(), 200, "the emulator's request log");
+        res.json().await.unwrap()
+    }
+
+    /// Whether the app's emulator received a request with this method and path ending.
+    pub async fn sandbox_was_asked(&self, verb: &str, path_end: &str) -> bool {
+        self.sandbox_requests()
+            .await
+            .iter()
+            .any(|r| r["method"] == verb && r["path"].as_str().unwrap_or("").ends_with(path_end))
+    }
+
+    /// A call to the app's emulator's control API (`/sandbox/mp/sandbox/control/{what}`).
+    pub async fn sandbox_control(
+        &self,
+        verb: &str,
+        what: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let verb = reqwest::Method::from_bytes(verb.as_bytes()).unwrap();
+        let mut req = self.client.request(
+            verb,
+            self.url(&format!("/sandbox/mp/sandbox/control/{what}")),
+        );
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Acts on one of the emulator's payments as its control API allows (`approve`, `age`,
+    /// `pass_challenge`, ...); the emulator must accept.
+    pub async fn sandbox_payment_action(&self, payment_id: i64, action: &str) {
+        let res = self
+            .sandbox_control("POST", &format!("payments/{payment_id}/{action}"), None)
+            .await;
+        assert_eq!(res.status(), 200, "{action} payment {payment_id}");
+    }
+
+    /// A card payment as the Brick posts it, with a token the app's emulator made.
+    pub async fn sandbox_card(&self, amount: &str, cardholder: &str) -> Value {
+        with_token(amount, &self.sandbox_token(cardholder).await)
+    }
+}
+
+/// What the Brick posts for a card, with this card token.
+pub fn with_token(amount: &str, token: &str) -> Value {
+    let mut card = card_submission(amount);
+    card["formData"]["token"] = token.into();
+    card
 }
 
 static NEXT_PAYMENT_ID: AtomicI64 = AtomicI64::new(70_000_000_001);
@@ -416,29 +533,6 @@ static NEXT_PAYMENT_ID: AtomicI64 = AtomicI64::new(70_000_000_001);
 /// A payment id no other payment of this test run has.
 pub fn next_payment_id() -> i64 {
     NEXT_PAYMENT_ID.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Like `payment_response`, but each answer carries a fresh payment id and echoes the
-/// request's metadata and expiry, as Mercado Pago does.
-pub fn numbered_payment(status: &str, detail: &str) -> impl wiremock::Respond {
-    let status = status.to_string();
-    let detail = detail.to_string();
-    move |req: &Request| {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        ResponseTemplate::new(201).set_body_json(json!({
-            "id": next_payment_id(),
-            "status": status,
-            "status_detail": detail,
-            "transaction_amount": body["transaction_amount"],
-            "currency_id": "BRL",
-            "payment_method_id": body["payment_method_id"],
-            "payment_type_id": "credit_card",
-            "external_reference": body["external_reference"],
-            "metadata": body["metadata"],
-            "date_of_expiration": body["date_of_expiration"],
-            "live_mode": false,
-        }))
-    }
 }
 
 /// A payment as `GET /v1/payments/{id}` (or search) shows it.
@@ -478,6 +572,56 @@ where
         holds_within(within, &mut check).await,
         "{what}: still not true after {within:?}"
     );
+}
+
+impl TestApp {
+    /// Waits until the order has this status (5 s: a webhook's or a pass's work).
+    pub async fn wait_for_status(&self, order_id: &str, want: &str) {
+        eventually(
+            &format!("order {order_id} becomes {want}"),
+            Duration::from_secs(5),
+            || async { self.order_status(order_id).await == want },
+        )
+        .await;
+    }
+
+    /// Waits until `sql` (a `count(*)`) gives `want` (10 s).
+    pub async fn wait_for_count(&self, sql: &str, want: i64) {
+        eventually(
+            &format!("{sql} gives {want}"),
+            Duration::from_secs(10),
+            || async { self.count(sql).await == want },
+        )
+        .await;
+    }
+
+    /// Waits until every notification received so far has been worked on (its
+    /// `processed_at` is set): the event after which a notification can change nothing more.
+    pub async fn notifications_processed(&self) {
+        self.wait_for_count(
+            "select count(*) from notifications where processed_at is null",
+            0,
+        )
+        .await;
+    }
+}
+
+impl TestApp {
+    /// Waits until the app's emulator has had every webhook it sent acknowledged, then until
+    /// the store has worked on every notification: after that, no news is on its way.
+    pub async fn sandbox_webhooks_done(&self) {
+        eventually(
+            "the store acknowledged every webhook the emulator sent",
+            Duration::from_secs(10),
+            || async {
+                let res = self.sandbox_control("GET", "deliveries", None).await;
+                let deliveries: Vec<Value> = res.json().await.unwrap();
+                deliveries.iter().all(|d| d["acknowledged"] == true)
+            },
+        )
+        .await;
+        self.notifications_processed().await;
+    }
 }
 
 /// Like `eventually`, but says whether it came true instead of panicking.
@@ -529,10 +673,24 @@ impl TestApp {
 
     /// A notification for `payment_id` as Mercado Pago signs it, with `ts` in milliseconds.
     pub async fn notify_signed(&self, payment_id: i64, ts_ms: i64, request_id: &str) -> u16 {
+        self.notify_with(payment_id, WEBHOOK_SECRET, ts_ms, request_id)
+            .await
+            .status()
+            .as_u16()
+    }
+
+    /// A notification for `payment_id` signed with `secret` (the store's or a wrong one).
+    pub async fn notify_with(
+        &self,
+        payment_id: i64,
+        secret: &str,
+        ts_ms: i64,
+        request_id: &str,
+    ) -> reqwest::Response {
         use checkout::mercadopago::signature::{manifest, sign};
         let ts = ts_ms.to_string();
         let v1 = sign(
-            WEBHOOK_SECRET.as_bytes(),
+            secret.as_bytes(),
             &manifest(Some(&payment_id.to_string()), Some(request_id), &ts),
         );
         self.client
@@ -548,9 +706,74 @@ impl TestApp {
             .send()
             .await
             .unwrap()
-            .status()
-            .as_u16()
     }
+}
+
+/// The back office's owner, as the tests create them.
+pub const ADMIN_EMAIL: &str = "owner@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Creates the back office's owner (`ADMIN_EMAIL`, `ADMIN_PASSWORD`).
+    pub async fn create_admin(&self) {
+        checkout::routes::admin::auth::create_admin(&self.pool, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .unwrap();
+    }
+
+    /// Signs in to the back office with `client` (a client of its own: the back office is not
+    /// the shopper's session) and returns the answer to the sign-in form.
+    pub async fn sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = client
+            .get(self.url("/admin/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+        client
+            .post(self.url("/admin/login"))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A fresh client signed in as the owner (who must exist), sent on to `/admin`.
+    pub async fn admin(&self) -> reqwest::Client {
+        let client = browser();
+        let res = self
+            .sign_in_with(&client, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/admin");
+        client
+    }
+}
+
+/// An app (see `spawn_with`) whose back office has its owner.
+pub async fn spawn_with_admin(options: Options) -> TestApp {
+    let app = spawn_with(options).await;
+    app.create_admin().await;
+    app
+}
+
+/// The page at `url` as `client` sees it; it must answer 200.
+pub async fn html_of(client: &reqwest::Client, url: String) -> String {
+    let res = client.get(url.clone()).send().await.unwrap();
+    assert_eq!(res.status(), 200, "GET {url}");
+    res.text().await.unwrap()
 }
 
 /// Now, in milliseconds since the epoch, as a webhook's `ts`.
