@@ -1,7 +1,8 @@
 use serde_json::Value;
 
 use common::{
-    attr, browser, html_of, spawn_with_admin, Options, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD,
+    attr, browser, html_of, spawn_with_admin, text_of, Options, TestApp, ADMIN_EMAIL,
+    ADMIN_PASSWORD,
 };
 
 #[tokio::test]
@@ -295,14 +296,7 @@ async fn orders_are_found_by_payer_email_and_exported() {
             .await
             .contains(&checkout.order_id)
     );
-    let csv = admin
-        .get(app.url("/admin/orders.csv?status=paid"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = text_of(&admin, app.url("/admin/orders.csv?status=paid")).await;
     assert!(csv.starts_with("order_id,created_at,status,currency,total,payment_id,payer_email\n"));
     assert!(csv.contains(&format!("{},", checkout.order_id)) && csv.contains(",BRL,158.80,"));
     let dashboard = html_of(&admin, app.url("/admin")).await;

@@ -1,4 +1,7 @@
-use common::{attr, spawn_app, spawn_with, Options, ACCESS_TOKEN, PUBLIC_KEY, WEBHOOK_SECRET};
+use common::{
+    approving_checkout, attr, spawn_app, spawn_with, Options, ACCESS_TOKEN, PUBLIC_KEY,
+    WEBHOOK_SECRET,
+};
 
 #[tokio::test]
 async fn brick_is_initialized_with_the_orders_amount_key_and_locale() {
@@ -63,20 +66,14 @@ async fn empty_cart_goes_back_to_the_cart() {
 
 #[tokio::test]
 async fn no_page_ever_shows_a_secret() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     let mut pages = vec![
         app.get_html("/").await,
         app.get_html("/cart").await,
         checkout.html.clone(),
     ];
-    app.pay(&checkout.csrf, &common::card_submission(&checkout.amount))
-        .await;
-    pages.push(
-        app.get_html(&format!("/orders/{}", checkout.order_id))
-            .await,
-    );
+    app.pay(&checkout.csrf, &checkout.card()).await;
+    pages.push(app.order_page(&checkout.order_id).await);
     pages.push(app.get("/nowhere").await.text().await.unwrap());
     pages.push(app.get("/static/checkout.js").await.text().await.unwrap());
     for page in pages {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use common::{
-    card_submission, eventually, payment_response_after, spawn_app, spawn_with, Checkout, Options,
-    TestApp,
+    approved_after, approving_checkout, card_submission, eventually, spawn_app, spawn_with,
+    Checkout, Options, TestApp,
 };
 
 async fn json_of(res: reqwest::Response) -> (u16, Value) {
@@ -208,12 +208,10 @@ async fn readyz_needs_every_migration_and_healthz_only_the_process() {
     let app = spawn_app().await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     assert_eq!(app.get("/healthz").await.status(), 200);
-    sqlx::query(
+    app.execute(
         "delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations)",
     )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    .await;
     let res = app.get("/readyz").await;
     assert_eq!(res.status(), 503);
     let body: Value = res.json().await.unwrap();
@@ -221,13 +219,26 @@ async fn readyz_needs_every_migration_and_healthz_only_the_process() {
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
 
-async fn set_price(app: &common::TestApp, product_id: i64, minor: i64) {
-    sqlx::query("update products set price_minor = $2 where id = $1")
-        .bind(product_id)
-        .bind(minor)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+/// Makes the order's prices as old as `interval` (a PostgreSQL interval, "2 hours").
+async fn age(app: &TestApp, order_id: &str, interval: &str) {
+    app.execute(&format!(
+        "update orders set priced_at = now() - interval '{interval}' where id = '{order_id}'"
+    ))
+    .await;
+}
+
+async fn set_status(app: &TestApp, order_id: &str, status: &str) {
+    app.execute(&format!(
+        "update orders set status = '{status}' where id = '{order_id}'"
+    ))
+    .await;
+}
+
+async fn set_price(app: &TestApp, product_id: i64, minor: i64) {
+    app.execute(&format!(
+        "update products set price_minor = {minor} where id = {product_id}"
+    ))
+    .await;
 }
 
 /// Opens the checkout until it shows another order than `order_id` (the catalog is cached
@@ -273,45 +284,21 @@ async fn a_changed_price_replaces_the_open_order_with_a_message() {
 
 #[tokio::test]
 async fn an_order_older_than_the_freshness_window_is_repriced_before_it_is_paid() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     // Prices changed while the page stood open for an hour: no charge, a clear answer.
-    sqlx::query(&format!(
-        "update orders set priced_at = now() - interval '60 minutes' where id = '{}'",
-        checkout.order_id
-    ))
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    age(&app, &checkout.order_id, "60 minutes").await;
     let ids = app.product_ids().await;
     set_price(&app, ids[1], 99_999).await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"], "prices_changed");
     assert!(app.payment_calls().await.is_empty(), "nothing was charged");
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
 
     // Same age, prices unchanged: the order is confirmed fresh and paid.
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    sqlx::query(&format!(
-        "update orders set priced_at = now() - interval '60 minutes' where id = '{}'",
-        checkout.order_id
-    ))
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (app, checkout) = approving_checkout().await;
+    age(&app, &checkout.order_id, "60 minutes").await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
 }
@@ -326,13 +313,7 @@ async fn unpaid_orders_expire_and_a_late_payment_cannot_use_them() {
     .await;
     app.mp_answers("approved", "accredited").await;
     let old = app.start_checkout().await;
-    sqlx::query(&format!(
-        "update orders set priced_at = now() - interval '2 hours' where id = '{}'",
-        old.order_id
-    ))
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    age(&app, &old.order_id, "2 hours").await;
     eventually(
         "the worker expires the order",
         Duration::from_secs(10),
@@ -352,18 +333,14 @@ async fn unpaid_orders_expire_and_a_late_payment_cannot_use_them() {
 #[tokio::test]
 async fn a_stop_refuses_new_payments_and_lets_the_one_in_flight_finish_and_be_recorded() {
     let mut app = spawn_with(Options::default().timeout_secs(10)).await;
-    app.mp_creates(payment_response_after(
-        "approved",
-        "accredited",
-        Duration::from_millis(1500),
-    ))
-    .await;
+    app.mp_creates(approved_after(Duration::from_millis(1500)))
+        .await;
     let checkout = app.start_checkout().await;
     let request = app
         .client
         .post(app.url("/process_payment"))
         .header("X-CSRF-Token", &checkout.csrf)
-        .json(&card_submission(&checkout.amount));
+        .json(&checkout.card());
     // A second shopper, with the checkout open too, who will submit while the store drains.
     app.client = common::browser();
     let other = app.start_checkout().await;
@@ -422,11 +399,7 @@ async fn a_replacement_never_cancels_an_order_another_tab_started_paying() {
     let app = spawn_app().await;
     let first = app.start_checkout().await;
     let id = checkout::domain::OrderId::parse(&first.order_id).unwrap();
-    sqlx::query("update orders set status = 'processing' where id = $1::uuid")
-        .bind(&first.order_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    set_status(&app, &first.order_id, "processing").await;
     let mut tx = app.pool.begin().await.unwrap();
     let cancelled = checkout::db::orders::cancel_unpaid(&mut tx, id, "replaced")
         .await
@@ -435,11 +408,7 @@ async fn a_replacement_never_cancels_an_order_another_tab_started_paying() {
     assert!(!cancelled);
     assert_eq!(app.order_status(&first.order_id).await, "processing");
 
-    sqlx::query("update orders set status = 'rejected' where id = $1::uuid")
-        .bind(&first.order_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    set_status(&app, &first.order_id, "rejected").await;
     let mut tx = app.pool.begin().await.unwrap();
     assert!(checkout::db::orders::cancel_unpaid(&mut tx, id, "replaced")
         .await

@@ -12,9 +12,8 @@ use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use common::{
-    browser, card_submission, eventually, holds_within, idempotency_key, mp_payment,
-    next_payment_id, now_ms, payment_creation, payment_response, spawn_with, Checkout, Options,
-    TestApp,
+    browser, eventually, holds_within, idempotency_key, next_payment_id, now_ms, payment_creation,
+    payment_response, spawn_with, Checkout, Options, TestApp, APPROVED,
 };
 
 fn key(order_id: &str, attempt: i32) -> String {
@@ -53,24 +52,13 @@ async fn declined_then_timed_out(app: &TestApp, late_then_prompt: bool) -> (Chec
     let checkout = app.start_checkout().await;
     let order = checkout.order_id.clone();
     let (p1, p2) = (next_payment_id(), next_payment_id());
-    let rejected = mp_payment(
+    let rejected = checkout.payment(
         p1,
-        "rejected",
-        "cc_rejected_insufficient_amount",
-        &checkout.amount,
-        &order,
+        ("rejected", "cc_rejected_insufficient_amount"),
         "master",
         Some(1),
     );
-    let approved = mp_payment(
-        p2,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &order,
-        "master",
-        Some(2),
-    );
+    let approved = checkout.payment(p2, APPROVED, "master", Some(2));
     Mock::given(method("POST"))
         .and(path("/v1/payments"))
         .and(header("X-Idempotency-Key", key(&order, 1).as_str()))
@@ -108,7 +96,7 @@ async fn declined_then_timed_out(app: &TestApp, late_then_prompt: bool) -> (Chec
     mp_shows(app, rejected, 5).await;
     mp_shows(app, approved, 5).await;
 
-    let card = card_submission(&checkout.amount);
+    let card = checkout.card();
     let first: Value = app.pay(&checkout.csrf, &card).await.json().await.unwrap();
     assert_eq!(first["status"], "rejected", "attempt 1 is declined");
     let (status, code) = error_code(app.pay(&checkout.csrf, &card).await).await;
@@ -127,7 +115,7 @@ async fn hole_01_an_unknown_attempt_is_resolved_by_its_own_key_not_by_another_at
     let app = spawn_with(Options::default().reconcile_secs(1)).await;
     let (checkout, p1, p2) = declined_then_timed_out(&app, true).await;
     // The shopper tries again, twice.
-    let card = card_submission(&checkout.amount);
+    let card = checkout.card();
     let _ = app.pay(&checkout.csrf, &card).await;
     let _ = app.pay(&checkout.csrf, &card).await;
     let order = checkout.order_id.as_str();
@@ -204,7 +192,7 @@ async fn hole_02_a_live_attempt_is_never_declared_abandoned_while_its_calls_can_
     .mount(&app.mp)
     .await;
     mp_search_finds(&app, vec![]).await;
-    let card = card_submission(&checkout.amount);
+    let card = checkout.card();
     let first = async {
         let res = app.pay(&checkout.csrf, &card).await;
         let ended = Instant::now();
@@ -248,15 +236,7 @@ async fn hole_04_a_notification_whose_re_read_failed_is_retried_until_processed(
         .await;
     mp_shows(
         &app,
-        mp_payment(
-            id,
-            "approved",
-            "accredited",
-            &checkout.amount,
-            &checkout.order_id,
-            "account_money",
-            None,
-        ),
+        checkout.payment(id, APPROVED, "account_money", None),
         5,
     )
     .await;
@@ -285,15 +265,7 @@ async fn hole_04_a_dropped_refund_notification_is_caught_by_the_sweep() {
     )
     .await;
     let (checkout, a) = paid_by_card(&app).await;
-    let refunded = mp_payment(
-        a,
-        "refunded",
-        "refunded",
-        &checkout.amount,
-        &checkout.order_id,
-        "master",
-        Some(1),
-    );
+    let refunded = checkout.payment(a, ("refunded", "refunded"), "master", Some(1));
     // Refunded in the panel; the notification is lost. Mercado Pago shows it everywhere.
     mp_shows(&app, refunded.clone(), 1).await;
     mp_search_finds(&app, vec![refunded]).await;
@@ -310,28 +282,10 @@ async fn paid_by_card(app: &TestApp) -> (Checkout, i64) {
     app.mp_creates(payment_response("approved", "accredited"))
         .await;
     let checkout = app.start_checkout().await;
-    let answer: Value = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer: Value = app.pay_card(&checkout).await.json().await.unwrap();
     assert_eq!(answer["status"], "approved");
     let a = answer["payment_id"].as_i64().unwrap();
-    mp_shows(
-        app,
-        mp_payment(
-            a,
-            "approved",
-            "accredited",
-            &checkout.amount,
-            &checkout.order_id,
-            "master",
-            Some(1),
-        ),
-        5,
-    )
-    .await;
+    mp_shows(app, checkout.payment(a, APPROVED, "master", Some(1)), 5).await;
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
     (checkout, a)
 }
@@ -350,15 +304,7 @@ async fn hole_05_a_second_approved_payment_is_flagged_and_its_refund_leaves_the_
     let order = checkout.order_id.as_str();
     // The wallet preference was paid too, later.
     let b = next_payment_id();
-    let dup = mp_payment(
-        b,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        order,
-        "account_money",
-        None,
-    );
+    let dup = checkout.payment(b, APPROVED, "account_money", None);
     mp_shows(&app, dup.clone(), 5).await;
     assert_eq!(
         app.notify_signed(b, now_ms(), "req-dup-approved").await,
@@ -426,15 +372,7 @@ async fn hole_05_with_mp_refund_duplicates_a_duplicate_is_refunded_automatically
     let b = next_payment_id();
     mp_shows(
         &app,
-        mp_payment(
-            b,
-            "approved",
-            "accredited",
-            &checkout.amount,
-            &checkout.order_id,
-            "account_money",
-            None,
-        ),
+        checkout.payment(b, APPROVED, "account_money", None),
         5,
     )
     .await;
@@ -557,15 +495,7 @@ async fn hole_06_the_worker_cancels_an_expired_pending_pix_but_never_a_boleto() 
         (boleto_id, &boleto_order, "bolbradesco"),
         (pix_id, &pix_order, "pix"),
     ] {
-        let mut payment = mp_payment(
-            id,
-            "pending",
-            "pending_waiting_payment",
-            &order.amount,
-            &order.order_id,
-            pm,
-            Some(1),
-        );
+        let mut payment = order.payment(id, ("pending", "pending_waiting_payment"), pm, Some(1));
         payment["payment_type_id"] = if pm == "pix" {
             "bank_transfer"
         } else {
@@ -651,20 +581,7 @@ async fn hole_08_a_validly_signed_notification_hours_old_is_accepted_and_process
     let app = spawn_with(Options::default()).await;
     let checkout = app.start_checkout().await;
     let id = next_payment_id();
-    mp_shows(
-        &app,
-        mp_payment(
-            id,
-            "approved",
-            "accredited",
-            &checkout.amount,
-            &checkout.order_id,
-            "pix",
-            None,
-        ),
-        5,
-    )
-    .await;
+    mp_shows(&app, checkout.payment(id, APPROVED, "pix", None), 5).await;
     let two_hours_ago = now_ms() - 2 * 3_600_000;
     assert_eq!(app.notify_signed(id, two_hours_ago, "req-old").await, 200);
     eventually(
@@ -802,68 +719,59 @@ async fn hole_09_the_return_route_answers_only_the_session_that_owns_the_order()
 }
 
 // Hole 10: declined -> retry is capped per order (card testing).
+
+/// Mercado Pago declines every payment; the shopper pays `checkout` `times` times.
+async fn declined(app: &TestApp, checkout: &Checkout, times: usize) {
+    for n in 1..=times {
+        let answer: Value = app.pay_card(checkout).await.json().await.unwrap();
+        assert_eq!(answer["status"], "rejected", "attempt {n}");
+    }
+}
+
+/// The next submit is refused before any call: 429, `too_many_attempts`, and still `calls`
+/// payment calls made in all.
+async fn assert_capped(app: &TestApp, checkout: &Checkout, calls: usize) {
+    let (status, error) = error_code(app.pay_card(checkout).await).await;
+    let made = app.payment_calls().await.len();
+    assert_eq!(
+        (status, error.as_str(), made),
+        (429, "too_many_attempts", calls),
+        "the next submit: status, error, payment calls made"
+    );
+}
+
 #[tokio::test]
 async fn hole_10_the_sixth_attempt_on_one_order_is_refused_without_a_call() {
     let app = spawn_with(Options::default()).await;
-    app.mp_creates(payment_response(
-        "rejected",
-        "cc_rejected_bad_filled_security_code",
-    ))
-    .await;
+    app.mp_answers("rejected", "cc_rejected_bad_filled_security_code")
+        .await;
     let checkout = app.start_checkout().await;
-    let card = card_submission(&checkout.amount);
-    for n in 1..=5 {
-        let answer: Value = app.pay(&checkout.csrf, &card).await.json().await.unwrap();
-        assert_eq!(answer["status"], "rejected", "attempt {n}");
-    }
-    let (status, error) = error_code(app.pay(&checkout.csrf, &card).await).await;
-    let calls = app.payment_calls().await.len();
-    assert_eq!(
-        (status, error.as_str(), calls),
-        (429, "too_many_attempts", 5),
-        "the sixth submit: status, error, payment calls made"
-    );
+    declined(&app, &checkout, 5).await;
+    assert_capped(&app, &checkout, 5).await;
 }
 
 #[tokio::test]
 async fn hole_10_max_attempts_per_order_is_a_setting() {
     let app = spawn_with(Options::default().env("MAX_ATTEMPTS_PER_ORDER", "2")).await;
-    app.mp_creates(payment_response("rejected", "cc_rejected_other_reason"))
-        .await;
+    app.mp_answers("rejected", "cc_rejected_other_reason").await;
     let checkout = app.start_checkout().await;
-    let card = card_submission(&checkout.amount);
-    for _ in 0..2 {
-        assert_eq!(app.pay(&checkout.csrf, &card).await.status(), 200);
-    }
-    let (status, error) = error_code(app.pay(&checkout.csrf, &card).await).await;
-    assert_eq!((status, error.as_str()), (429, "too_many_attempts"));
-    assert_eq!(app.payment_calls().await.len(), 2);
+    declined(&app, &checkout, 2).await;
+    assert_capped(&app, &checkout, 2).await;
 }
 
 #[tokio::test]
 async fn hole_10_attempts_are_capped_per_shopper_across_orders() {
     let app = spawn_with(Options::default().env("MAX_ATTEMPTS_PER_SHOPPER", "3")).await;
-    app.mp_creates(payment_response("rejected", "cc_rejected_other_reason"))
-        .await;
+    app.mp_answers("rejected", "cc_rejected_other_reason").await;
     let first = app.start_checkout().await;
-    let card = card_submission(&first.amount);
-    for _ in 0..2 {
-        assert_eq!(app.pay(&first.csrf, &card).await.status(), 200);
-    }
+    declined(&app, &first, 2).await;
     // Another cart, another order, the same shopper.
     let ids = app.product_ids().await;
     app.add_to_cart(ids[2], 1).await;
     let second = app.open_checkout().await;
     assert_ne!(second.order_id, first.order_id);
-    let card = card_submission(&second.amount);
-    assert_eq!(app.pay(&second.csrf, &card).await.status(), 200);
-    let (status, error) = error_code(app.pay(&second.csrf, &card).await).await;
-    let calls = app.payment_calls().await.len();
-    assert_eq!(
-        (status, error.as_str(), calls),
-        (429, "too_many_attempts", 3),
-        "the shopper's fourth attempt: status, error, payment calls made"
-    );
+    declined(&app, &second, 1).await;
+    assert_capped(&app, &second, 3).await;
 }
 
 // Hole 12: a 5xx (a payment may exist) followed by 429s is still "outcome unknown".
@@ -887,11 +795,7 @@ async fn hole_12_a_5xx_then_429s_is_an_unknown_outcome_not_rate_limiting() {
     .await;
     mp_search_finds(&app, vec![]).await;
     let checkout = app.start_checkout().await;
-    let (status, error) = error_code(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, error) = error_code(app.pay_card(&checkout).await).await;
     let order = app.order_status(&checkout.order_id).await;
     assert_eq!(
         (status, error.as_str(), order.as_str()),

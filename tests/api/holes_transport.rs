@@ -13,7 +13,7 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use common::raw::{read_request, RawRequest};
-use common::{card_submission, next_payment_id, spawn_with, Options};
+use common::{next_payment_id, spawn_with, Options};
 
 #[derive(Debug, Clone)]
 struct Seen {
@@ -138,9 +138,7 @@ async fn hole_11_a_payment_lost_on_a_stale_pooled_connection_is_sent_again_with_
     .await;
     // The checkout page creates the wallet preference: the first connection, kept alive.
     let checkout = app.start_checkout().await;
-    let res = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let res = app.pay_card(&checkout).await;
     let status = res.status().as_u16();
     let answer: Value = res.json().await.unwrap_or(Value::Null);
     let seen = server.seen.lock().unwrap().clone();

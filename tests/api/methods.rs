@@ -71,11 +71,7 @@ fn offline(kind: &str, method: &str, amount: &str, site: &str, doc: Option<(&str
 }
 
 async fn last_post(app: &TestApp) -> Value {
-    app.sandbox_payment_posts()
-        .await
-        .pop()
-        .expect("Mercado Pago got a payment")["body"]
-        .clone()
+    app.sandbox_last_payment_body().await
 }
 
 async fn pay(app: &TestApp, csrf: &str, body: &Value) -> Value {
@@ -221,9 +217,7 @@ async fn every_method_of_every_site_goes_through_against_the_sandbox() {
             "paid",
             "{site}: the real status, not the query string's"
         );
-        let page = app
-            .get_html(&format!("/orders/{}", checkout.order_id))
-            .await;
+        let page = app.order_page(&checkout.order_id).await;
         assert!(page.contains("status-success"), "{site} wallet page");
     }
 }

@@ -5,11 +5,7 @@ use serde_json::{json, Value};
 use common::{now_ms, spawn_with, Options, TestApp};
 
 async fn store(options: Options) -> TestApp {
-    spawn_with(Options {
-        sandbox: true,
-        ..options
-    })
-    .await
+    spawn_with(options.sandbox()).await
 }
 
 async fn eventually(app: &TestApp, sql: &str, want: i64) {
@@ -104,9 +100,7 @@ async fn a_refund_in_mercado_pago_reaches_the_order_and_a_late_approval_does_not
     assert_eq!(notify(&app, payment, "late-created").await, 200);
     app.sandbox_webhooks_done().await;
     assert_eq!(app.count(&refunded).await, 1);
-    let page = app
-        .get_html(&format!("/orders/{}", checkout.order_id))
-        .await;
+    let page = app.order_page(&checkout.order_id).await;
     assert!(
         page.contains("Pagamento devolvido"),
         "the result page says refunded"

@@ -5,26 +5,15 @@ use sqlx::Connection;
 use wiremock::ResponseTemplate;
 
 use common::{
-    browser, card_submission, payment_creation, payment_response, payment_response_after,
-    spawn_app, TestApp,
+    approved_after, approving_checkout, browser, card_submission, json_of, payment_creation,
+    payment_response, spawn_app, text_of, TestApp,
 };
-
-async fn json_of(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn approved_payment_marks_the_order_paid() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
 
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "approved");
@@ -86,20 +75,14 @@ async fn payment_in_review_leaves_the_order_in_process() {
     let app = spawn_app().await;
     app.mp_answers("in_process", "pending_contingency").await;
     let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "in_process");
     assert_eq!(
         app.order_status(&checkout.order_id).await,
         "payment_in_process"
     );
-    let page = app
-        .get_html(&format!("/orders/{}", checkout.order_id))
-        .await;
+    let page = app.order_page(&checkout.order_id).await;
     assert!(page.contains("data-status-detail=\"pending_contingency\""));
     assert!(page.contains("status-waiting"));
 }
@@ -117,19 +100,13 @@ async fn rejections_tell_what_to_do_and_allow_a_new_attempt() {
             .mount(&app.mp)
             .await;
         let checkout = app.start_checkout().await;
-        let (status, body) = json_of(
-            app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-                .await,
-        )
-        .await;
+        let (status, body) = json_of(app.pay_card(&checkout).await).await;
         assert_eq!(status, 200, "a declined payment is an answer, not an error");
         assert_eq!(body["status"], "rejected");
         assert_eq!(body["status_detail"], detail);
         assert_eq!(app.order_status(&checkout.order_id).await, "rejected");
 
-        let page = app
-            .get_html(&format!("/orders/{}", checkout.order_id))
-            .await;
+        let page = app.order_page(&checkout.order_id).await;
         assert!(page.contains("status-failure"), "{detail}");
         assert!(
             page.contains("id=\"try-again\""),
@@ -159,9 +136,7 @@ async fn rejections_tell_what_to_do_and_allow_a_new_attempt() {
 
 #[tokio::test]
 async fn tampered_amount_is_refused_and_mercado_pago_never_called() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     assert_eq!(checkout.amount, "158.80");
     for tampered in ["158.81", "158.79", "158.801", "0.01", "15880"] {
         let (status, body) =
@@ -186,9 +161,7 @@ async fn tampered_amount_is_refused_and_mercado_pago_never_called() {
 
 #[tokio::test]
 async fn same_amount_in_another_notation_is_accepted() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     let (status, _) = json_of(app.pay(&checkout.csrf, &card_submission("1.588e2")).await).await;
     assert_eq!(
         status, 200,
@@ -198,10 +171,8 @@ async fn same_amount_in_another_notation_is_accepted() {
 
 #[tokio::test]
 async fn double_submit_replays_the_stored_answer() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    let submission = card_submission(&checkout.amount);
+    let (app, checkout) = approving_checkout().await;
+    let submission = checkout.card();
     let (_, first) = json_of(app.pay(&checkout.csrf, &submission).await).await;
     let (status, second) = json_of(app.pay(&checkout.csrf, &submission).await).await;
     assert_eq!(status, 200);
@@ -221,7 +192,7 @@ async fn two_concurrent_submits_make_one_call() {
                     "transaction_amount": body["transaction_amount"], "currency_id": "BRL", "payment_method_id": "master"}))
         }).await;
     let checkout = app.start_checkout().await;
-    let submission = card_submission(&checkout.amount);
+    let submission = checkout.card();
     let (a, b) = tokio::join!(
         app.pay(&checkout.csrf, &submission),
         app.pay(&checkout.csrf, &submission)
@@ -260,11 +231,7 @@ async fn a_retried_500_that_succeeds_charges_once() {
         .await;
     app.mp_answers("approved", "accredited").await;
     let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.count("select count(*) from payments").await, 1);
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
@@ -273,18 +240,9 @@ async fn a_retried_500_that_succeeds_charges_once() {
 #[tokio::test]
 async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
     let app = spawn_app().await; // 2 s timeout
-    app.mp_creates(payment_response_after(
-        "approved",
-        "accredited",
-        Duration::from_secs(4),
-    ))
-    .await;
+    app.mp_creates(approved_after(Duration::from_secs(4))).await;
     let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_outcome_unknown(&app, &checkout.order_id, &body, status).await;
     let first_key = app.payment_calls().await[0].headers["x-idempotency-key"].clone();
 
@@ -296,11 +254,7 @@ async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
         .with_priority(1)
         .mount(&app.mp)
         .await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["payment_id"], 555);
     assert!(
@@ -315,10 +269,8 @@ async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
 
 #[tokio::test]
 async fn malformed_and_missing_fields_are_400_with_a_message_and_change_nothing() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    let good = card_submission(&checkout.amount);
+    let (app, checkout) = approving_checkout().await;
+    let good = checkout.card();
     let mut cases: Vec<(String, &str)> = vec![
         ("{not json".into(), "malformed_request"),
         ("[]".into(), "malformed_request"),
@@ -394,11 +346,8 @@ async fn malformed_and_missing_fields_are_400_with_a_message_and_change_nothing(
 
 #[tokio::test]
 async fn another_sessions_order_is_not_there() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let (app, checkout) = approving_checkout().await;
+    app.pay_card(&checkout).await;
 
     let stranger = browser();
     let res = stranger
@@ -408,19 +357,12 @@ async fn another_sessions_order_is_not_there() {
         .unwrap();
     assert_eq!(res.status(), 404);
     // A stranger with a session of their own and no order cannot pay anything.
-    let html = stranger
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text_of(&stranger, app.url("/")).await;
     let csrf = common::csrf_of(&html);
     let res = stranger
         .post(app.url("/process_payment"))
         .header("X-CSRF-Token", csrf)
-        .json(&card_submission(&checkout.amount))
+        .json(&checkout.card())
         .send()
         .await
         .unwrap();
@@ -432,10 +374,8 @@ async fn another_sessions_order_is_not_there() {
 
 #[tokio::test]
 async fn missing_csrf_token_is_refused() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(app.pay("forged", &card_submission(&checkout.amount)).await).await;
+    let (app, checkout) = approving_checkout().await;
+    let (status, body) = json_of(app.pay("forged", &checkout.card()).await).await;
     assert_eq!(status, 403);
     assert_eq!(body["error"], "forbidden");
     assert_eq!(app.payment_calls().await.len(), 0);
@@ -443,14 +383,9 @@ async fn missing_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn database_outage_is_503_and_charges_nothing() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     // One connection of our own stays open to switch the database off and on again.
-    let db: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let db = app.text("select current_database()").await;
     let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::server_url()))
         .await
         .unwrap();
@@ -463,11 +398,7 @@ async fn database_outage_is_503_and_charges_nothing() {
         .execute(&mut admin)
         .await
         .unwrap();
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 503, "{body}");
     assert!(body["message"]
         .as_str()

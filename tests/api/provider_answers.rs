@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use wiremock::ResponseTemplate;
 
-use common::{card_submission, payment_response, payment_response_after, spawn_with, Options};
+use common::{approved_after, payment_response, spawn_with, Options};
 
 /// What Mercado Pago does with each `POST /v1/payments`.
 #[derive(Clone, Copy, Debug)]
@@ -137,7 +137,7 @@ async fn run(row: &Row) -> Option<String> {
     match row.mp {
         Mp::Created(status, detail) => app.mp_creates(payment_response(status, detail)).await,
         Mp::TooSlow => {
-            let late = payment_response_after("approved", "accredited", Duration::from_secs(4));
+            let late = approved_after(Duration::from_secs(4));
             app.mp_creates(late).await
         }
         Mp::Error {
@@ -163,9 +163,7 @@ async fn run(row: &Row) -> Option<String> {
 
     let checkout = app.start_checkout().await;
     let started = Instant::now();
-    let res = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let res = app.pay_card(&checkout).await;
     let took = started.elapsed();
     let status = res.status().as_u16();
     let retry_after = res

@@ -3,24 +3,15 @@ use std::time::Duration;
 use serde_json::json;
 use wiremock::ResponseTemplate;
 
-use common::{
-    card_submission, payment_creation, payment_response_after, server_url, spawn_with, Options,
-};
+use common::{approved_after, payment_creation, server_url, spawn_with, Options};
 
 #[tokio::test]
 async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
     let app = spawn_with(Options::default().reconcile_secs(1)).await;
     // Mercado Pago creates the payment but answers after our 2 s timeout.
-    app.mp_creates(payment_response_after(
-        "approved",
-        "accredited",
-        Duration::from_secs(4),
-    ))
-    .await;
+    app.mp_creates(approved_after(Duration::from_secs(4))).await;
     let checkout = app.start_checkout().await;
-    let res = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let res = app.pay_card(&checkout).await;
     assert_eq!(res.status(), 502);
     // Sent again under the same key, Mercado Pago answers with the payment it made.
     payment_creation(ResponseTemplate::new(201).set_body_json(json!({
@@ -38,11 +29,9 @@ async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
         calls.iter().all(|c| c.headers["x-idempotency-key"] == key),
         "exactly one payment was ever asked for, under one key"
     );
-    let source: String =
-        sqlx::query_scalar("select source from order_history where to_status = 'paid'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let source = app
+        .text("select source from order_history where to_status = 'paid'")
+        .await;
     assert_eq!(source, "reconciliation");
 }
 
@@ -51,18 +40,10 @@ async fn two_instances_never_take_the_same_order() {
     let app = spawn_with(Options::default()).await;
     // Twenty undecided orders, as if twenty checkouts timed out.
     for _ in 0..20 {
-        sqlx::query(
-            "insert into orders (id, shopper_id, site, currency, total_minor, status, cart_fingerprint)
-             values (gen_random_uuid(), gen_random_uuid(), 'MLB', 'BRL', 100, 'payment_unknown', 'x')",
-        )
-        .execute(&app.pool)
-        .await
-        .unwrap();
+        app.execute("insert into orders (id, shopper_id, site, currency, total_minor, status, cart_fingerprint)
+             values (gen_random_uuid(), gen_random_uuid(), 'MLB', 'BRL', 100, 'payment_unknown', 'x')").await;
     }
-    let db: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let db = app.text("select current_database()").await;
     let url = format!("{}/{db}", server_url());
     let a = sqlx::PgPool::connect(&url).await.unwrap();
     let b = sqlx::PgPool::connect(&url).await.unwrap();
@@ -109,22 +90,17 @@ async fn a_notified_payment_mercado_pago_never_knows_is_given_up_after_a_day_and
     assert_eq!(app.count("select count(*) from anomalies").await, 0);
 
     // A day later it is still unknown: given up, and the merchant is told once.
-    sqlx::query(
+    app.execute(
         "update notifications set received_at = now() - interval '25 hours', next_try_at = now()",
     )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    .await;
     common::eventually(
         "the worker gives it up",
         Duration::from_secs(10),
         || async { app.count(pending).await == 0 },
     )
     .await;
-    let outcome: String = sqlx::query_scalar("select outcome from notifications")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let outcome = app.text("select outcome from notifications").await;
     assert_eq!(outcome, "payment not found");
     assert_eq!(
         app.count("select count(*) from anomalies where payment_id = 777000111 and kind = 'unknown_reference' and resolved_at is null")

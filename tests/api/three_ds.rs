@@ -6,14 +6,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use common::{attr, card_submission, eventually, spawn_with, Options, TestApp};
+use common::{attr, eventually, json_of, spawn_with, Options, TestApp};
 
 async fn sandbox_store(env: Vec<(&'static str, String)>, reconcile_secs: u64) -> TestApp {
     spawn_with(Options {
-        sandbox: true,
-        reconcile_secs,
         env,
-        ..Options::default()
+        ..Options::default().sandbox().reconcile_secs(reconcile_secs)
     })
     .await
 }
@@ -67,6 +65,14 @@ async fn emulator_payments(app: &TestApp) -> Vec<Value> {
     res.json().await.unwrap()
 }
 
+/// Waits (10 s) until the order's status, as the result page polls it, is `want`.
+async fn polled_until(app: &TestApp, order_id: &str, want: &str, what: &str) {
+    eventually(what, Duration::from_secs(10), || async {
+        polled_status(app, order_id).await["order_status"] == want
+    })
+    .await;
+}
+
 async fn polled_status(app: &TestApp, order_id: &str) -> Value {
     app.get(&format!("/orders/{order_id}/status"))
         .await
@@ -117,16 +123,7 @@ async fn a_passed_challenge_approves_the_one_payment() {
     let done = meet_challenge(&app, &page, "pass").await;
     assert!(done.contains("approved"), "{done}");
     let order_id = checkout.order_id.clone();
-    eventually(
-        "the poll brings the approval",
-        Duration::from_secs(10),
-        || {
-            let app = &app;
-            let order_id = order_id.clone();
-            async move { polled_status(app, &order_id).await["order_status"] == "paid" }
-        },
-    )
-    .await;
+    polled_until(&app, &order_id, "paid", "the poll brings the approval").await;
     let page = app.get_html(&format!("/orders/{order_id}")).await;
     assert!(page.contains("Pagamento aprovado"), "{page}");
     assert!(!page.contains("challenge-form"));
@@ -148,16 +145,7 @@ async fn a_failed_challenge_declines_and_the_shopper_pays_again_from_the_same_ca
     let done = meet_challenge(&app, &page, "fail").await;
     assert!(done.contains("declined"), "{done}");
     let order_id = checkout.order_id.clone();
-    eventually(
-        "the refusal reaches the order",
-        Duration::from_secs(10),
-        || {
-            let app = &app;
-            let order_id = order_id.clone();
-            async move { polled_status(app, &order_id).await["order_status"] == "rejected" }
-        },
-    )
-    .await;
+    polled_until(&app, &order_id, "rejected", "the refusal reaches the order").await;
     let page = app.get_html(&format!("/orders/{order_id}")).await;
     assert!(page.contains("id=\"try-again\""), "{page}");
     // The cart was not spent: "try again" opens the checkout of the same order.
@@ -184,15 +172,8 @@ async fn a_double_submit_during_a_challenge_charges_nothing_more() {
     let (checkout, answer) = challenged(&app).await;
     for _ in 0..2 {
         // The same submit again, and a new card token from a second tab.
-        let again: Value = app
-            .pay(
-                &checkout.csrf,
-                &app.sandbox_card(&checkout.amount, "APRO").await,
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let card = app.sandbox_card(&checkout.amount, "APRO").await;
+        let (_, again) = json_of(app.pay(&checkout.csrf, &card).await).await;
         assert_eq!(again["payment_id"], answer["payment_id"], "{again}");
         assert_eq!(again["status_detail"], "pending_challenge");
     }
@@ -267,15 +248,8 @@ async fn an_abandoned_challenge_stays_pending_then_is_cancelled_by_the_worker() 
 async fn without_3ds_an_issuer_that_requires_it_declines() {
     let app = sandbox_store(vec![("MP_THREE_DS", "not_supported".into())], 3600).await;
     let checkout = app.start_checkout().await;
-    let answer: Value = app
-        .pay(
-            &checkout.csrf,
-            &app.sandbox_card(&checkout.amount, "CHAL").await,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let card = app.sandbox_card(&checkout.amount, "CHAL").await;
+    let (_, answer) = json_of(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!(answer["status"], "rejected");
     assert_eq!(answer["status_detail"], "cc_rejected_3ds_mandatory");
     let posts = app.sandbox_payment_posts().await;
@@ -331,12 +305,9 @@ async fn live_challenge(url: &str) -> (TestApp, String, Option<String>) {
     use wiremock::ResponseTemplate;
     let app = spawn_with(Options::default()).await;
     let checkout = app.start_checkout().await;
-    let mut payment = common::mp_payment(
+    let mut payment = checkout.payment(
         common::next_payment_id(),
-        "pending",
-        "pending_challenge",
-        &checkout.amount,
-        &checkout.order_id,
+        ("pending", "pending_challenge"),
         "master",
         Some(1),
     );
@@ -344,12 +315,7 @@ async fn live_challenge(url: &str) -> (TestApp, String, Option<String>) {
         json!({"external_resource_url": url, "creq": "eyJtZXNzYWdlVHlwZSI6IkNSZXEifQ"});
     app.mp_creates(ResponseTemplate::new(201).set_body_json(payment))
         .await;
-    let answer: Value = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer: Value = app.pay_card(&checkout).await.json().await.unwrap();
     let res = app.get(answer["redirect_url"].as_str().unwrap()).await;
     let policy = res.headers()["content-security-policy"]
         .to_str()

@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use common::{card_submission, now_ms, spawn_app, TestApp, WEBHOOK_SECRET};
+use common::{now_ms, spawn_app, Checkout, TestApp, APPROVED, WEBHOOK_SECRET};
 
 /// Posts a notification for `payment_id` the way Mercado Pago does, signed with `secret`.
 async fn notify(
@@ -15,8 +15,18 @@ async fn notify(
     app.notify_with(payment_id, secret, ts, request_id).await
 }
 
+/// The amount and reference a payment for this checkout carries.
+fn of(checkout: &Checkout) -> (&str, &str) {
+    (&checkout.amount, &checkout.order_id)
+}
+
 /// Mercado Pago will answer GET /v1/payments/{id} with this payment from now on.
-async fn mp_has(app: &TestApp, id: i64, status: &str, detail: &str, amount: &str, order_id: &str) {
+async fn mp_has(
+    app: &TestApp,
+    id: i64,
+    (status, detail): (&str, &str),
+    (amount, order_id): (&str, &str),
+) {
     app.mp.reset().await;
     Mock::given(method("GET"))
         .and(path(format!("/v1/payments/{id}")))
@@ -33,23 +43,13 @@ async fn mp_has(app: &TestApp, id: i64, status: &str, detail: &str, amount: &str
 async fn a_signed_notification_makes_the_order_paid_from_the_payment_it_re_reads() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        901,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, 901, APPROVED, of(&checkout)).await;
     let res = notify(&app, 901, WEBHOOK_SECRET, now_ms(), "req-1").await;
     assert_eq!(res.status(), 200);
     app.wait_for_status(&checkout.order_id, "paid").await;
-    let source: String =
-        sqlx::query_scalar("select source from order_history order by id desc limit 1")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let source = app
+        .text("select source from order_history order by id desc limit 1")
+        .await;
     assert_eq!(source, "webhook");
 }
 
@@ -57,15 +57,7 @@ async fn a_signed_notification_makes_the_order_paid_from_the_payment_it_re_reads
 async fn the_same_notification_five_times_at_once_changes_the_order_once() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        902,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, 902, APPROVED, of(&checkout)).await;
     let ts = now_ms();
     let sends = (0..5).map(|_| notify(&app, 902, WEBHOOK_SECRET, ts, "req-same"));
     for res in futures_util::future::join_all(sends).await {
@@ -86,34 +78,13 @@ async fn approved_after_refunded_leaves_the_order_refunded() {
     let app = spawn_app().await;
     app.mp_answers("approved", "accredited").await;
     let checkout = app.start_checkout().await;
-    let paid: Value = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let paid: Value = app.pay_card(&checkout).await.json().await.unwrap();
     let id = paid["payment_id"].as_i64().unwrap();
-    mp_has(
-        &app,
-        id,
-        "refunded",
-        "refunded",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, id, ("refunded", "refunded"), of(&checkout)).await;
     notify(&app, id, WEBHOOK_SECRET, now_ms(), "req-refund").await;
     app.wait_for_status(&checkout.order_id, "refunded").await;
 
-    mp_has(
-        &app,
-        id,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, id, APPROVED, of(&checkout)).await;
     assert_eq!(
         notify(&app, id, WEBHOOK_SECRET, now_ms(), "req-late")
             .await
@@ -122,9 +93,7 @@ async fn approved_after_refunded_leaves_the_order_refunded() {
     );
     app.notifications_processed().await;
     assert_eq!(app.order_status(&checkout.order_id).await, "refunded");
-    let page = app
-        .get_html(&format!("/orders/{}", checkout.order_id))
-        .await;
+    let page = app.order_page(&checkout.order_id).await;
     assert!(
         page.contains("devolvido"),
         "the result page says it was refunded"
@@ -135,15 +104,7 @@ async fn approved_after_refunded_leaves_the_order_refunded() {
 async fn bad_signatures_get_401_and_change_nothing() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        903,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, 903, APPROVED, of(&checkout)).await;
     let ts = now_ms();
     let forged = app
         .client
@@ -184,15 +145,7 @@ async fn bad_signatures_get_401_and_change_nothing() {
 async fn an_underpaid_approval_flags_the_order_instead_of_paying_it() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        904,
-        "approved",
-        "accredited",
-        "1.00",
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, 904, APPROVED, ("1.00", &checkout.order_id)).await;
     notify(&app, 904, WEBHOOK_SECRET, now_ms(), "req-under").await;
     app.wait_for_count(
         "select count(*) from anomalies where kind = 'amount_mismatch'",
@@ -205,15 +158,7 @@ async fn an_underpaid_approval_flags_the_order_instead_of_paying_it() {
 #[tokio::test]
 async fn a_payment_for_no_order_of_ours_is_flagged() {
     let app = spawn_app().await;
-    mp_has(
-        &app,
-        905,
-        "approved",
-        "accredited",
-        "10.00",
-        "someone-elses-reference",
-    )
-    .await;
+    mp_has(&app, 905, APPROVED, ("10.00", "someone-elses-reference")).await;
     notify(&app, 905, WEBHOOK_SECRET, now_ms(), "req-unknown").await;
     app.wait_for_count(
         "select count(*) from anomalies where kind = 'unknown_reference'",
@@ -226,15 +171,7 @@ async fn a_payment_for_no_order_of_ours_is_flagged() {
 async fn a_legacy_ipn_is_only_a_hint_to_re_read() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        906,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, 906, APPROVED, of(&checkout)).await;
     let res = app
         .client
         .post(app.url("/webhooks/mercadopago?topic=payment&id=906"))

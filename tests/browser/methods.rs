@@ -39,11 +39,9 @@ async fn a_pix_purchase_shows_its_qr_and_turns_approved_when_paid() {
     app.sandbox_payment_action(payment_id, "approve").await;
     browser.wait_for_text("Pagamento aprovado").await;
     browser.screenshot("result-pix-approved").await;
-    let source: String =
-        sqlx::query_scalar("select source from order_history where to_status = 'paid'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let source = app
+        .text("select source from order_history where to_status = 'paid'")
+        .await;
     assert_eq!(source, "webhook", "the webhook alone made it paid");
     browser.close().await;
 }

@@ -106,11 +106,7 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-pub fn attr(html: &str, prefix: &str) -> Option<String> {
-    let start = html.find(prefix)? + prefix.len();
-    let end = html[start..].find('"')? + start;
-    Some(html[start..end].to_string())
-}
+pub use common::attr;
 
 fn short(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -166,25 +162,7 @@ pub struct BackOffice {
 impl BackOffice {
     pub async fn sign_in(base: &str, email: &str, password: &str) -> Self {
         let client = browser();
-        let page = client
-            .get(format!("{base}/admin/login"))
-            .send()
-            .await
-            .expect("back-office sign-in page")
-            .text()
-            .await
-            .unwrap();
-        let csrf = attr(&page, "name=\"csrf_token\" value=\"").expect("sign-in form token");
-        let res = client
-            .post(format!("{base}/admin/login"))
-            .form(&[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", &csrf),
-            ])
-            .send()
-            .await
-            .expect("sign in");
+        let res = common::sign_in(&client, base, email, password).await;
         assert_eq!(res.status(), 303, "back-office sign-in");
         Self {
             client,

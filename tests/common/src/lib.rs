@@ -42,7 +42,31 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Stops this app as SIGTERM would.
     pub stopper: checkout::startup::Stopper,
-    db_name: String,
+    /// Dropped last: the database goes with the app.
+    _database: TestDatabase,
+}
+
+/// A fresh database on the test server (`TEST_DATABASE_URL`), dropped with this value.
+pub struct TestDatabase {
+    pub name: String,
+    /// Its connection URL.
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// Creates `{prefix}_{random}`.
+    pub async fn create(prefix: &str) -> Self {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
+            .await
+            .expect("connect to the test PostgreSQL server (TEST_DATABASE_URL)");
+        admin
+            .execute(format!(r#"create database "{name}""#).as_str())
+            .await
+            .expect("create test database");
+        let url = format!("{}/{name}", server_url());
+        Self { name, url }
+    }
 }
 
 pub struct Options {
@@ -120,22 +144,23 @@ impl Options {
     }
 }
 
+/// An app whose Mercado Pago approves every payment, and a checkout of two products.
+pub async fn approving_checkout() -> (TestApp, Checkout) {
+    let app = spawn_app().await;
+    app.mp_answers("approved", "accredited").await;
+    let checkout = app.start_checkout().await;
+    (app, checkout)
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_with(Options::default()).await
 }
 
 pub async fn spawn_with(options: Options) -> TestApp {
     LazyLock::force(&TRACING);
-    let db_name = format!("checkout_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
-        .await
-        .expect("connect to the test PostgreSQL server (TEST_DATABASE_URL)");
-    admin
-        .execute(format!(r#"create database "{db_name}""#).as_str())
-        .await
-        .expect("create test database");
+    let database = TestDatabase::create("checkout_test").await;
     let mp = MockServer::start().await;
-    let database_url = format!("{}/{db_name}", server_url());
+    let database_url = database.url.clone();
     let vars: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database_url.clone()),
         ("MP_ACCESS_TOKEN", ACCESS_TOKEN.into()),
@@ -187,7 +212,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         mp,
         client: browser(),
         stopper,
-        db_name,
+        _database: database,
     }
 }
 
@@ -200,10 +225,11 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-impl Drop for TestApp {
+impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let db_name = self.db_name.clone();
-        // Drop runs outside async: a short thread of its own removes the database.
+        let db_name = self.name.clone();
+        // Drop runs outside async: a short thread of its own removes the database. A server
+        // still running on it (a torture store) only logs from then on.
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -243,6 +269,42 @@ pub struct Checkout {
     pub csrf: String,
     pub amount: String,
     pub order_id: String,
+}
+
+/// What Mercado Pago says of an approved payment: status and detail.
+pub const APPROVED: (&str, &str) = ("approved", "accredited");
+
+impl Checkout {
+    /// A payment for this checkout's order and amount, as Mercado Pago shows it (see
+    /// `mp_payment`).
+    pub fn payment(
+        &self,
+        id: i64,
+        (status, detail): (&str, &str),
+        method: &str,
+        attempt: Option<i32>,
+    ) -> Value {
+        mp_payment(
+            id,
+            status,
+            detail,
+            &self.amount,
+            &self.order_id,
+            method,
+            attempt,
+        )
+    }
+
+    /// What the Brick posts for a card, for this checkout's amount.
+    pub fn card(&self) -> Value {
+        card_submission(&self.amount)
+    }
+}
+
+/// An answer's status and JSON body (`null` when the body is not JSON).
+pub async fn json_of(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 impl TestApp {
@@ -323,6 +385,11 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Pays the checkout by card, as the Brick posts it.
+    pub async fn pay_card(&self, checkout: &Checkout) -> reqwest::Response {
+        self.pay(&checkout.csrf, &checkout.card()).await
+    }
+
     pub async fn pay_raw(&self, csrf: &str, body: &str) -> reqwest::Response {
         self.client
             .post(self.url("/process_payment"))
@@ -340,6 +407,24 @@ impl TestApp {
             .fetch_one(&self.pool)
             .await
             .unwrap()
+    }
+
+    /// Runs a statement on the app's database (to arrange a state no route makes).
+    pub async fn execute(&self, sql: &str) {
+        sqlx::query(sql).execute(&self.pool).await.unwrap();
+    }
+
+    /// The one text value `sql` selects.
+    pub async fn text(&self, sql: &str) -> String {
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The order's result page, as its shopper sees it.
+    pub async fn order_page(&self, order_id: &str) -> String {
+        self.get_html(&format!("/orders/{order_id}")).await
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -427,6 +512,11 @@ fn created_payment(req: &Request, status: &str, detail: &str) -> Value {
     })
 }
 
+/// An approved payment, answered after `delay` (past the store's timeout, say).
+pub fn approved_after(delay: std::time::Duration) -> impl Respond {
+    payment_response_after("approved", "accredited", delay)
+}
+
 /// What the Payment Brick posts for a card, with the amount as exact JSON number text.
 pub fn card_submission(amount: &str) -> Value {
     json!({
@@ -471,6 +561,15 @@ impl TestApp {
                 r["method"] == "POST" && r["path"].as_str().unwrap_or("").ends_with("/v1/payments")
             })
             .collect()
+    }
+
+    /// The body of the last payment creation the app's emulator received.
+    pub async fn sandbox_last_payment_body(&self) -> Value {
+        self.sandbox_payment_posts()
+            .await
+            .pop()
+            .expect("Mercado Pago got a payment")["body"]
+            .clone()
     }
 
     /// Every request the app's emulator received, as its control API lists them.
@@ -729,25 +828,7 @@ impl TestApp {
         email: &str,
         password: &str,
     ) -> reqwest::Response {
-        let page = client
-            .get(self.url("/admin/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
-        client
-            .post(self.url("/admin/login"))
-            .form(&[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", &csrf),
-            ])
-            .send()
-            .await
-            .unwrap()
+        sign_in(client, &self.address, email, password).await
     }
 
     /// A fresh client signed in as the owner (who must exist), sent on to `/admin`.
@@ -762,11 +843,54 @@ impl TestApp {
     }
 }
 
+/// Signs in to the back office of the store at `base` with `client`; returns the answer to
+/// the sign-in form.
+pub async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    sign_in_form(client, base, email, password)
+        .await
+        .send()
+        .await
+        .expect("sign in")
+}
+
+/// The sign-in form, filled in with its token, ready to send (headers may be added).
+pub async fn sign_in_form(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::RequestBuilder {
+    let page = client
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .expect("the back office's sign-in page")
+        .text()
+        .await
+        .unwrap();
+    let csrf = attr(&page, "name=\"csrf_token\" value=\"").expect("the sign-in form's token");
+    client.post(format!("{base}/admin/login")).form(&[
+        ("email", email),
+        ("password", password),
+        ("csrf_token", &csrf),
+    ])
+}
+
 /// An app (see `spawn_with`) whose back office has its owner.
 pub async fn spawn_with_admin(options: Options) -> TestApp {
     let app = spawn_with(options).await;
     app.create_admin().await;
     app
+}
+
+/// The text `client` gets at `url`, whatever the status.
+pub async fn text_of(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 /// The page at `url` as `client` sees it; it must answer 200.
