@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use common::{
-    attr, browser, html_of, spawn_with_admin, text_of, Options, TestApp, ADMIN_EMAIL,
+    attr, browser, html_of, send_json, spawn_with_admin, text_of, Options, TestApp, ADMIN_EMAIL,
     ADMIN_PASSWORD,
 };
 
@@ -87,14 +87,14 @@ async fn posts_without_the_forms_token_are_refused() {
     assert_eq!(res.status(), 403);
     let admin = app.admin().await;
     let before = app.count("select count(*) from products").await;
+    let forged = [
+        ("csrf_token", "forged"),
+        ("name", "Evil"),
+        ("price", "1.00"),
+    ];
     let res = admin
         .post(app.url("/admin/products"))
-        .form(&[
-            ("csrf_token", "forged"),
-            ("name", "Evil"),
-            ("price", "1.00"),
-            ("active", "on"),
-        ])
+        .form(&forged)
         .send()
         .await
         .unwrap();
@@ -188,16 +188,8 @@ async fn partial_and_full_refunds_follow_mercado_pago_and_refuse_too_much() {
     // The rest, in full.
     assert_eq!(refund(&app, &admin, order, "", None).await.status(), 303);
     assert_eq!(app.order_status(order).await, "refunded");
-    let read: Value = app
-        .client
-        .get(app.url(&format!("/sandbox/mp/v1/payments/{payment}")))
-        .bearer_auth("TEST-x")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = app.url(&format!("/sandbox/mp/v1/payments/{payment}"));
+    let read = send_json(app.client.get(url).bearer_auth("TEST-x")).await;
     assert_eq!(
         (read["status"].as_str(), read["status_detail"].as_str()),
         (Some("refunded"), Some("refunded"))
@@ -211,11 +203,8 @@ async fn partial_and_full_refunds_follow_mercado_pago_and_refuse_too_much() {
         steps.ends_with(&["partially_refunded".to_string(), "refunded".to_string()]),
         "{steps:?}"
     );
-    assert_eq!(
-        app.count("select count(*) from refunds where state = 'done'")
-            .await,
-        3
-    );
+    app.assert_count("select count(*) from refunds where state = 'done'", 3)
+        .await;
 }
 
 #[tokio::test]

@@ -86,5 +86,5 @@ async fn double_and_concurrent_submits_charge_once() {
         .unwrap();
     assert_eq!(again["payment_id"], a["payment_id"]);
     assert_eq!(app.sandbox_payment_posts().await.len(), 1);
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.assert_count("select count(*) from payments", 1).await;
 }

@@ -47,7 +47,7 @@ async fn unchanged_cart_reuses_its_order_and_a_changed_one_gets_a_new_one() {
     let first = app.start_checkout().await;
     let again = app.open_checkout().await;
     assert_eq!(first.order_id, again.order_id);
-    assert_eq!(app.count("select count(*) from orders").await, 1);
+    app.assert_count("select count(*) from orders", 1).await;
 
     let ids = app.product_ids().await;
     app.add_to_cart(ids[2], 1).await;

@@ -90,6 +90,12 @@ fn finding<'a>(report: &'a Report, name: &str) -> &'a str {
         .finding
 }
 
+/// Only the check `name` fails, and its finding says `words`.
+fn fails_saying(report: &Report, name: &str, words: &str) {
+    failed_only(report, &[name]);
+    assert!(finding(report, name).contains(words), "{report}");
+}
+
 /// The check's fix; a failed check always has one.
 fn fix(check: &doctor::Check) -> &str {
     check.fix.as_deref().expect("a fix")
@@ -266,9 +272,7 @@ async fn a_half_migrated_database_fails() {
     )
     .await;
     let report = doctor(&vars(&app, &mp.base_url, "MLB", &[]).await).await;
-    failed_only(&report, &[doctor::DATABASE]);
-    let found = finding(&report, doctor::DATABASE);
-    assert!(found.contains("1 of"), "{report}");
+    fails_saying(&report, doctor::DATABASE, "1 of");
 }
 
 #[tokio::test]
@@ -292,9 +296,7 @@ async fn a_failed_migration_fails_and_newer_ones_are_accepted() {
 
     app.execute("update _sqlx_migrations set success = false where version = (select min(version) from _sqlx_migrations)").await;
     let report = doctor(&vars).await;
-    failed_only(&report, &[doctor::DATABASE]);
-    let found = finding(&report, doctor::DATABASE);
-    assert!(found.contains("failed part-way"), "{report}");
+    fails_saying(&report, doctor::DATABASE, "failed part-way");
 }
 
 #[tokio::test]

@@ -305,12 +305,9 @@ async fn an_order_older_than_the_freshness_window_is_repriced_before_it_is_paid(
 
 #[tokio::test]
 async fn unpaid_orders_expire_and_a_late_payment_cannot_use_them() {
-    let app = spawn_with(
-        Options::default()
-            .reconcile_secs(1)
-            .env("UNPAID_ORDER_EXPIRY_HOURS", "1"),
-    )
-    .await;
+    // The worker every second.
+    let options = Options::default().reconcile_secs(1);
+    let app = spawn_with(options.env("UNPAID_ORDER_EXPIRY_HOURS", "1")).await;
     app.mp_answers("approved", "accredited").await;
     let old = app.start_checkout().await;
     age(&app, &old.order_id, "2 hours").await;
@@ -385,11 +382,11 @@ async fn a_stop_refuses_new_payments_and_lets_the_one_in_flight_finish_and_be_re
         1,
         "the refused submit called nobody"
     );
-    assert_eq!(
-        app.count("select count(*) from payment_attempts where state = 'in_flight'")
-            .await,
-        0
-    );
+    app.assert_count(
+        "select count(*) from payment_attempts where state = 'in_flight'",
+        0,
+    )
+    .await;
 }
 
 /// The checkout page reads the open order, then replaces it; a payment another tab starts in

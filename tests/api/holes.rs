@@ -13,7 +13,7 @@ use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use common::{
     browser, eventually, holds_within, idempotency_key, next_payment_id, now_ms, payment_creation,
-    payment_response, spawn_with, Checkout, Options, TestApp, APPROVED,
+    payment_response, send_json, spawn_with, Checkout, Options, TestApp, APPROVED,
 };
 
 fn key(order_id: &str, attempt: i32) -> String {
@@ -199,6 +199,8 @@ async fn hole_02_a_live_attempt_is_never_declared_abandoned_while_its_calls_can_
         (res.status().as_u16(), ended)
     };
     let double_click = async {
+        // Not a wait for something: the moment the shopper clicks again, while the first
+        // call may still land (it is the test's input, so no event can stand for it).
         tokio::time::sleep(Duration::from_millis(17_600)).await;
         app.pay(&checkout.csrf, &card).await.status().as_u16()
     };
@@ -258,12 +260,9 @@ async fn hole_04_a_notification_whose_re_read_failed_is_retried_until_processed(
 // worker's periodic sweep of recently updated payments (every SWEEP_INTERVAL_SECS).
 #[tokio::test]
 async fn hole_04_a_dropped_refund_notification_is_caught_by_the_sweep() {
-    let app = spawn_with(
-        Options::default()
-            .reconcile_secs(1)
-            .env("SWEEP_INTERVAL_SECS", "1"),
-    )
-    .await;
+    // The worker every second.
+    let options = Options::default().reconcile_secs(1);
+    let app = spawn_with(options.env("SWEEP_INTERVAL_SECS", "1")).await;
     let (checkout, a) = paid_by_card(&app).await;
     let refunded = checkout.payment(a, ("refunded", "refunded"), "master", Some(1));
     // Refunded in the panel; the notification is lost. Mercado Pago shows it everywhere.
@@ -354,7 +353,7 @@ async fn hole_05_a_second_approved_payment_is_flagged_and_its_refund_leaves_the_
         || async { processed(&app).await == 2 },
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Processed means applied: the order is what the refund news made it.
     let now = app.order_status(order).await;
     if now != "paid" {
         problems.push(format!(
@@ -536,7 +535,10 @@ async fn hole_06_the_worker_cancels_an_expired_pending_pix_but_never_a_boleto() 
         },
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The worker takes due orders oldest first (by `updated_at`) and checks them one by one,
+    // so once the Pix order (the newer) is cancelled in our books, the boleto's check in the
+    // same pass or an earlier one has been decided: not cancelling leaves no other trace.
+    app.wait_for_status(&pix_order.order_id, "cancelled").await;
     assert!(
         app.mp_requests("PUT", &format!("/v1/payments/{boleto_id}"))
             .await
@@ -623,15 +625,19 @@ async fn hole_09_a_burst_of_unsigned_hints_is_rate_limited() {
         }
     });
     let answers = futures_util::future::join_all(hints).await;
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let reads = app
-        .mp
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.method.as_str() == "GET")
-        .count();
+    // Each accepted hint makes one re-read, in the background: wait for them all.
+    let accepted = answers.iter().filter(|s| **s == 200).count();
+    let reads = || async {
+        let all = app.mp.received_requests().await.unwrap_or_default();
+        all.iter().filter(|r| r.method.as_str() == "GET").count()
+    };
+    eventually(
+        "every accepted hint re-read",
+        Duration::from_secs(10),
+        || async { reads().await >= accepted },
+    )
+    .await;
+    let reads = reads().await;
     let limited = answers.iter().filter(|s| **s == 429).count();
     assert!(
         limited > 0 && reads <= 20,
@@ -675,13 +681,11 @@ async fn hole_09_no_hint_re_reads_a_payment_already_final_in_our_books() {
         ids.push((id, status));
     }
     for (id, _) in &ids {
-        app.client
-            .post(app.url(&format!("/webhooks/mercadopago?topic=payment&id={id}")))
-            .send()
-            .await
-            .unwrap();
+        let hint = app.url(&format!("/webhooks/mercadopago?topic=payment&id={id}"));
+        // "final" is answered instead of starting a re-read: no background work to wait for.
+        let answer = send_json(app.client.post(hint)).await;
+        assert_eq!(answer["status"], "final", "{answer}");
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
     for (id, status) in ids {
         assert!(
             app.mp_requests("GET", &format!("/v1/payments/{id}"))
@@ -820,7 +824,7 @@ async fn hole_13_news_of_an_older_attempt_leaves_an_order_with_an_unknown_newer_
             .is_empty()
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    app.notifications_tried().await;
     let now = app.order_status(&checkout.order_id).await;
     assert!(
         ["payment_unknown", "processing"].contains(&now.as_str()),

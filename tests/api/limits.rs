@@ -18,14 +18,19 @@ async fn with_env(env: &[(&'static str, &str)]) -> TestApp {
     spawn_with_admin(options).await
 }
 
-/// A refusal as the limits answer it: 429, a Retry-After of at most a minute, no caching.
-fn assert_refused(res: &reqwest::Response, what: &str) {
-    assert_eq!(res.status(), 429, "{what}");
-    let wait: u64 = res.headers()["retry-after"]
+/// The answer's `Retry-After`, in seconds.
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()["retry-after"]
         .to_str()
         .unwrap()
         .parse()
-        .unwrap();
+        .unwrap()
+}
+
+/// A refusal as the limits answer it: 429, a Retry-After of at most a minute, no caching.
+fn assert_refused(res: &reqwest::Response, what: &str) {
+    assert_eq!(res.status(), 429, "{what}");
+    let wait = retry_after(res);
     assert!((1..=60).contains(&wait), "{what}: Retry-After {wait}");
     assert_eq!(res.headers()["cache-control"], "no-store", "{what}");
 }
@@ -112,20 +117,16 @@ async fn an_address_is_limited_across_sessions_and_a_forged_header_changes_nothi
     let app = with_env(&[("RATE_LIMIT_CHECKOUT_PER_IP", "3")]).await;
     // No proxy is trusted: every request below is 127.0.0.1, whatever it claims to be.
     let bot = cookieless();
+    let checkout_via = |forwarded: String| {
+        let req = bot.get(app.url("/checkout"));
+        req.header("X-Forwarded-For", forwarded).send()
+    };
     for n in 0..3 {
-        let res = bot
-            .get(app.url("/checkout"))
-            .header("X-Forwarded-For", format!("203.0.113.{n}"))
-            .send()
-            .await
-            .unwrap();
+        let res = checkout_via(format!("203.0.113.{n}")).await.unwrap();
         assert_ne!(res.status(), 429, "request {n}");
     }
     for n in 3..10 {
-        let res = bot
-            .get(app.url("/checkout"))
-            .header("X-Forwarded-For", format!("203.0.113.{n}, 198.51.100.{n}"))
-            .send()
+        let res = checkout_via(format!("203.0.113.{n}, 198.51.100.{n}"))
             .await
             .unwrap();
         assert_refused(&res, "a forged X-Forwarded-For from an untrusted peer");
@@ -268,13 +269,10 @@ async fn twenty_parallel_wrong_passwords_get_at_most_five_checks() {
     // The next one is refused before its password is looked at, right or not.
     let res = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
     assert_eq!(res.status(), 429);
-    let wait: i64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = retry_after(&res);
     assert!((1..=900).contains(&wait), "Retry-After {wait}");
-    assert_eq!(app.count("select count(*) from admin_sessions").await, 0);
+    app.assert_count("select count(*) from admin_sessions", 0)
+        .await;
 }
 
 #[tokio::test]

@@ -41,13 +41,11 @@ async fn a_pending_pix_approved_in_the_sandbox_is_paid_through_the_webhook_alone
         1,
     )
     .await;
-    assert_eq!(
-        app.count(
-            "select count(*) from order_history where to_status = 'paid' and source = 'webhook'"
-        )
-        .await,
-        1
-    );
+    app.assert_count(
+        "select count(*) from order_history where to_status = 'paid' and source = 'webhook'",
+        1,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -66,11 +64,7 @@ async fn five_concurrent_deliveries_of_one_notification_change_the_order_once() 
     )
     .await;
     app.sandbox_webhooks_done().await;
-    assert_eq!(
-        app.count("select count(*) from order_history where to_status = 'paid'")
-            .await,
-        1
-    );
+    assert_eq!(app.moves_to("paid").await, 1);
 }
 
 #[tokio::test]
@@ -99,7 +93,7 @@ async fn a_refund_in_mercado_pago_reaches_the_order_and_a_late_approval_does_not
     // The old "payment.created" notification arrives late.
     assert_eq!(notify(&app, payment, "late-created").await, 200);
     app.sandbox_webhooks_done().await;
-    assert_eq!(app.count(&refunded).await, 1);
+    app.assert_count(&refunded, 1).await;
     let page = app.order_page(&checkout.order_id).await;
     assert!(
         page.contains("Pagamento devolvido"),
@@ -124,12 +118,7 @@ async fn an_approved_payment_of_a_smaller_amount_never_pays_the_order() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    eventually(
-        &app,
-        "select count(*) from anomalies where kind = 'amount_mismatch'",
-        1,
-    )
-    .await;
+    app.wait_for_anomaly("amount_mismatch").await;
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }
 
@@ -151,7 +140,7 @@ async fn a_checkout_that_timed_out_after_the_payment_was_made_ends_right_through
         checkout.order_id
     );
     eventually(&app, &paid, 1).await;
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.assert_count("select count(*) from payments", 1).await;
     let keys: std::collections::HashSet<String> = app
         .sandbox_payment_posts()
         .await

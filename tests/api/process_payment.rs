@@ -5,8 +5,8 @@ use sqlx::Connection;
 use wiremock::ResponseTemplate;
 
 use common::{
-    approved_after, approving_checkout, browser, card_submission, json_of, payment_creation,
-    payment_response, spawn_app, text_of, TestApp,
+    approved_after, approved_payment, approving_checkout, browser, card_submission, json_of,
+    payment_creation, payment_response, spawn_app, text_of, TestApp,
 };
 
 #[tokio::test]
@@ -25,11 +25,8 @@ async fn approved_payment_marks_the_order_paid() {
     );
     assert!(body["payment_id"].as_i64().is_some());
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
-    assert_eq!(
-        app.count("select count(*) from payments where status = 'approved'")
-            .await,
-        1
-    );
+    app.assert_count("select count(*) from payments where status = 'approved'", 1)
+        .await;
 
     let calls = app.payment_calls().await;
     assert_eq!(calls.len(), 1);
@@ -64,10 +61,7 @@ async fn approved_payment_marks_the_order_paid() {
     assert!(page.contains("R$ 158,80"));
     assert!(!page.contains("id=\"try-again\""));
     // The cart was spent.
-    assert!(app
-        .get_html("/cart")
-        .await
-        .contains("Seu carrinho está vazio"));
+    assert!(app.page_says("/cart", "Seu carrinho está vazio").await);
 }
 
 #[tokio::test]
@@ -203,7 +197,7 @@ async fn two_concurrent_submits_make_one_call() {
     assert_eq!(a["payment_id"], 77);
     assert_eq!(b["payment_id"], 77);
     assert_eq!(app.payment_calls().await.len(), 1);
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.assert_count("select count(*) from payments", 1).await;
 }
 
 async fn assert_outcome_unknown(app: &TestApp, order_id: &str, body: &Value, status: u16) {
@@ -233,7 +227,7 @@ async fn a_retried_500_that_succeeds_charges_once() {
     let checkout = app.start_checkout().await;
     let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.assert_count("select count(*) from payments", 1).await;
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
 }
 
@@ -248,9 +242,7 @@ async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
 
     // Mercado Pago did create it: sent again under the same key, it answers with that payment
     // at once. The result page and a second submit both ask that before anything else.
-    payment_creation(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 555, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
-            "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id})))
+    payment_creation(approved_payment(555, &checkout.order_id))
         .with_priority(1)
         .mount(&app.mp)
         .await;
@@ -341,7 +333,8 @@ async fn malformed_and_missing_fields_are_400_with_a_message_and_change_nothing(
     assert_eq!(res.status(), 415);
     assert_eq!(app.payment_calls().await.len(), 0);
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
-    assert_eq!(app.count("select count(*) from payment_attempts").await, 0);
+    app.assert_count("select count(*) from payment_attempts", 0)
+        .await;
 }
 
 #[tokio::test]

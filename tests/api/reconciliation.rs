@@ -1,9 +1,6 @@
 use std::time::Duration;
 
-use serde_json::json;
-use wiremock::ResponseTemplate;
-
-use common::{approved_after, payment_creation, server_url, spawn_with, Options};
+use common::{approved_after, approved_payment, payment_creation, server_url, spawn_with, Options};
 
 #[tokio::test]
 async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
@@ -14,15 +11,13 @@ async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
     let res = app.pay_card(&checkout).await;
     assert_eq!(res.status(), 502);
     // Sent again under the same key, Mercado Pago answers with the payment it made.
-    payment_creation(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 4242, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
-            "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id})))
+    payment_creation(approved_payment(4242, &checkout.order_id))
         .with_priority(1)
         .mount(&app.mp)
         .await;
     // No shopper action from here on.
     app.wait_for_status(&checkout.order_id, "paid").await;
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.assert_count("select count(*) from payments", 1).await;
     let calls = app.payment_calls().await;
     let key = &calls[0].headers["x-idempotency-key"];
     assert!(
@@ -87,7 +82,7 @@ async fn a_notified_payment_mercado_pago_never_knows_is_given_up_after_a_day_and
         1,
         "a fresh 404 is retried, not dropped"
     );
-    assert_eq!(app.count("select count(*) from anomalies").await, 0);
+    app.assert_count("select count(*) from anomalies", 0).await;
 
     // A day later it is still unknown: given up, and the merchant is told once.
     app.execute(
@@ -102,9 +97,5 @@ async fn a_notified_payment_mercado_pago_never_knows_is_given_up_after_a_day_and
     .await;
     let outcome = app.text("select outcome from notifications").await;
     assert_eq!(outcome, "payment not found");
-    assert_eq!(
-        app.count("select count(*) from anomalies where payment_id = 777000111 and kind = 'unknown_reference' and resolved_at is null")
-            .await,
-        1
-    );
+    app.assert_count("select count(*) from anomalies where payment_id = 777000111 and kind = 'unknown_reference' and resolved_at is null", 1).await;
 }

@@ -65,12 +65,14 @@ async fn emulator_payments(app: &TestApp) -> Vec<Value> {
     res.json().await.unwrap()
 }
 
-/// Waits (10 s) until the order's status, as the result page polls it, is `want`.
-async fn polled_until(app: &TestApp, order_id: &str, want: &str, what: &str) {
+/// Waits (10 s) until the order's status, as the result page polls it, is `want`; returns
+/// the result page then.
+async fn polled_until(app: &TestApp, order_id: &str, want: &str, what: &str) -> String {
     eventually(what, Duration::from_secs(10), || async {
         polled_status(app, order_id).await["order_status"] == want
     })
     .await;
+    app.order_page(order_id).await
 }
 
 async fn polled_status(app: &TestApp, order_id: &str) -> Value {
@@ -123,16 +125,12 @@ async fn a_passed_challenge_approves_the_one_payment() {
     let done = meet_challenge(&app, &page, "pass").await;
     assert!(done.contains("approved"), "{done}");
     let order_id = checkout.order_id.clone();
-    polled_until(&app, &order_id, "paid", "the poll brings the approval").await;
-    let page = app.get_html(&format!("/orders/{order_id}")).await;
+    let page = polled_until(&app, &order_id, "paid", "the poll brings the approval").await;
     assert!(page.contains("Pagamento aprovado"), "{page}");
     assert!(!page.contains("challenge-form"));
     assert_eq!(emulator_payments(&app).await.len(), 1);
-    assert_eq!(
-        app.count("select count(*) from payments where status = 'approved'")
-            .await,
-        1
-    );
+    app.assert_count("select count(*) from payments where status = 'approved'", 1)
+        .await;
     // The order is decided: its cart is spent.
     assert_eq!(app.get("/checkout").await.headers()["location"], "/cart");
 }
@@ -145,8 +143,7 @@ async fn a_failed_challenge_declines_and_the_shopper_pays_again_from_the_same_ca
     let done = meet_challenge(&app, &page, "fail").await;
     assert!(done.contains("declined"), "{done}");
     let order_id = checkout.order_id.clone();
-    polled_until(&app, &order_id, "rejected", "the refusal reaches the order").await;
-    let page = app.get_html(&format!("/orders/{order_id}")).await;
+    let page = polled_until(&app, &order_id, "rejected", "the refusal reaches the order").await;
     assert!(page.contains("id=\"try-again\""), "{page}");
     // The cart was not spent: "try again" opens the checkout of the same order.
     let again = app.open_checkout().await;
@@ -265,15 +262,16 @@ async fn the_status_screen_stand_in_shows_the_payment_and_hands_it_the_challenge
     assert!(page.contains(&format!(
         r#"id="statusScreenBrick_container" data-payment-id="{payment_id}""#
     )));
-    assert!(
-        page.contains("data-creq=\""),
-        "the Brick gets additionalInfo"
-    );
-    assert!(page.contains("/static/status-screen.js"));
-    assert!(
-        page.contains("id=\"challenge-form\""),
-        "our own challenge stays as the fallback"
-    );
+    for (words, why) in [
+        ("data-creq=\"", "the Brick gets additionalInfo"),
+        ("/static/status-screen.js", "the Brick's stand-in"),
+        (
+            "id=\"challenge-form\"",
+            "our own challenge stays as the fallback",
+        ),
+    ] {
+        assert!(page.contains(words), "{why}");
+    }
     // What the stand-in reads with the public key, as the real Brick does.
     let seen: Value = app
         .get(&format!(
@@ -329,15 +327,12 @@ async fn the_issuers_origin_is_allowed_on_that_page_only_and_only_over_https() {
     let (_app, page, policy) = live_challenge("https://acs.bank.example/3ds/challenge").await;
     let policy = policy.unwrap();
     assert!(page.contains(r#"action="https://acs.bank.example/3ds/challenge""#));
-    assert!(
-        policy.contains("frame-src 'self' https://acs.bank.example "),
-        "{policy}"
-    );
-    assert!(policy.contains("form-action 'self' https://acs.bank.example "));
-    assert!(
-        page.contains("statusScreenBrick_container"),
-        "live mode shows the Status Screen"
-    );
+    for allowed in ["frame-src", "form-action"] {
+        let rule = format!("{allowed} 'self' https://acs.bank.example ");
+        assert!(policy.contains(&rule), "{policy}");
+    }
+    let status_screen = page.contains("statusScreenBrick_container");
+    assert!(status_screen, "live mode shows the Status Screen");
 
     // A challenge URL no policy should name is not framed; the page still says what waits.
     let (_app, page, policy) = live_challenge("http://acs.bank.example/3ds/challenge").await;

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::holds_within;
 use serde_json::{json, Value};
 
 use crate::emulator::{Answer, Emulator};
@@ -162,7 +163,8 @@ pub struct BackOffice {
 impl BackOffice {
     pub async fn sign_in(base: &str, email: &str, password: &str) -> Self {
         let client = browser();
-        let res = common::sign_in(&client, base, email, password).await;
+        let form = common::sign_in_form(&client, base, email, password).await;
+        let res = form.send().await.expect("sign in");
         assert_eq!(res.status(), 303, "back-office sign-in");
         Self {
             client,
@@ -266,6 +268,7 @@ impl Shopper {
         });
     }
 
+    /// A shopper's think time: behaviour being simulated, not a wait for an event.
     async fn pause(&mut self, lo_ms: u64, hi_ms: u64) {
         tokio::time::sleep(Duration::from_millis(self.rng.between(lo_ms, hi_ms))).await;
     }
@@ -527,6 +530,7 @@ impl Shopper {
                 self.submit(&first)
             ),
             async {
+                // The second tab's click comes this much later: the test's input, not a wait.
                 tokio::time::sleep(gap).await;
                 exchange(
                     "POST /process_payment card APRO (tab 2)".into(),
@@ -642,8 +646,10 @@ impl Shopper {
         if self.approved_payment.is_some() {
             return self.approved_payment;
         }
-        for _ in 0..5 {
-            let found = self
+        // A Mutex, not a Cell: the shopper runs in a spawned task.
+        let found = std::sync::Mutex::new(None);
+        holds_within(Duration::from_millis(2_500), || async {
+            let approved = self
                 .world
                 .emulator
                 .payments_of(&self.order_id)
@@ -651,11 +657,10 @@ impl Shopper {
                 .into_iter()
                 .find(|p| p["status"] == "approved")
                 .and_then(|p| p["id"].as_i64());
-            if found.is_some() {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        None
+            *found.lock().unwrap() = approved;
+            approved.is_some()
+        })
+        .await;
+        found.into_inner().unwrap()
     }
 }
