@@ -37,10 +37,6 @@ async fn mp_shows(app: &TestApp, payment: Value, priority: u8) {
         .await;
 }
 
-async fn mp_search_finds(app: &TestApp, results: Vec<Value>) {
-    app.mp_search_finds(results).await;
-}
-
 async fn status_is(app: &TestApp, order_id: &str, want: &str) -> bool {
     app.order_status(order_id).await == want
 }
@@ -92,7 +88,7 @@ async fn declined_then_timed_out(app: &TestApp, late_then_prompt: bool) -> (Chec
         .with_priority(10)
         .mount(&app.mp)
         .await;
-    mp_search_finds(app, vec![rejected.clone()]).await;
+    app.mp_search_finds(vec![rejected.clone()]).await;
     mp_shows(app, rejected, 5).await;
     mp_shows(app, approved, 5).await;
 
@@ -191,7 +187,7 @@ async fn hole_02_a_live_attempt_is_never_declared_abandoned_while_its_calls_can_
     })
     .mount(&app.mp)
     .await;
-    mp_search_finds(&app, vec![]).await;
+    app.mp_search_finds(vec![]).await;
     let card = checkout.card();
     let first = async {
         let res = app.pay(&checkout.csrf, &card).await;
@@ -267,7 +263,7 @@ async fn hole_04_a_dropped_refund_notification_is_caught_by_the_sweep() {
     let refunded = checkout.payment(a, ("refunded", "refunded"), "master", Some(1));
     // Refunded in the panel; the notification is lost. Mercado Pago shows it everywhere.
     mp_shows(&app, refunded.clone(), 1).await;
-    mp_search_finds(&app, vec![refunded]).await;
+    app.mp_search_finds(vec![refunded]).await;
     eventually(
         "the refund reaches the order without any notification",
         Duration::from_secs(20),
@@ -699,7 +695,7 @@ async fn hole_09_no_hint_re_reads_a_payment_already_final_in_our_books() {
 #[tokio::test]
 async fn hole_09_the_return_route_answers_only_the_session_that_owns_the_order() {
     let app = spawn_with(Options::default()).await;
-    mp_search_finds(&app, vec![]).await;
+    app.mp_search_finds(vec![]).await;
     let checkout = app.start_checkout().await;
     let stranger = browser();
     let res = stranger
@@ -797,7 +793,7 @@ async fn hole_12_a_5xx_then_429s_is_an_unknown_outcome_not_rate_limiting() {
     .with_priority(2)
     .mount(&app.mp)
     .await;
-    mp_search_finds(&app, vec![]).await;
+    app.mp_search_finds(vec![]).await;
     let checkout = app.start_checkout().await;
     let (status, error) = error_code(app.pay_card(&checkout).await).await;
     let order = app.order_status(&checkout.order_id).await;

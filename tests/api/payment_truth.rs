@@ -8,10 +8,6 @@ async fn store(options: Options) -> TestApp {
     spawn_with(options.sandbox()).await
 }
 
-async fn eventually(app: &TestApp, sql: &str, want: i64) {
-    app.wait_for_count(sql, want).await;
-}
-
 async fn pix(app: &TestApp) -> (String, i64) {
     let checkout = app.start_checkout().await;
     let body = json!({"selectedPaymentMethod": "bank_transfer", "formData": {"payment_method_id": "pix",
@@ -21,22 +17,12 @@ async fn pix(app: &TestApp) -> (String, i64) {
     (checkout.order_id, answer["payment_id"].as_i64().unwrap())
 }
 
-async fn control(app: &TestApp, payment_id: i64, action: &str) {
-    app.sandbox_payment_action(payment_id, action).await;
-}
-
-/// What Mercado Pago would send for the payment, signed with the store's secret.
-async fn notify(app: &TestApp, payment_id: i64, request_id: &str) -> u16 {
-    app.notify_signed(payment_id, now_ms(), request_id).await
-}
-
 #[tokio::test]
 async fn a_pending_pix_approved_in_the_sandbox_is_paid_through_the_webhook_alone() {
     let app = store(Options::default()).await; // reconciliation effectively off
     let (order, payment) = pix(&app).await;
-    control(&app, payment, "approve").await;
-    eventually(
-        &app,
+    app.sandbox_payment_action(payment, "approve").await;
+    app.wait_for_count(
         &format!("select count(*) from orders where id = '{order}' and status = 'paid'"),
         1,
     )
@@ -52,13 +38,12 @@ async fn a_pending_pix_approved_in_the_sandbox_is_paid_through_the_webhook_alone
 async fn five_concurrent_deliveries_of_one_notification_change_the_order_once() {
     let app = store(Options::default()).await;
     let (order, payment) = pix(&app).await;
-    control(&app, payment, "approve").await;
-    let sends = (0..5).map(|_| notify(&app, payment, "same-request"));
+    app.sandbox_payment_action(payment, "approve").await;
+    let sends = (0..5).map(|_| app.notify_signed(payment, now_ms(), "same-request"));
     for status in futures_util::future::join_all(sends).await {
         assert_eq!(status, 200);
     }
-    eventually(
-        &app,
+    app.wait_for_count(
         &format!("select count(*) from orders where id = '{order}' and status = 'paid'"),
         1,
     )
@@ -89,9 +74,12 @@ async fn a_refund_in_mercado_pago_reaches_the_order_and_a_late_approval_does_not
         "select count(*) from orders where id = '{}' and status = 'refunded'",
         checkout.order_id
     );
-    eventually(&app, &refunded, 1).await;
+    app.wait_for_count(&refunded, 1).await;
     // The old "payment.created" notification arrives late.
-    assert_eq!(notify(&app, payment, "late-created").await, 200);
+    assert_eq!(
+        app.notify_signed(payment, now_ms(), "late-created").await,
+        200
+    );
     app.sandbox_webhooks_done().await;
     app.assert_count(&refunded, 1).await;
     let page = app.order_page(&checkout.order_id).await;
@@ -139,7 +127,7 @@ async fn a_checkout_that_timed_out_after_the_payment_was_made_ends_right_through
         "select count(*) from orders where id = '{}' and status = 'paid'",
         checkout.order_id
     );
-    eventually(&app, &paid, 1).await;
+    app.wait_for_count(&paid, 1).await;
     app.assert_count("select count(*) from payments", 1).await;
     let keys: std::collections::HashSet<String> = app
         .sandbox_payment_posts()

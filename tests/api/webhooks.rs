@@ -4,17 +4,6 @@ use wiremock::{Mock, ResponseTemplate};
 
 use common::{now_ms, spawn_app, Checkout, TestApp, APPROVED, WEBHOOK_SECRET};
 
-/// Posts a notification for `payment_id` the way Mercado Pago does, signed with `secret`.
-async fn notify(
-    app: &TestApp,
-    payment_id: i64,
-    secret: &str,
-    ts: i64,
-    request_id: &str,
-) -> reqwest::Response {
-    app.notify_with(payment_id, secret, ts, request_id).await
-}
-
 /// The amount and reference a payment for this checkout carries.
 fn of(checkout: &Checkout) -> (&str, &str) {
     (&checkout.amount, &checkout.order_id)
@@ -44,7 +33,9 @@ async fn a_signed_notification_makes_the_order_paid_from_the_payment_it_re_reads
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
     mp_has(&app, 901, APPROVED, of(&checkout)).await;
-    let res = notify(&app, 901, WEBHOOK_SECRET, now_ms(), "req-1").await;
+    let res = app
+        .notify_with(901, WEBHOOK_SECRET, now_ms(), "req-1")
+        .await;
     assert_eq!(res.status(), 200);
     app.wait_for_status(&checkout.order_id, "paid").await;
     let source = app
@@ -59,7 +50,7 @@ async fn the_same_notification_five_times_at_once_changes_the_order_once() {
     let checkout = app.start_checkout().await;
     mp_has(&app, 902, APPROVED, of(&checkout)).await;
     let ts = now_ms();
-    let sends = (0..5).map(|_| notify(&app, 902, WEBHOOK_SECRET, ts, "req-same"));
+    let sends = (0..5).map(|_| app.notify_with(902, WEBHOOK_SECRET, ts, "req-same"));
     for res in futures_util::future::join_all(sends).await {
         assert_eq!(res.status(), 200);
     }
@@ -78,12 +69,13 @@ async fn approved_after_refunded_leaves_the_order_refunded() {
     let paid: Value = app.pay_card(&checkout).await.json().await.unwrap();
     let id = paid["payment_id"].as_i64().unwrap();
     mp_has(&app, id, ("refunded", "refunded"), of(&checkout)).await;
-    notify(&app, id, WEBHOOK_SECRET, now_ms(), "req-refund").await;
+    app.notify_with(id, WEBHOOK_SECRET, now_ms(), "req-refund")
+        .await;
     app.wait_for_status(&checkout.order_id, "refunded").await;
 
     mp_has(&app, id, APPROVED, of(&checkout)).await;
     assert_eq!(
-        notify(&app, id, WEBHOOK_SECRET, now_ms(), "req-late")
+        app.notify_with(id, WEBHOOK_SECRET, now_ms(), "req-late")
             .await
             .status(),
         200
@@ -108,7 +100,7 @@ async fn bad_signatures_get_401_and_change_nothing() {
         .send()
         .await
         .unwrap();
-    let wrong_secret = notify(&app, 903, "not-the-secret", ts, "req-y").await;
+    let wrong_secret = app.notify_with(903, "not-the-secret", ts, "req-y").await;
     let missing = app
         .client
         .post(app.url("/webhooks/mercadopago?data.id=903&type=payment"))
@@ -141,7 +133,8 @@ async fn an_underpaid_approval_flags_the_order_instead_of_paying_it() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
     mp_has(&app, 904, APPROVED, ("1.00", &checkout.order_id)).await;
-    notify(&app, 904, WEBHOOK_SECRET, now_ms(), "req-under").await;
+    app.notify_with(904, WEBHOOK_SECRET, now_ms(), "req-under")
+        .await;
     app.wait_for_anomaly("amount_mismatch").await;
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }
@@ -150,7 +143,8 @@ async fn an_underpaid_approval_flags_the_order_instead_of_paying_it() {
 async fn a_payment_for_no_order_of_ours_is_flagged() {
     let app = spawn_app().await;
     mp_has(&app, 905, APPROVED, ("10.00", "someone-elses-reference")).await;
-    notify(&app, 905, WEBHOOK_SECRET, now_ms(), "req-unknown").await;
+    app.notify_with(905, WEBHOOK_SECRET, now_ms(), "req-unknown")
+        .await;
     app.wait_for_anomaly("unknown_reference").await;
 }
 

@@ -129,14 +129,14 @@ impl Browser {
     }
 
     /// The page's text. The result page reloads itself when the payment changes, so an
-    /// element found just before a reload can go stale: look again.
+    /// element found just before a reload can go stale (Chromium may say so as a stale
+    /// element or as a node that no longer belongs to the document): look again.
     pub async fn text(&self) -> String {
         let text = RefCell::new(None);
         let read = holds_within(Duration::from_secs(5), || async {
             match self.wait("body").await.text().await {
                 Ok(read) => *text.borrow_mut() = Some(read),
-                Err(fantoccini::error::CmdError::Standard(e))
-                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference => {}
+                Err(fantoccini::error::CmdError::Standard(e)) if reloaded_under(&e) => {}
                 Err(e) => panic!("reading the page's text: {e}"),
             }
             text.borrow().is_some()
@@ -160,6 +160,12 @@ impl Browser {
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// Whether the element was lost to a reload of the page.
+fn reloaded_under(e: &fantoccini::error::WebDriver) -> bool {
+    e.error == fantoccini::error::ErrorStatus::StaleElementReference
+        || e.message.contains("does not belong to the document")
 }
 
 impl Drop for Browser {

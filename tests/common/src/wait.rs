@@ -51,9 +51,7 @@ impl TestApp {
         )
         .await;
     }
-}
 
-impl TestApp {
     /// Waits until every notification received so far has been tried once: processed, or
     /// failed with its error kept for the next try.
     pub async fn notifications_tried(&self) {
