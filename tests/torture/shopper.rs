@@ -97,11 +97,15 @@ pub struct World {
     pub back_office: BackOffice,
 }
 
-/// A browser: cookies kept, redirects shown rather than followed.
+/// A browser: cookies kept, redirects shown rather than followed. A browser sends a request
+/// again when the keep-alive connection it reused was closed by the server at that moment;
+/// reqwest does not, so its idle connections are dropped before the store's keep-alive (5 s)
+/// can close them: otherwise a slow machine turns that race into "no answer" for a shopper.
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(4))
         .timeout(Duration::from_secs(40))
         .build()
         .unwrap()
