@@ -37,6 +37,11 @@ async fn mp_shows(app: &TestApp, payment: Value, priority: u8) {
         .await;
 }
 
+/// Mercado Pago's 500.
+fn internal_error() -> ResponseTemplate {
+    ResponseTemplate::new(500).set_body_json(json!({"message": "internal_error"}))
+}
+
 async fn status_is(app: &TestApp, order_id: &str, want: &str) -> bool {
     app.order_status(order_id).await == want
 }
@@ -225,9 +230,7 @@ async fn hole_04_a_notification_whose_re_read_failed_is_retried_until_processed(
     let id = next_payment_id();
     Mock::given(method("GET"))
         .and(path(format!("/v1/payments/{id}")))
-        .respond_with(
-            ResponseTemplate::new(500).set_body_json(json!({"message": "internal_error"})),
-        )
+        .respond_with(internal_error())
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&app.mp)
@@ -778,13 +781,11 @@ async fn hole_10_attempts_are_capped_per_shopper_across_orders() {
 #[tokio::test]
 async fn hole_12_a_5xx_then_429s_is_an_unknown_outcome_not_rate_limiting() {
     let app = spawn_with(Options::default()).await;
-    payment_creation(
-        ResponseTemplate::new(500).set_body_json(json!({"message": "internal_error"})),
-    )
-    .up_to_n_times(1)
-    .with_priority(1)
-    .mount(&app.mp)
-    .await;
+    payment_creation(internal_error())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app.mp)
+        .await;
     payment_creation(
         ResponseTemplate::new(429)
             .insert_header("Retry-After", "1")

@@ -652,7 +652,7 @@ impl Shopper {
         }
         // A Mutex, not a Cell: the shopper runs in a spawned task.
         let found = std::sync::Mutex::new(None);
-        holds_within(Duration::from_millis(2_500), || async {
+        holds_within(Duration::from_secs(5), || async {
             let approved = self
                 .world
                 .emulator
