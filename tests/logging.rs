@@ -1,14 +1,10 @@
 //! Logs of a whole checkout, captured at debug level, never hold a secret, a card token,
 //! a whole email or a cookie.
 
-#[path = "api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use helpers::{card_submission, spawn_app, ACCESS_TOKEN, SESSION_KEY, WEBHOOK_SECRET};
+use common::{approving_checkout, ACCESS_TOKEN, SESSION_KEY, WEBHOOK_SECRET};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -35,12 +31,8 @@ async fn a_checkout_leaves_no_secret_in_the_logs() {
         .with_ansi(false)
         .init();
 
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    let res = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let (app, checkout) = approving_checkout().await;
+    let res = app.pay_card(&checkout).await;
     assert_eq!(res.status(), 200);
     let cookie = app.get("/cart").await.headers().get("set-cookie").map(|c| {
         c.to_str()

@@ -1,63 +1,13 @@
 use serde_json::Value;
 
-use crate::helpers::{attr, browser, card_submission, spawn_with, Options, TestApp};
-
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn with_admin(options: Options) -> TestApp {
-    let app = spawn_with(options).await;
-    checkout::routes::admin::auth::create_admin(&app.pool, EMAIL, PASSWORD)
-        .await
-        .unwrap();
-    app
-}
-
-/// Signs in with a client of its own (the back office is not the shopper's session).
-async fn sign_in(
-    app: &TestApp,
-    email: &str,
-    password: &str,
-) -> (reqwest::Client, reqwest::Response) {
-    let admin = browser();
-    let page = admin
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
-    let res = admin
-        .post(app.url("/admin/login"))
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("csrf_token", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    (admin, res)
-}
-
-async fn signed_in(app: &TestApp) -> reqwest::Client {
-    let (admin, res) = sign_in(app, EMAIL, PASSWORD).await;
-    assert_eq!(res.status(), 303);
-    assert_eq!(res.headers()["location"], "/admin");
-    admin
-}
-
-async fn html(client: &reqwest::Client, url: String) -> String {
-    let res = client.get(url).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    res.text().await.unwrap()
-}
+use common::{
+    attr, browser, html_of, send_json, spawn_with_admin, text_of, Options, TestApp, ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+};
 
 #[tokio::test]
 async fn no_admin_page_or_action_without_signing_in() {
-    let app = with_admin(Options::default()).await;
+    let app = spawn_with_admin(Options::default()).await;
     let order = "6f1c2a52-3c3e-4a57-9c39-5b4a0c8f0e11";
     let stranger = browser();
     for path in [
@@ -94,9 +44,11 @@ async fn no_admin_page_or_action_without_signing_in() {
 
 #[tokio::test]
 async fn wrong_passwords_are_refused_and_then_rate_limited() {
-    let app = with_admin(Options::default()).await;
+    let app = spawn_with_admin(Options::default()).await;
     for _ in 0..5 {
-        let (_, res) = sign_in(&app, EMAIL, "wrong password guess").await;
+        let res = app
+            .sign_in_with(&browser(), ADMIN_EMAIL, "wrong password guess")
+            .await;
         assert_eq!(res.status(), 401);
         assert!(res
             .text()
@@ -104,41 +56,45 @@ async fn wrong_passwords_are_refused_and_then_rate_limited() {
             .unwrap()
             .contains("E-mail ou senha incorretos"));
     }
-    let (_, res) = sign_in(&app, EMAIL, PASSWORD).await;
+    let res = app
+        .sign_in_with(&browser(), ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
     assert_eq!(
         res.status(),
         429,
         "even the right password waits after repeated failures"
     );
-    let (_, res) = sign_in(&app, "nobody@example.com", PASSWORD).await;
+    let res = app
+        .sign_in_with(&browser(), "nobody@example.com", ADMIN_PASSWORD)
+        .await;
     assert_eq!(res.status(), 429, "limited per address too");
 }
 
 #[tokio::test]
 async fn posts_without_the_forms_token_are_refused() {
-    let app = with_admin(Options::default()).await;
+    let app = spawn_with_admin(Options::default()).await;
     // Sign-in itself: a cross-site form has no token cookie.
     let res = browser()
         .post(app.url("/admin/login"))
         .form(&[
-            ("email", EMAIL),
-            ("password", PASSWORD),
+            ("email", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
             ("csrf_token", "guess"),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    let admin = signed_in(&app).await;
+    let admin = app.admin().await;
     let before = app.count("select count(*) from products").await;
+    let forged = [
+        ("csrf_token", "forged"),
+        ("name", "Evil"),
+        ("price", "1.00"),
+    ];
     let res = admin
         .post(app.url("/admin/products"))
-        .form(&[
-            ("csrf_token", "forged"),
-            ("name", "Evil"),
-            ("price", "1.00"),
-            ("active", "on"),
-        ])
+        .form(&forged)
         .send()
         .await
         .unwrap();
@@ -160,7 +116,7 @@ async fn refund(
     amount: &str,
     key: Option<&str>,
 ) -> reqwest::Response {
-    let page = html(admin, app.url(&format!("/admin/orders/{order}"))).await;
+    let page = html_of(admin, app.url(&format!("/admin/orders/{order}"))).await;
     let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
     let form_key = attr(&page, "name=\"refund_key\" value=\"").unwrap();
     admin
@@ -176,15 +132,7 @@ async fn refund(
 }
 
 async fn refund_calls(app: &TestApp) -> usize {
-    let all: Vec<Value> = app
-        .client
-        .get(app.url("/sandbox/mp/sandbox/control/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = app.sandbox_requests().await;
     all.iter()
         .filter(|r| r["path"].as_str().unwrap_or("").ends_with("/refunds"))
         .count()
@@ -192,17 +140,12 @@ async fn refund_calls(app: &TestApp) -> usize {
 
 #[tokio::test]
 async fn partial_and_full_refunds_follow_mercado_pago_and_refuse_too_much() {
-    let app = with_admin(Options {
-        sandbox: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with_admin(Options::default().sandbox()).await;
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let card = app.sandbox_card(&checkout.amount, "APRO").await;
     let paid: Value = app.pay(&checkout.csrf, &card).await.json().await.unwrap();
     let payment = paid["payment_id"].as_i64().unwrap();
-    let admin = signed_in(&app).await;
+    let admin = app.admin().await;
     let order = checkout.order_id.as_str();
 
     // Too much: refused with a clear message, Mercado Pago never asked.
@@ -232,11 +175,11 @@ async fn partial_and_full_refunds_follow_mercado_pago_and_refuse_too_much() {
     );
     assert_eq!(refund_calls(&app).await, 2, "a double submit refunds once");
     let remaining = attr(
-        &html(&admin, app.url(&format!("/admin/orders/{order}"))).await,
+        &html_of(&admin, app.url(&format!("/admin/orders/{order}"))).await,
         "id=\"remaining\">",
     )
     .unwrap_or_default();
-    let page = html(&admin, app.url(&format!("/admin/orders/{order}"))).await;
+    let page = html_of(&admin, app.url(&format!("/admin/orders/{order}"))).await;
     assert!(
         page.contains("R$ 108,80"),
         "158.80 - 30 - 20 remains: {remaining}"
@@ -245,16 +188,8 @@ async fn partial_and_full_refunds_follow_mercado_pago_and_refuse_too_much() {
     // The rest, in full.
     assert_eq!(refund(&app, &admin, order, "", None).await.status(), 303);
     assert_eq!(app.order_status(order).await, "refunded");
-    let read: Value = app
-        .client
-        .get(app.url(&format!("/sandbox/mp/v1/payments/{payment}")))
-        .bearer_auth("TEST-x")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = app.url(&format!("/sandbox/mp/v1/payments/{payment}"));
+    let read = send_json(app.client.get(url).bearer_auth("TEST-x")).await;
     assert_eq!(
         (read["status"].as_str(), read["status_detail"].as_str()),
         (Some("refunded"), Some("refunded"))
@@ -268,20 +203,17 @@ async fn partial_and_full_refunds_follow_mercado_pago_and_refuse_too_much() {
         steps.ends_with(&["partially_refunded".to_string(), "refunded".to_string()]),
         "{steps:?}"
     );
-    assert_eq!(
-        app.count("select count(*) from refunds where state = 'done'")
-            .await,
-        3
-    );
+    app.assert_count("select count(*) from refunds where state = 'done'", 3)
+        .await;
 }
 
 #[tokio::test]
 async fn editing_a_price_leaves_placed_orders_alone_and_replaces_an_open_one() {
-    let app = with_admin(Options::default()).await;
+    let app = spawn_with_admin(Options::default()).await;
     let checkout = app.start_checkout().await;
-    let admin = signed_in(&app).await;
+    let admin = app.admin().await;
     let ids = app.product_ids().await;
-    let page = html(&admin, app.url(&format!("/admin/products/{}", ids[0]))).await;
+    let page = html_of(&admin, app.url(&format!("/admin/products/{}", ids[0]))).await;
     let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
     let res = admin
         .post(app.url(&format!("/admin/products/{}", ids[0])))
@@ -315,35 +247,30 @@ async fn editing_a_price_leaves_placed_orders_alone_and_replaces_an_open_one() {
 
 #[tokio::test]
 async fn orders_are_found_by_payer_email_and_exported() {
-    let app = with_admin(Options {
-        sandbox: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with_admin(Options::default().sandbox()).await;
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let card = app.sandbox_card(&checkout.amount, "APRO").await;
     app.pay(&checkout.csrf, &card).await;
-    let admin = signed_in(&app).await;
-    let found = html(
+    let admin = app.admin().await;
+    let found = html_of(
         &admin,
         app.url("/admin/orders?q=TEST_USER_123@testuser.com"),
     )
     .await;
     assert!(found.contains(&checkout.order_id));
-    let none = html(&admin, app.url("/admin/orders?q=someone@else.com")).await;
+    let none = html_of(&admin, app.url("/admin/orders?q=someone@else.com")).await;
     assert!(!none.contains(&checkout.order_id));
-    let paid = html(&admin, app.url("/admin/orders?status=paid&site=MLB")).await;
+    let paid = html_of(&admin, app.url("/admin/orders?status=paid&site=MLB")).await;
     assert!(paid.contains(&checkout.order_id));
-    assert!(!html(&admin, app.url("/admin/orders?site=MLA"))
+    assert!(!html_of(&admin, app.url("/admin/orders?site=MLA"))
         .await
         .contains(&checkout.order_id));
-    assert!(!html(&admin, app.url("/admin/orders?status=refunded"))
+    assert!(!html_of(&admin, app.url("/admin/orders?status=refunded"))
         .await
         .contains(&checkout.order_id));
     let today = time::OffsetDateTime::now_utc().date();
     let later = today + time::Duration::days(2);
-    assert!(html(
+    assert!(html_of(
         &admin,
         app.url(&format!(
             "/admin/orders?from={}&to={}",
@@ -354,27 +281,20 @@ async fn orders_are_found_by_payer_email_and_exported() {
     .await
     .contains(&checkout.order_id));
     assert!(
-        !html(&admin, app.url(&format!("/admin/orders?from={later}")))
+        !html_of(&admin, app.url(&format!("/admin/orders?from={later}")))
             .await
             .contains(&checkout.order_id)
     );
-    let csv = admin
-        .get(app.url("/admin/orders.csv?status=paid"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = text_of(&admin, app.url("/admin/orders.csv?status=paid")).await;
     assert!(csv.starts_with("order_id,created_at,status,currency,total,payment_id,payer_email\n"));
     assert!(csv.contains(&format!("{},", checkout.order_id)) && csv.contains(",BRL,158.80,"));
-    let dashboard = html(&admin, app.url("/admin")).await;
+    let dashboard = html_of(&admin, app.url("/admin")).await;
     assert!(dashboard.contains("R$ 158,80"), "paid today");
 }
 
 #[tokio::test]
 async fn an_anomaly_marked_handled_leaves_the_dashboard_and_the_open_count() {
-    let app = with_admin(Options::default()).await;
+    let app = spawn_with_admin(Options::default()).await;
     let id: i64 = sqlx::query_scalar(
         "insert into anomalies (payment_id, kind, detail) values (987654, 'unknown_reference', 'a payment with no order') returning id",
     )
@@ -382,8 +302,8 @@ async fn an_anomaly_marked_handled_leaves_the_dashboard_and_the_open_count() {
     .await
     .unwrap();
     let open = || app.count("select count(*) from anomalies where resolved_at is null");
-    let admin = signed_in(&app).await;
-    let page = html(&admin, app.url("/admin")).await;
+    let admin = app.admin().await;
+    let page = html_of(&admin, app.url("/admin")).await;
     let button = format!("resolve-anomaly-{id}");
     assert!(page.contains(&button), "{page}");
     let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
@@ -406,7 +326,7 @@ async fn an_anomaly_marked_handled_leaves_the_dashboard_and_the_open_count() {
         .await
         .unwrap();
     assert!(by.is_some(), "who handled it is kept");
-    assert!(!html(&admin, app.url("/admin")).await.contains(&button));
+    assert!(!html_of(&admin, app.url("/admin")).await.contains(&button));
     assert_eq!(resolve(csrf).await.unwrap().status(), 404, "handled once");
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(

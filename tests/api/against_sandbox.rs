@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{card_submission, spawn_with, Options, TestApp};
+use common::{spawn_with, with_token, Options, TestApp};
 
 async fn sandbox_store(delay_ms: u64) -> TestApp {
     spawn_with(Options {
@@ -12,12 +12,6 @@ async fn sandbox_store(delay_ms: u64) -> TestApp {
         ..Options::default()
     })
     .await
-}
-
-fn with_token(amount: &str, token: &str) -> Value {
-    let mut s = card_submission(amount);
-    s["formData"]["token"] = token.into();
-    s
 }
 
 #[tokio::test]
@@ -92,5 +86,5 @@ async fn double_and_concurrent_submits_charge_once() {
         .unwrap();
     assert_eq!(again["payment_id"], a["payment_id"]);
     assert_eq!(app.sandbox_payment_posts().await.len(), 1);
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.assert_count("select count(*) from payments", 1).await;
 }

@@ -1,5 +1,6 @@
-use crate::helpers::{
-    attr, spawn_app, spawn_with, Options, ACCESS_TOKEN, PUBLIC_KEY, WEBHOOK_SECRET,
+use common::{
+    approving_checkout, attr, spawn_app, spawn_with, Options, ACCESS_TOKEN, PUBLIC_KEY,
+    WEBHOOK_SECRET,
 };
 
 #[tokio::test]
@@ -34,11 +35,7 @@ async fn brick_is_initialized_with_the_orders_amount_key_and_locale() {
 
 #[tokio::test]
 async fn colombian_checkout_amount_has_no_decimals() {
-    let app = spawn_with(Options {
-        site: "MCO",
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().site("MCO")).await;
     let checkout = app.start_checkout().await;
     assert_eq!(checkout.amount, (2 * 45900 + 59000).to_string());
     assert_eq!(attr(&checkout.html, "data-locale=\"").unwrap(), "es-CO");
@@ -50,7 +47,7 @@ async fn unchanged_cart_reuses_its_order_and_a_changed_one_gets_a_new_one() {
     let first = app.start_checkout().await;
     let again = app.open_checkout().await;
     assert_eq!(first.order_id, again.order_id);
-    assert_eq!(app.count("select count(*) from orders").await, 1);
+    app.assert_count("select count(*) from orders", 1).await;
 
     let ids = app.product_ids().await;
     app.add_to_cart(ids[2], 1).await;
@@ -69,27 +66,18 @@ async fn empty_cart_goes_back_to_the_cart() {
 
 #[tokio::test]
 async fn no_page_ever_shows_a_secret() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     let mut pages = vec![
         app.get_html("/").await,
         app.get_html("/cart").await,
         checkout.html.clone(),
     ];
-    app.pay(
-        &checkout.csrf,
-        &crate::helpers::card_submission(&checkout.amount),
-    )
-    .await;
-    pages.push(
-        app.get_html(&format!("/orders/{}", checkout.order_id))
-            .await,
-    );
+    app.pay(&checkout.csrf, &checkout.card()).await;
+    pages.push(app.order_page(&checkout.order_id).await);
     pages.push(app.get("/nowhere").await.text().await.unwrap());
     pages.push(app.get("/static/checkout.js").await.text().await.unwrap());
     for page in pages {
-        for secret in [ACCESS_TOKEN, WEBHOOK_SECRET, crate::helpers::SESSION_KEY] {
+        for secret in [ACCESS_TOKEN, WEBHOOK_SECRET, common::SESSION_KEY] {
             assert!(!page.contains(secret));
         }
     }

@@ -11,13 +11,20 @@ use sqlx::{Connection, Executor, PgConnection};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{
+use common::{
     server_url, spawn_with, Options, TestApp, ACCESS_TOKEN, PUBLIC_KEY, SESSION_KEY, WEBHOOK_SECRET,
 };
 
 async fn emulator(site: &str) -> RunningSandbox {
     let config = SandboxConfig::for_site(site, WEBHOOK_SECRET).expect("a known site");
     start_standalone(config).await.expect("start the emulator")
+}
+
+/// A Brazilian store in live mode and its emulator.
+async fn brazil() -> (RunningSandbox, TestApp) {
+    let mp = emulator("MLB").await;
+    let app = store("MLB", &mp).await;
+    (mp, app)
 }
 
 /// A store in live mode whose Mercado Pago is `emulator`.
@@ -31,10 +38,7 @@ async fn store(site: &'static str, emulator: &RunningSandbox) -> TestApp {
 }
 
 async fn database_url(app: &TestApp) -> String {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let name = app.text("select current_database()").await;
     format!("{}/{name}", server_url())
 }
 
@@ -79,6 +83,24 @@ async fn examine(settings: &Settings) -> Report {
     report
 }
 
+fn finding<'a>(report: &'a Report, name: &str) -> &'a str {
+    &report
+        .check(name)
+        .unwrap_or_else(|| panic!("no {name} check in\n{report}"))
+        .finding
+}
+
+/// Only the check `name` fails, and its finding says `words`.
+fn fails_saying(report: &Report, name: &str, words: &str) {
+    failed_only(report, &[name]);
+    assert!(finding(report, name).contains(words), "{report}");
+}
+
+/// The check's fix; a failed check always has one.
+fn fix(check: &doctor::Check) -> &str {
+    check.fix.as_deref().expect("a fix")
+}
+
 fn state(report: &Report, name: &str) -> State {
     report
         .check(name)
@@ -105,8 +127,7 @@ fn failed_only(report: &Report, names: &[&str]) {
 
 #[tokio::test]
 async fn every_check_passes_when_the_setup_is_right() {
-    let mp = emulator("MLB").await;
-    let app = store("MLB", &mp).await;
+    let (mp, app) = brazil().await;
     let report = doctor(&vars(&app, &mp.base_url, "MLB", &[]).await).await;
     failed_only(&report, &[]);
     assert_eq!(state(&report, doctor::DATABASE), State::Ok, "{report}");
@@ -141,16 +162,12 @@ async fn a_token_of_another_site_fails_the_site_check() {
     failed_only(&report, &[doctor::SITE]);
     let site = report.check(doctor::SITE).unwrap();
     assert!(site.finding.contains("MLA"), "{report}");
-    assert!(
-        site.fix.as_deref().unwrap().contains("MP_SITE=MLA"),
-        "{report}"
-    );
+    assert!(fix(site).contains("MP_SITE=MLA"), "{report}");
 }
 
 #[tokio::test]
 async fn a_refused_token_fails_and_says_where_to_copy_one() {
-    let mp = emulator("MLB").await;
-    let app = store("MLB", &mp).await;
+    let (mp, app) = brazil().await;
     // Production credentials the emulator (a test account) does not know.
     let changes = [
         ("MP_ACCESS_TOKEN", "APP_USR-0000-refused-token-0000"),
@@ -160,14 +177,8 @@ async fn a_refused_token_fails_and_says_where_to_copy_one() {
     failed_only(&report, &[doctor::ACCESS_TOKEN, doctor::PUBLIC_KEY]);
     let token = report.check(doctor::ACCESS_TOKEN).unwrap();
     assert!(token.finding.contains("401"), "{report}");
-    assert!(
-        token.fix.as_deref().unwrap().contains("MP_ACCESS_TOKEN"),
-        "{report}"
-    );
-    assert!(
-        token.fix.as_deref().unwrap().contains("credentials"),
-        "{report}"
-    );
+    assert!(fix(token).contains("MP_ACCESS_TOKEN"), "{report}");
+    assert!(fix(token).contains("credentials"), "{report}");
     assert_eq!(state(&report, doctor::SITE), State::NotApplicable);
     let key = report.check(doctor::PUBLIC_KEY).unwrap();
     assert!(key.finding.contains("does not accept"), "{report}");
@@ -192,32 +203,17 @@ async fn a_public_key_that_is_not_the_accounts_fails() {
             .collect();
         serde_json::json!({"paging": {"total": results.len()}, "results": results})
     };
+    let answer = |status: u16| ResponseTemplate::new(status);
     let key_answers = [
-        (
-            "TEST-refused",
-            ResponseTemplate::new(401),
-            "does not accept",
-        ),
-        (
-            "TEST-unknown",
-            ResponseTemplate::new(404),
-            "does not accept",
-        ),
+        ("TEST-refused", answer(401), "does not accept"),
+        ("TEST-unknown", answer(404), "does not accept"),
         (
             "TEST-argentine",
-            ResponseTemplate::new(200).set_body_json(search(&["MLA"])),
+            answer(200).set_body_json(search(&["MLA"])),
             "site MLA",
         ),
-        (
-            "APP_USR-production",
-            ResponseTemplate::new(200),
-            "production",
-        ),
-        (
-            "pk-of-nothing",
-            ResponseTemplate::new(200),
-            "TEST-… or APP_USR-…",
-        ),
+        ("APP_USR-production", answer(200), "production"),
+        ("pk-of-nothing", answer(200), "TEST-… or APP_USR-…"),
     ];
     for (key, answer, _) in &key_answers {
         Mock::given(method("GET"))
@@ -234,17 +230,13 @@ async fn a_public_key_that_is_not_the_accounts_fails() {
         failed_only(&report, &[doctor::PUBLIC_KEY]);
         let check = report.check(doctor::PUBLIC_KEY).unwrap();
         assert!(check.finding.contains(said), "{key}: {report}");
-        assert!(
-            check.fix.as_deref().unwrap().contains("MP_PUBLIC_KEY"),
-            "{report}"
-        );
+        assert!(fix(check).contains("MP_PUBLIC_KEY"), "{report}");
     }
 }
 
 #[tokio::test]
 async fn a_database_never_migrated_fails_and_is_left_unmigrated() {
-    let mp = emulator("MLB").await;
-    let app = store("MLB", &mp).await;
+    let (mp, app) = brazil().await;
     let empty = format!("doctor_empty_{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
         .await
@@ -268,39 +260,24 @@ async fn a_database_never_migrated_fails_and_is_left_unmigrated() {
     failed_only(&report, &[doctor::DATABASE]);
     let database = report.check(doctor::DATABASE).unwrap();
     assert!(database.finding.contains("not applied"), "{report}");
-    assert!(
-        database.fix.as_deref().unwrap().contains("start the store"),
-        "{report}"
-    );
+    assert!(fix(database).contains("start the store"), "{report}");
     assert!(!migrated, "the doctor only looks");
 }
 
 #[tokio::test]
 async fn a_half_migrated_database_fails() {
-    let mp = emulator("MLB").await;
-    let app = store("MLB", &mp).await;
-    sqlx::query(
+    let (mp, app) = brazil().await;
+    app.execute(
         "delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations)",
     )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    .await;
     let report = doctor(&vars(&app, &mp.base_url, "MLB", &[]).await).await;
-    failed_only(&report, &[doctor::DATABASE]);
-    assert!(
-        report
-            .check(doctor::DATABASE)
-            .unwrap()
-            .finding
-            .contains("1 of"),
-        "{report}"
-    );
+    fails_saying(&report, doctor::DATABASE, "1 of");
 }
 
 #[tokio::test]
 async fn a_failed_migration_fails_and_newer_ones_are_accepted() {
-    let mp = emulator("MLB").await;
-    let app = store("MLB", &mp).await;
+    let (mp, app) = brazil().await;
     let vars = vars(&app, &mp.base_url, "MLB", &[]).await;
     sqlx::query(
         "insert into _sqlx_migrations (version, description, success, checksum, execution_time) \
@@ -317,26 +294,14 @@ async fn a_failed_migration_fails_and_newer_ones_are_accepted() {
         "{report}"
     );
 
-    sqlx::query("update _sqlx_migrations set success = false where version = (select min(version) from _sqlx_migrations)")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.execute("update _sqlx_migrations set success = false where version = (select min(version) from _sqlx_migrations)").await;
     let report = doctor(&vars).await;
-    failed_only(&report, &[doctor::DATABASE]);
-    assert!(
-        report
-            .check(doctor::DATABASE)
-            .unwrap()
-            .finding
-            .contains("failed part-way"),
-        "{report}"
-    );
+    fails_saying(&report, doctor::DATABASE, "failed part-way");
 }
 
 #[tokio::test]
 async fn a_public_url_over_plain_http_fails() {
-    let mp = emulator("MLB").await;
-    let app = store("MLB", &mp).await;
+    let (mp, app) = brazil().await;
     let plain = [("APP_BASE_URL", "http://shop.invalid")];
     let vars_plain = vars(&app, &mp.base_url, "MLB", &plain).await;
     let refused = Settings::from_lookup(|k| vars_plain.get(k).cloned()).unwrap_err();
@@ -378,8 +343,7 @@ async fn site_with_policy(header: &'static str, policy: &str) -> MockServer {
 
 #[tokio::test]
 async fn a_policy_without_a_brick_host_fails() {
-    let mp = emulator("MLB").await;
-    let app = store("MLB", &mp).await;
+    let (mp, app) = brazil().await;
     let hosts = checkout::security::brick_hosts(checkout::domain::Site::Mlb);
     // A host no other of the list covers (a wildcard covers its subdomains).
     let (dropped, kept) = hosts
@@ -400,10 +364,7 @@ async fn a_policy_without_a_brick_host_fails() {
     failed_only(&report, &[doctor::CSP]);
     let csp = report.check(doctor::CSP).unwrap();
     assert!(csp.finding.contains(dropped), "{report}");
-    assert!(
-        csp.fix.as_deref().unwrap().contains("CSP_EXTRA_HOSTS"),
-        "{report}"
-    );
+    assert!(fix(csp).contains("CSP_EXTRA_HOSTS"), "{report}");
 
     let full = format!("default-src 'self' {}", hosts.join(" "));
     let report_only = site_with_policy("content-security-policy-report-only", &full).await;
@@ -427,15 +388,12 @@ async fn a_policy_without_a_brick_host_fails() {
 
 #[tokio::test]
 async fn the_binary_prints_the_list_and_exits_non_zero_on_a_failure() {
-    let mp = emulator("MLB").await;
-    let app = store("MLB", &mp).await;
+    let (mp, app) = brazil().await;
     // The newest migration forgotten: the one failure to show.
-    sqlx::query(
+    app.execute(
         "delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations)",
     )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    .await;
     let vars = vars(&app, &mp.base_url, "MLB", &[]).await;
     let output = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_checkout"))

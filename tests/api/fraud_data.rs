@@ -6,46 +6,19 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{attr, browser, card_submission, spawn_with, Options, TestApp};
-
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery staple";
+use common::{csrf_of, html_of, spawn_with, text_of, Options, TestApp};
 
 fn sandbox(env: Vec<(&'static str, String)>) -> Options {
     Options {
-        sandbox: true,
         env,
-        ..Options::default()
+        ..Options::default().sandbox()
     }
 }
 
 /// The merchant signs in to the back office with a client of its own.
 async fn merchant(app: &TestApp) -> reqwest::Client {
-    checkout::routes::admin::auth::create_admin(&app.pool, EMAIL, PASSWORD)
-        .await
-        .unwrap();
-    let admin = browser();
-    let page = admin
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
-    let res = admin
-        .post(app.url("/admin/login"))
-        .form(&[
-            ("email", EMAIL),
-            ("password", PASSWORD),
-            ("csrf_token", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    admin
+    app.create_admin().await;
+    app.admin().await
 }
 
 /// Saves a product's form as the back office shows it, with this category.
@@ -55,15 +28,7 @@ async fn set_category(
     id: i64,
     category: &str,
 ) -> reqwest::Response {
-    let page = admin
-        .get(app.url(&format!("/admin/products/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let csrf = csrf_of(&html_of(admin, app.url(&format!("/admin/products/{id}"))).await);
     let (name, description, price): (String, String, i64) =
         sqlx::query_as("select name, description, price_minor from products where id = $1")
             .bind(id)
@@ -90,8 +55,7 @@ async fn set_category(
 /// the body Mercado Pago received.
 async fn pay_by_card(app: &TestApp, names: Option<(&str, &str)>, forwarded: Option<&str>) -> Value {
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
     if let Some((first, last)) = names {
         card["formData"]["payer"]["first_name"] = first.into();
         card["formData"]["payer"]["last_name"] = last.into();
@@ -113,11 +77,7 @@ async fn pay_by_card(app: &TestApp, names: Option<(&str, &str)>, forwarded: Opti
 }
 
 async fn last_post(app: &TestApp) -> Value {
-    app.sandbox_payment_posts()
-        .await
-        .pop()
-        .expect("Mercado Pago got a payment")["body"]
-        .clone()
+    app.sandbox_last_payment_body().await
 }
 
 #[tokio::test]
@@ -131,26 +91,12 @@ async fn a_card_payment_carries_what_the_merchant_and_the_shopper_gave() {
     let ids = app.product_ids().await;
     let res = set_category(&app, &admin, ids[0], "home").await;
     assert_eq!(res.status(), 303);
-    let page = admin
-        .get(app.url(&format!("/admin/products/{}", ids[0])))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&admin, app.url(&format!("/admin/products/{}", ids[0]))).await;
     assert!(
         page.contains("<option value=\"home\" selected>"),
         "the form shows the saved category"
     );
-    let list = admin
-        .get(app.url("/admin/products"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = text_of(&admin, app.url("/admin/products")).await;
     assert!(list.contains("Casa, jardim e eletrodomésticos"), "{list}");
 
     let sent = pay_by_card(&app, Some((" Ana ", "Souza")), None).await;
@@ -297,8 +243,7 @@ async fn the_browsers_device_id_goes_to_mercado_pago_and_a_bad_one_is_dropped() 
     ] {
         let app = spawn_with(sandbox(vec![])).await;
         let checkout = app.start_checkout().await;
-        let mut card = card_submission(&checkout.amount);
-        card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+        let card = app.sandbox_card(&checkout.amount, "APRO").await;
         let res = app
             .client
             .post(app.url("/process_payment"))

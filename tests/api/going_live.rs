@@ -1,16 +1,15 @@
 //! Going live: start-up refusals, the test-credentials banner, the Content-Security-Policy
 //! and its reports, readiness, fresh orders, and a graceful stop with a payment in flight.
 
+use std::cell::RefCell;
 use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::Mock;
 
-use crate::helpers::{
-    card_submission, eventually, payment_response_after, spawn_app, spawn_with, Checkout, Options,
-    TestApp,
+use common::{
+    approved_after, approving_checkout, card_submission, eventually, spawn_app, spawn_with,
+    Checkout, Options, TestApp,
 };
 
 async fn json_of(res: reqwest::Response) -> (u16, Value) {
@@ -115,22 +114,14 @@ async fn test_credentials_put_a_banner_on_shopper_and_error_pages_production_one
     .await;
     let html = production.get("/").await.text().await.unwrap();
     assert!(!html.contains("test-credentials"), "{html}");
-    let sandbox = spawn_with(Options {
-        sandbox: true,
-        ..Options::default()
-    })
-    .await;
+    let sandbox = spawn_with(Options::default().sandbox()).await;
     let html = sandbox.get("/").await.text().await.unwrap();
     assert!(html.contains("sandbox-banner") && !html.contains("test-credentials"));
 }
 
 #[tokio::test]
 async fn the_policy_names_the_sites_brick_hosts_and_can_be_report_only() {
-    let app = spawn_with(Options {
-        site: "MLA",
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().site("MLA")).await;
     let res = app.get("/").await;
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     for host in checkout::security::brick_hosts(checkout::domain::Site::Mla) {
@@ -217,12 +208,10 @@ async fn readyz_needs_every_migration_and_healthz_only_the_process() {
     let app = spawn_app().await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     assert_eq!(app.get("/healthz").await.status(), 200);
-    sqlx::query(
+    app.execute(
         "delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations)",
     )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    .await;
     let res = app.get("/readyz").await;
     assert_eq!(res.status(), 503);
     let body: Value = res.json().await.unwrap();
@@ -230,30 +219,40 @@ async fn readyz_needs_every_migration_and_healthz_only_the_process() {
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
 
-async fn set_price(app: &crate::helpers::TestApp, product_id: i64, minor: i64) {
-    sqlx::query("update products set price_minor = $2 where id = $1")
-        .bind(product_id)
-        .bind(minor)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+/// Makes the order's prices as old as `interval` (a PostgreSQL interval, "2 hours").
+async fn age(app: &TestApp, order_id: &str, interval: &str) {
+    app.execute(&format!(
+        "update orders set priced_at = now() - interval '{interval}' where id = '{order_id}'"
+    ))
+    .await;
+}
+
+async fn set_status(app: &TestApp, order_id: &str, status: &str) {
+    app.execute(&format!(
+        "update orders set status = '{status}' where id = '{order_id}'"
+    ))
+    .await;
+}
+
+async fn set_price(app: &TestApp, product_id: i64, minor: i64) {
+    app.execute(&format!(
+        "update products set price_minor = {minor} where id = {product_id}"
+    ))
+    .await;
 }
 
 /// Opens the checkout until it shows another order than `order_id` (the catalog is cached
 /// for a few seconds, so a price change shows within that).
 async fn checkout_after_change(app: &TestApp, order_id: &str) -> Checkout {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    let replaced = RefCell::new(None);
+    eventually("the order is replaced", Duration::from_secs(10), || async {
         let checkout = app.open_checkout().await;
-        if checkout.order_id != order_id {
-            return checkout;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the order was never replaced"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        let other = checkout.order_id != order_id;
+        *replaced.borrow_mut() = Some(checkout);
+        other
+    })
+    .await;
+    replaced.into_inner().unwrap()
 }
 
 #[tokio::test]
@@ -285,66 +284,33 @@ async fn a_changed_price_replaces_the_open_order_with_a_message() {
 
 #[tokio::test]
 async fn an_order_older_than_the_freshness_window_is_repriced_before_it_is_paid() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     // Prices changed while the page stood open for an hour: no charge, a clear answer.
-    sqlx::query(&format!(
-        "update orders set priced_at = now() - interval '60 minutes' where id = '{}'",
-        checkout.order_id
-    ))
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    age(&app, &checkout.order_id, "60 minutes").await;
     let ids = app.product_ids().await;
     set_price(&app, ids[1], 99_999).await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"], "prices_changed");
     assert!(app.payment_calls().await.is_empty(), "nothing was charged");
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
 
     // Same age, prices unchanged: the order is confirmed fresh and paid.
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    sqlx::query(&format!(
-        "update orders set priced_at = now() - interval '60 minutes' where id = '{}'",
-        checkout.order_id
-    ))
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (app, checkout) = approving_checkout().await;
+    age(&app, &checkout.order_id, "60 minutes").await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
 }
 
 #[tokio::test]
 async fn unpaid_orders_expire_and_a_late_payment_cannot_use_them() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        env: vec![("UNPAID_ORDER_EXPIRY_HOURS", "1".into())],
-        ..Options::default()
-    })
-    .await;
+    // The worker every second.
+    let options = Options::default().reconcile_secs(1);
+    let app = spawn_with(options.env("UNPAID_ORDER_EXPIRY_HOURS", "1")).await;
     app.mp_answers("approved", "accredited").await;
     let old = app.start_checkout().await;
-    sqlx::query(&format!(
-        "update orders set priced_at = now() - interval '2 hours' where id = '{}'",
-        old.order_id
-    ))
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    age(&app, &old.order_id, "2 hours").await;
     eventually(
         "the worker expires the order",
         Duration::from_secs(10),
@@ -363,28 +329,17 @@ async fn unpaid_orders_expire_and_a_late_payment_cannot_use_them() {
 
 #[tokio::test]
 async fn a_stop_refuses_new_payments_and_lets_the_one_in_flight_finish_and_be_recorded() {
-    let mut app = spawn_with(Options {
-        timeout_secs: 10,
-        ..Options::default()
-    })
-    .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(payment_response_after(
-            "approved",
-            "accredited",
-            Duration::from_millis(1500),
-        ))
-        .mount(&app.mp)
+    let mut app = spawn_with(Options::default().timeout_secs(10)).await;
+    app.mp_creates(approved_after(Duration::from_millis(1500)))
         .await;
     let checkout = app.start_checkout().await;
     let request = app
         .client
         .post(app.url("/process_payment"))
         .header("X-CSRF-Token", &checkout.csrf)
-        .json(&card_submission(&checkout.amount));
+        .json(&checkout.card());
     // A second shopper, with the checkout open too, who will submit while the store drains.
-    app.client = crate::helpers::browser();
+    app.client = common::browser();
     let other = app.start_checkout().await;
 
     let in_flight = tokio::spawn(async move { request.send().await });
@@ -427,11 +382,11 @@ async fn a_stop_refuses_new_payments_and_lets_the_one_in_flight_finish_and_be_re
         1,
         "the refused submit called nobody"
     );
-    assert_eq!(
-        app.count("select count(*) from payment_attempts where state = 'in_flight'")
-            .await,
-        0
-    );
+    app.assert_count(
+        "select count(*) from payment_attempts where state = 'in_flight'",
+        0,
+    )
+    .await;
 }
 
 /// The checkout page reads the open order, then replaces it; a payment another tab starts in
@@ -441,11 +396,7 @@ async fn a_replacement_never_cancels_an_order_another_tab_started_paying() {
     let app = spawn_app().await;
     let first = app.start_checkout().await;
     let id = checkout::domain::OrderId::parse(&first.order_id).unwrap();
-    sqlx::query("update orders set status = 'processing' where id = $1::uuid")
-        .bind(&first.order_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    set_status(&app, &first.order_id, "processing").await;
     let mut tx = app.pool.begin().await.unwrap();
     let cancelled = checkout::db::orders::cancel_unpaid(&mut tx, id, "replaced")
         .await
@@ -454,11 +405,7 @@ async fn a_replacement_never_cancels_an_order_another_tab_started_paying() {
     assert!(!cancelled);
     assert_eq!(app.order_status(&first.order_id).await, "processing");
 
-    sqlx::query("update orders set status = 'rejected' where id = $1::uuid")
-        .bind(&first.order_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    set_status(&app, &first.order_id, "rejected").await;
     let mut tx = app.pool.begin().await.unwrap();
     assert!(checkout::db::orders::cancel_unpaid(&mut tx, id, "replaced")
         .await

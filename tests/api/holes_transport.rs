@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::helpers::{card_submission, next_payment_id, spawn_with, Options};
+use common::raw::{read_request, RawRequest};
+use common::{next_payment_id, spawn_with, Options};
 
 #[derive(Debug, Clone)]
 struct Seen {
@@ -29,50 +30,6 @@ struct Server {
     /// Idempotency key -> payment, so a re-send gets the same payment, as at Mercado Pago.
     payments: Mutex<HashMap<String, Value>>,
     sprung: AtomicBool,
-}
-
-struct RawRequest {
-    method: String,
-    path: String,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
-}
-
-async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<RawRequest> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).await.ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let target = parts.next()?;
-    let path = target.split('?').next()?.to_string();
-    let mut headers = HashMap::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await.ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).await.ok()?;
-    Some(RawRequest {
-        method,
-        path,
-        headers,
-        body,
-    })
 }
 
 impl Server {
@@ -181,9 +138,7 @@ async fn hole_11_a_payment_lost_on_a_stale_pooled_connection_is_sent_again_with_
     .await;
     // The checkout page creates the wallet preference: the first connection, kept alive.
     let checkout = app.start_checkout().await;
-    let res = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let res = app.pay_card(&checkout).await;
     let status = res.status().as_u16();
     let answer: Value = res.json().await.unwrap_or(Value::Null);
     let seen = server.seen.lock().unwrap().clone();

@@ -6,20 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{card_submission, eventually, spawn_app, spawn_with, Options, TestApp};
+use common::{eventually, json_of, spawn_app, spawn_with, Options, TestApp};
 
 async fn sandbox_store(site: &'static str) -> TestApp {
-    spawn_with(Options {
-        site,
-        sandbox: true,
-        ..Options::default()
-    })
-    .await
-}
-
-async fn answer(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap())
+    spawn_with(Options::default().site(site).sandbox()).await
 }
 
 /// Waits until the store checks documents against the emulator's list. The probe is a
@@ -31,24 +21,7 @@ async fn until_the_list_is_read(app: &TestApp, csrf: &str, method: &str, kind: &
     eventually(
         "the emulator was asked for the document types",
         Duration::from_secs(10),
-        || async {
-            let all: Vec<Value> = app
-                .client
-                .get(app.url("/sandbox/mp/sandbox/control/requests"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            all.iter().any(|r| {
-                r["method"] == "GET"
-                    && r["path"]
-                        .as_str()
-                        .unwrap_or("")
-                        .ends_with("/v1/identification_types")
-            })
-        },
+        || app.sandbox_was_asked("GET", "/v1/identification_types"),
     )
     .await;
     let probe = json!({"selectedPaymentMethod": "ticket", "formData": {
@@ -59,7 +32,7 @@ async fn until_the_list_is_read(app: &TestApp, csrf: &str, method: &str, kind: &
         "the store checks documents against Mercado Pago's list",
         Duration::from_secs(5),
         || async {
-            let (status, body) = answer(app.pay(csrf, &probe).await).await;
+            let (status, body) = json_of(app.pay(csrf, &probe).await).await;
             assert_eq!(status, 400, "{body}");
             body["field"] == "formData.payer.identification.number"
         },
@@ -74,10 +47,9 @@ async fn a_type_only_mercado_pagos_list_holds_is_checked_and_paid_with() {
     let checkout = app.start_checkout().await;
     until_the_list_is_read(&app, &checkout.csrf, "rapipago", "CUIT").await;
 
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
     card["formData"]["payer"]["identification"] = json!({"type": "cuit", "number": "2012345678"});
-    let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
+    let (status, body) = json_of(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["field"], "formData.payer.identification.number");
     assert_eq!(body["message"], "el CUIT debe tener 11 dígitos");
@@ -85,7 +57,7 @@ async fn a_type_only_mercado_pagos_list_holds_is_checked_and_paid_with() {
 
     card["formData"]["payer"]["identification"] =
         json!({"type": "cuit", "number": "20-12345678-6"});
-    let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
+    let (status, body) = json_of(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "approved");
     let posts = app.sandbox_payment_posts().await;
@@ -104,10 +76,9 @@ async fn a_type_outside_the_list_goes_on_and_mercado_pagos_refusal_is_explained(
     let checkout = app.start_checkout().await;
     until_the_list_is_read(&app, &checkout.csrf, "pec", "CPF").await;
 
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
     card["formData"]["payer"]["identification"] = json!({"type": "RG", "number": "123456789"});
-    let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
+    let (status, body) = json_of(app.pay(&checkout.csrf, &card).await).await;
 
     let posts = app.sandbox_payment_posts().await;
     assert_eq!(posts.len(), 1, "we did not refuse it: Mercado Pago did");
@@ -126,7 +97,7 @@ async fn a_type_outside_the_list_goes_on_and_mercado_pagos_refusal_is_explained(
     // Still payable, with a document Mercado Pago takes.
     card["formData"]["token"] = app.sandbox_token("APRO").await.into();
     card["formData"]["payer"]["identification"] = json!({"type": "CPF", "number": "12345678909"});
-    let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
+    let (status, body) = json_of(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "approved");
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
@@ -144,10 +115,9 @@ async fn a_cpf_of_the_wrong_length_is_refused_before_any_call() {
         ("CNPJ", "12345678909", "o CNPJ deve ter 14 dígitos"),
         ("CPF", "1234567890X", "o CPF deve conter apenas dígitos"),
     ] {
-        let mut card = card_submission(&checkout.amount);
-        card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+        let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
         card["formData"]["payer"]["identification"] = json!({"type": kind, "number": number});
-        let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
+        let (status, body) = json_of(app.pay(&checkout.csrf, &card).await).await;
         assert_eq!(status, 400, "{kind} {number}: {body}");
         assert_eq!(body["error"], "invalid_payment_data");
         assert_eq!(body["field"], "formData.payer.identification.number");
@@ -173,10 +143,10 @@ async fn without_mercado_pagos_list_the_built_in_table_serves() {
     .await;
     app.mp_answers("approved", "accredited").await;
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
+    let mut card = checkout.card();
     card["formData"]["payer"]["identification"] =
         json!({"type": "cpf", "number": "123.456.789-09"});
-    let (status, body) = answer(app.pay(&checkout.csrf, &card).await).await;
+    let (status, body) = json_of(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "approved");
     let calls = app.payment_calls().await;
@@ -190,6 +160,6 @@ async fn without_mercado_pagos_list_the_built_in_table_serves() {
     let get = &app.mp_requests("GET", "/v1/identification_types").await[0];
     assert_eq!(
         get.headers["authorization"],
-        format!("Bearer {}", crate::helpers::ACCESS_TOKEN)
+        format!("Bearer {}", common::ACCESS_TOKEN)
     );
 }

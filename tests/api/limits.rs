@@ -6,31 +6,31 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{attr, browser, card_submission, csrf_of, spawn_with, Options, TestApp};
-
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery staple";
+use common::{
+    attr, browser, csrf_of, sign_in_form, spawn_with_admin, Options, TestApp, ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+};
 
 async fn with_env(env: &[(&'static str, &str)]) -> TestApp {
-    let app = spawn_with(Options {
-        env: env.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-        ..Options::default()
-    })
-    .await;
-    checkout::routes::admin::auth::create_admin(&app.pool, EMAIL, PASSWORD)
-        .await
-        .unwrap();
-    app
+    let options = env
+        .iter()
+        .fold(Options::default(), |options, (k, v)| options.env(k, *v));
+    spawn_with_admin(options).await
+}
+
+/// The answer's `Retry-After`, in seconds.
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 /// A refusal as the limits answer it: 429, a Retry-After of at most a minute, no caching.
 fn assert_refused(res: &reqwest::Response, what: &str) {
     assert_eq!(res.status(), 429, "{what}");
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = retry_after(res);
     assert!((1..=60).contains(&wait), "{what}: Retry-After {wait}");
     assert_eq!(res.headers()["cache-control"], "no-store", "{what}");
 }
@@ -78,21 +78,7 @@ async fn sign_in(
     password: &str,
     via: Option<&str>,
 ) -> reqwest::Response {
-    let admin = browser();
-    let page = admin
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
-    let mut post = admin.post(app.url("/admin/login")).form(&[
-        ("email", email),
-        ("password", password),
-        ("csrf_token", &csrf),
-    ]);
+    let mut post = sign_in_form(&browser(), &app.address, email, password).await;
     if let Some(forwarded) = via {
         post = post.header("X-Forwarded-For", forwarded);
     }
@@ -131,20 +117,16 @@ async fn an_address_is_limited_across_sessions_and_a_forged_header_changes_nothi
     let app = with_env(&[("RATE_LIMIT_CHECKOUT_PER_IP", "3")]).await;
     // No proxy is trusted: every request below is 127.0.0.1, whatever it claims to be.
     let bot = cookieless();
+    let checkout_via = |forwarded: String| {
+        let req = bot.get(app.url("/checkout"));
+        req.header("X-Forwarded-For", forwarded).send()
+    };
     for n in 0..3 {
-        let res = bot
-            .get(app.url("/checkout"))
-            .header("X-Forwarded-For", format!("203.0.113.{n}"))
-            .send()
-            .await
-            .unwrap();
+        let res = checkout_via(format!("203.0.113.{n}")).await.unwrap();
         assert_ne!(res.status(), 429, "request {n}");
     }
     for n in 3..10 {
-        let res = bot
-            .get(app.url("/checkout"))
-            .header("X-Forwarded-For", format!("203.0.113.{n}, 198.51.100.{n}"))
-            .send()
+        let res = checkout_via(format!("203.0.113.{n}, 198.51.100.{n}"))
             .await
             .unwrap();
         assert_refused(&res, "a forged X-Forwarded-For from an untrusted peer");
@@ -195,15 +177,11 @@ async fn the_payment_is_limited_as_json_and_a_refusal_reaches_no_one() {
     let app = with_env(&[("RATE_LIMIT_PAYMENT_PER_SESSION", "1")]).await;
     app.mp_answers("rejected", "cc_rejected_other_reason").await;
     let checkout = app.start_checkout().await;
-    let first = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let first = app.pay_card(&checkout).await;
     assert_ne!(first.status(), 429);
     let calls = app.payment_calls().await.len();
     let attempts = app.count("select count(*) from payment_attempts").await;
-    let res = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let res = app.pay_card(&checkout).await;
     assert_refused(&res, "a second payment within the minute");
     assert!(res.headers()["content-type"]
         .to_str()
@@ -259,12 +237,12 @@ async fn the_return_from_mercado_pago_is_limited_and_a_refusal_asks_nothing() {
 async fn sign_in_posts_are_limited_in_memory_before_any_attempt_is_recorded() {
     let app = with_env(&[("RATE_LIMIT_LOGIN_PER_IP", "2")]).await;
     for _ in 0..2 {
-        let res = sign_in(&app, EMAIL, "wrong password guess", None).await;
+        let res = sign_in(&app, ADMIN_EMAIL, "wrong password guess", None).await;
         assert_eq!(res.status(), 401);
     }
-    let res = sign_in(&app, EMAIL, PASSWORD, None).await;
+    let res = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
     assert_refused_page(res, "a third sign-in post within the minute").await;
-    assert_eq!(attempts_of(&app, &format!("email:{EMAIL}")).await, 2);
+    assert_eq!(attempts_of(&app, &format!("email:{ADMIN_EMAIL}")).await, 2);
     assert_eq!(attempts_of(&app, "ip:127.0.0.1").await, 2);
 }
 
@@ -272,29 +250,12 @@ async fn sign_in_posts_are_limited_in_memory_before_any_attempt_is_recorded() {
 async fn twenty_parallel_wrong_passwords_get_at_most_five_checks() {
     let app = with_env(&[("RATE_LIMIT_LOGIN_PER_IP", "1000")]).await;
     // Each guesser has its own sign-in form, then all post at once.
-    let mut forms = Vec::new();
+    let mut posts = Vec::new();
     for _ in 0..20 {
-        let admin = browser();
-        let page = admin
-            .get(app.url("/admin/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        forms.push((admin, attr(&page, "name=\"csrf_token\" value=\"").unwrap()));
+        let guesser = browser();
+        let form = sign_in_form(&guesser, &app.address, ADMIN_EMAIL, "wrong password guess");
+        posts.push(form.await.send());
     }
-    let posts = forms.iter().map(|(admin, csrf)| {
-        admin
-            .post(app.url("/admin/login"))
-            .form(&[
-                ("email", EMAIL),
-                ("password", "wrong password guess"),
-                ("csrf_token", csrf),
-            ])
-            .send()
-    });
     let answers: Vec<u16> = futures_util::future::join_all(posts)
         .await
         .into_iter()
@@ -304,32 +265,29 @@ async fn twenty_parallel_wrong_passwords_get_at_most_five_checks() {
     let checked = answers.iter().filter(|s| **s == 401).count();
     let refused = answers.iter().filter(|s| **s == 429).count();
     assert_eq!((checked, refused), (5, 15), "{answers:?}");
-    assert_eq!(attempts_of(&app, &format!("email:{EMAIL}")).await, 20);
+    assert_eq!(attempts_of(&app, &format!("email:{ADMIN_EMAIL}")).await, 20);
     // The next one is refused before its password is looked at, right or not.
-    let res = sign_in(&app, EMAIL, PASSWORD, None).await;
+    let res = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
     assert_eq!(res.status(), 429);
-    let wait: i64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = retry_after(&res);
     assert!((1..=900).contains(&wait), "Retry-After {wait}");
-    assert_eq!(app.count("select count(*) from admin_sessions").await, 0);
+    app.assert_count("select count(*) from admin_sessions", 0)
+        .await;
 }
 
 #[tokio::test]
 async fn a_successful_sign_in_is_not_held_against_the_merchant() {
     let app = with_env(&[]).await;
     for _ in 0..4 {
-        let res = sign_in(&app, EMAIL, "wrong password guess", None).await;
+        let res = sign_in(&app, ADMIN_EMAIL, "wrong password guess", None).await;
         assert_eq!(res.status(), 401);
     }
     // Each success forgives the email's typos and costs the address nothing.
     for n in 0..3 {
-        let res = sign_in(&app, EMAIL, PASSWORD, None).await;
+        let res = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
         assert_eq!(res.status(), 303, "sign-in {n} after four typos");
     }
-    assert_eq!(attempts_of(&app, &format!("email:{EMAIL}")).await, 0);
+    assert_eq!(attempts_of(&app, &format!("email:{ADMIN_EMAIL}")).await, 0);
     // The address's failures still count: one more, then it waits.
     assert_eq!(
         sign_in(&app, "other@example.com", "guess", None)
@@ -337,7 +295,12 @@ async fn a_successful_sign_in_is_not_held_against_the_merchant() {
             .status(),
         401
     );
-    assert_eq!(sign_in(&app, EMAIL, PASSWORD, None).await.status(), 429);
+    assert_eq!(
+        sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None)
+            .await
+            .status(),
+        429
+    );
 }
 
 #[tokio::test]
@@ -347,9 +310,15 @@ async fn behind_a_trusted_proxy_one_guesser_does_not_lock_out_everyone() {
         let res = sign_in(&app, "nobody@example.com", "guess", Some("203.0.113.7")).await;
         assert_eq!(res.status(), 401);
     }
-    let res = sign_in(&app, EMAIL, PASSWORD, Some("6.6.6.6, 203.0.113.7")).await;
+    let res = sign_in(
+        &app,
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+        Some("6.6.6.6, 203.0.113.7"),
+    )
+    .await;
     assert_eq!(res.status(), 429, "the guesser's address waits");
-    let res = sign_in(&app, EMAIL, PASSWORD, Some("198.51.100.20")).await;
+    let res = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, Some("198.51.100.20")).await;
     assert_eq!(res.status(), 303, "the merchant, elsewhere, signs in");
     assert_eq!(attempts_of(&app, "ip:203.0.113.7").await, 6);
     assert_eq!(attempts_of(&app, "ip:127.0.0.1").await, 0);

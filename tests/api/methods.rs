@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{attr, browser, card_submission, spawn_with, Options, TestApp};
+use common::{attr, browser, card_submission, spawn_with, Options, TestApp};
 
 /// A test document: type and number.
 type Document = Option<(&'static str, &'static str)>;
@@ -71,11 +71,7 @@ fn offline(kind: &str, method: &str, amount: &str, site: &str, doc: Option<(&str
 }
 
 async fn last_post(app: &TestApp) -> Value {
-    app.sandbox_payment_posts()
-        .await
-        .pop()
-        .expect("Mercado Pago got a payment")["body"]
-        .clone()
+    app.sandbox_last_payment_body().await
 }
 
 async fn pay(app: &TestApp, csrf: &str, body: &Value) -> Value {
@@ -89,12 +85,7 @@ async fn pay(app: &TestApp, csrf: &str, body: &Value) -> Value {
 #[tokio::test]
 async fn every_method_of_every_site_goes_through_against_the_sandbox() {
     for (site, doc, methods) in SITES {
-        let mut app = spawn_with(Options {
-            site,
-            sandbox: true,
-            ..Options::default()
-        })
-        .await;
+        let mut app = spawn_with(Options::default().site(site).sandbox()).await;
 
         // Cards.
         let checkout = app.start_checkout().await;
@@ -103,8 +94,7 @@ async fn every_method_of_every_site_goes_through_against_the_sandbox() {
             "{site}: {}",
             checkout.amount
         );
-        let mut card = card_submission(&checkout.amount);
-        card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+        let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
         card["formData"]["payer"]["identification"] = match doc {
             Some((t, n)) => json!({"type": t, "number": n}),
             None => Value::Null,
@@ -205,13 +195,8 @@ async fn every_method_of_every_site_goes_through_against_the_sandbox() {
         let offered: Value = serde_json::from_str(&methods_json).unwrap();
         assert!(offered["mercadoPago"].is_string(), "{site}: wallet offered");
         let paid: Value = app
-            .client
-            .post(app.url(&format!(
-                "/sandbox/mp/sandbox/control/preferences/{preference}/pay"
-            )))
-            .send()
+            .sandbox_control("POST", &format!("preferences/{preference}/pay"), None)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -232,21 +217,14 @@ async fn every_method_of_every_site_goes_through_against_the_sandbox() {
             "paid",
             "{site}: the real status, not the query string's"
         );
-        let page = app
-            .get_html(&format!("/orders/{}", checkout.order_id))
-            .await;
+        let page = app.order_page(&checkout.order_id).await;
         assert!(page.contains("status-success"), "{site} wallet page");
     }
 }
 
 #[tokio::test]
 async fn a_method_the_site_does_not_offer_is_refused_and_changes_nothing() {
-    let app = spawn_with(Options {
-        site: "MLA",
-        sandbox: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().site("MLA").sandbox()).await;
     let checkout = app.start_checkout().await;
     let res = app
         .pay(
@@ -267,12 +245,7 @@ async fn a_method_the_site_does_not_offer_is_refused_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_fractional_peso_amount_is_refused_in_chile() {
-    let app = spawn_with(Options {
-        site: "MLC",
-        sandbox: true,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().site("MLC").sandbox()).await;
     let checkout = app.start_checkout().await;
     let mut card = card_submission(&format!("{}.5", checkout.amount));
     card["formData"]["payer"]["identification"] = json!({"type": "RUT", "number": "123456789"});

@@ -9,10 +9,7 @@ use sqlx::{Connection, Executor, PgConnection};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{
-    card_submission, eventually, mp_payment, now_ms, server_url, spawn_app, spawn_with, Options,
-    TestApp,
-};
+use common::{eventually, now_ms, server_url, spawn_app, spawn_with, Options, TestApp, APPROVED};
 
 const TOKEN: &str = "metrics-token-0123456789abcdef";
 
@@ -80,32 +77,28 @@ fn value(series: &HashMap<String, f64>, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("no series {key}; have {:#?}", series.keys()))
 }
 
+fn assert_values(series: &HashMap<String, f64>, want: &[(&str, f64)]) {
+    for (key, want) in want {
+        assert_eq!(value(series, key), *want, "{key}");
+    }
+}
+
 #[tokio::test]
 async fn a_card_payment_and_its_webhook_are_counted() {
     let app = spawn_app().await;
     app.mp_answers("in_process", "pending_contingency").await;
     let checkout = app.start_checkout().await;
 
-    let refused = app
-        .pay("not-the-csrf-token", &card_submission(&checkout.amount))
-        .await;
+    let refused = app.pay("not-the-csrf-token", &checkout.card()).await;
     assert_eq!(refused.status(), 403);
-    let answer: Value = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer: Value = app.pay_card(&checkout).await.json().await.unwrap();
     let payment_id = answer["payment_id"].as_i64().expect("a payment id");
 
     Mock::given(method("GET"))
         .and(path(format!("/v1/payments/{payment_id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(mp_payment(
+        .respond_with(ResponseTemplate::new(200).set_body_json(checkout.payment(
             payment_id,
-            "approved",
-            "accredited",
-            &checkout.amount,
-            &checkout.order_id,
+            APPROVED,
             "master",
             Some(1),
         )))
@@ -171,16 +164,15 @@ async fn a_card_payment_and_its_webhook_are_counted() {
         !m.keys().any(|k| k.contains(&payment_id.to_string())),
         "no payment id in a label"
     );
-    assert_eq!(value(&m, "checkout_webhooks_received_total"), 2.0);
-    assert_eq!(
-        value(&m, "checkout_webhooks_refused_total{reason=\"signature\"}"),
-        1.0
+    assert_values(
+        &m,
+        &[
+            ("checkout_webhooks_received_total", 2.0),
+            ("checkout_webhooks_refused_total{reason=\"signature\"}", 1.0),
+            ("checkout_webhooks_refused_total{reason=\"malformed\"}", 0.0),
+            ("checkout_webhook_lag_seconds_count", 1.0),
+        ],
     );
-    assert_eq!(
-        value(&m, "checkout_webhooks_refused_total{reason=\"malformed\"}"),
-        0.0
-    );
-    assert_eq!(value(&m, "checkout_webhook_lag_seconds_count"), 1.0);
     let lag = value(&m, "checkout_webhook_lag_seconds_sum");
     assert!((3.0..60.0).contains(&lag), "lag {lag}");
     assert_eq!(
@@ -195,32 +187,27 @@ async fn a_card_payment_and_its_webhook_are_counted() {
 #[tokio::test]
 async fn the_gauges_come_from_the_database() {
     let app = spawn_app().await;
-    sqlx::query(
+    app.execute(
         "insert into anomalies (payment_id, kind, detail) values (77, 'unknown_reference', 'test')",
     )
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    sqlx::query(
+    .await;
+    app.execute(
         r#"insert into notifications (dedupe_key, topic, data_id, signed, next_try_at)
            values ('k', 'payment', '77', true, now() + interval '1 hour')"#,
     )
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    .await;
 
     let m = scrape(&app).await;
-    assert_eq!(value(&m, "checkout_metrics_database_up"), 1.0);
-    assert_eq!(
-        value(&m, "checkout_anomalies_open{kind=\"unknown_reference\"}"),
-        1.0
+    assert_values(
+        &m,
+        &[
+            ("checkout_metrics_database_up", 1.0),
+            ("checkout_anomalies_open{kind=\"unknown_reference\"}", 1.0),
+            ("checkout_anomalies_open{kind=\"amount_mismatch\"}", 0.0),
+            ("checkout_notifications_pending", 1.0),
+            ("checkout_orders_awaiting_reconciliation", 0.0),
+        ],
     );
-    assert_eq!(
-        value(&m, "checkout_anomalies_open{kind=\"amount_mismatch\"}"),
-        0.0
-    );
-    assert_eq!(value(&m, "checkout_notifications_pending"), 1.0);
-    assert_eq!(value(&m, "checkout_orders_awaiting_reconciliation"), 0.0);
 }
 
 #[tokio::test]
@@ -250,11 +237,7 @@ async fn a_database_that_does_not_answer_costs_only_the_gauges() {
 
 #[tokio::test]
 async fn with_a_token_only_its_bearer_may_read() {
-    let app = spawn_with(Options {
-        env: vec![("METRICS_TOKEN", TOKEN.to_string())],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().env("METRICS_TOKEN", TOKEN.to_string())).await;
     let get = |auth: Option<String>| {
         let mut req = app.client.get(app.url("/metrics"));
         if let Some(auth) = auth {

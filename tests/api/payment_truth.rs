@@ -1,28 +1,11 @@
 //! Issue 5 against the emulator: the truth about a payment after the checkout's answer.
 
-use std::time::Duration;
-
-use checkout::mercadopago::signature::{manifest, sign};
 use serde_json::{json, Value};
 
-use crate::helpers::{card_submission, spawn_with, Options, TestApp, WEBHOOK_SECRET};
+use common::{now_ms, spawn_with, Options, TestApp};
 
 async fn store(options: Options) -> TestApp {
-    spawn_with(Options {
-        sandbox: true,
-        ..options
-    })
-    .await
-}
-
-async fn eventually(app: &TestApp, sql: &str, want: i64) {
-    for _ in 0..100 {
-        if app.count(sql).await == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{sql} never became {want}: {}", app.count(sql).await);
+    spawn_with(options.sandbox()).await
 }
 
 async fn pix(app: &TestApp) -> (String, i64) {
@@ -34,86 +17,46 @@ async fn pix(app: &TestApp) -> (String, i64) {
     (checkout.order_id, answer["payment_id"].as_i64().unwrap())
 }
 
-async fn control(app: &TestApp, payment_id: i64, action: &str) {
-    let res = app
-        .client
-        .post(app.url(&format!(
-            "/sandbox/mp/sandbox/control/payments/{payment_id}/{action}"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{action}");
-}
-
-/// What Mercado Pago would send for the payment, signed with the store's secret.
-async fn notify(app: &TestApp, payment_id: i64, request_id: &str) -> u16 {
-    let ts = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
-    let v1 = sign(
-        WEBHOOK_SECRET.as_bytes(),
-        &manifest(Some(&payment_id.to_string()), Some(request_id), &ts),
-    );
-    app.client
-        .post(app.url(&format!("/webhooks/mercadopago?data.id={payment_id}&type=payment")))
-        .header("x-signature", format!("ts={ts},v1={v1}"))
-        .header("x-request-id", request_id)
-        .json(&json!({"type": "payment", "action": "payment.updated", "data": {"id": payment_id.to_string()}}))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 #[tokio::test]
 async fn a_pending_pix_approved_in_the_sandbox_is_paid_through_the_webhook_alone() {
     let app = store(Options::default()).await; // reconciliation effectively off
     let (order, payment) = pix(&app).await;
-    control(&app, payment, "approve").await;
-    eventually(
-        &app,
+    app.sandbox_payment_action(payment, "approve").await;
+    app.wait_for_count(
         &format!("select count(*) from orders where id = '{order}' and status = 'paid'"),
         1,
     )
     .await;
-    assert_eq!(
-        app.count(
-            "select count(*) from order_history where to_status = 'paid' and source = 'webhook'"
-        )
-        .await,
-        1
-    );
+    app.assert_count(
+        "select count(*) from order_history where to_status = 'paid' and source = 'webhook'",
+        1,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn five_concurrent_deliveries_of_one_notification_change_the_order_once() {
     let app = store(Options::default()).await;
     let (order, payment) = pix(&app).await;
-    control(&app, payment, "approve").await;
-    let sends = (0..5).map(|_| notify(&app, payment, "same-request"));
+    app.sandbox_payment_action(payment, "approve").await;
+    let sends = (0..5).map(|_| app.notify_signed(payment, now_ms(), "same-request"));
     for status in futures_util::future::join_all(sends).await {
         assert_eq!(status, 200);
     }
-    eventually(
-        &app,
+    app.wait_for_count(
         &format!("select count(*) from orders where id = '{order}' and status = 'paid'"),
         1,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        app.count("select count(*) from order_history where to_status = 'paid'")
-            .await,
-        1
-    );
+    app.sandbox_webhooks_done().await;
+    assert_eq!(app.moves_to("paid").await, 1);
 }
 
 #[tokio::test]
 async fn a_refund_in_mercado_pago_reaches_the_order_and_a_late_approval_does_not_undo_it() {
     let app = store(Options::default()).await;
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let card = app.sandbox_card(&checkout.amount, "APRO").await;
     let answer: Value = app.pay(&checkout.csrf, &card).await.json().await.unwrap();
     let payment = answer["payment_id"].as_i64().unwrap();
     // A refund made in Mercado Pago's panel.
@@ -131,14 +74,15 @@ async fn a_refund_in_mercado_pago_reaches_the_order_and_a_late_approval_does_not
         "select count(*) from orders where id = '{}' and status = 'refunded'",
         checkout.order_id
     );
-    eventually(&app, &refunded, 1).await;
+    app.wait_for_count(&refunded, 1).await;
     // The old "payment.created" notification arrives late.
-    assert_eq!(notify(&app, payment, "late-created").await, 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.count(&refunded).await, 1);
-    let page = app
-        .get_html(&format!("/orders/{}", checkout.order_id))
-        .await;
+    assert_eq!(
+        app.notify_signed(payment, now_ms(), "late-created").await,
+        200
+    );
+    app.sandbox_webhooks_done().await;
+    app.assert_count(&refunded, 1).await;
+    let page = app.order_page(&checkout.order_id).await;
     assert!(
         page.contains("Pagamento devolvido"),
         "the result page says refunded"
@@ -162,12 +106,7 @@ async fn an_approved_payment_of_a_smaller_amount_never_pays_the_order() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    eventually(
-        &app,
-        "select count(*) from anomalies where kind = 'amount_mismatch'",
-        1,
-    )
-    .await;
+    app.wait_for_anomaly("amount_mismatch").await;
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }
 
@@ -181,16 +120,15 @@ async fn a_checkout_that_timed_out_after_the_payment_was_made_ends_right_through
     })
     .await;
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let card = app.sandbox_card(&checkout.amount, "APRO").await;
     let res = app.pay(&checkout.csrf, &card).await;
     assert_eq!(res.status(), 502, "the answer came too late");
     let paid = format!(
         "select count(*) from orders where id = '{}' and status = 'paid'",
         checkout.order_id
     );
-    eventually(&app, &paid, 1).await;
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.wait_for_count(&paid, 1).await;
+    app.assert_count("select count(*) from payments", 1).await;
     let keys: std::collections::HashSet<String> = app
         .sandbox_payment_posts()
         .await

@@ -2,29 +2,18 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sqlx::Connection;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
-use crate::helpers::{
-    browser, card_submission, payment_response, payment_response_after, spawn_app, TestApp,
+use common::{
+    approved_after, approved_payment, approving_checkout, browser, card_submission, json_of,
+    payment_creation, payment_response, spawn_app, text_of, TestApp,
 };
-
-async fn json_of(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn approved_payment_marks_the_order_paid() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
 
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "approved");
@@ -36,18 +25,15 @@ async fn approved_payment_marks_the_order_paid() {
     );
     assert!(body["payment_id"].as_i64().is_some());
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
-    assert_eq!(
-        app.count("select count(*) from payments where status = 'approved'")
-            .await,
-        1
-    );
+    app.assert_count("select count(*) from payments where status = 'approved'", 1)
+        .await;
 
     let calls = app.payment_calls().await;
     assert_eq!(calls.len(), 1);
     let sent: Value = serde_json::from_slice(&calls[0].body).unwrap();
     assert_eq!(
         calls[0].headers["authorization"],
-        format!("Bearer {}", crate::helpers::ACCESS_TOKEN)
+        format!("Bearer {}", common::ACCESS_TOKEN)
     );
     assert_eq!(
         sent["transaction_amount"].to_string(),
@@ -75,10 +61,7 @@ async fn approved_payment_marks_the_order_paid() {
     assert!(page.contains("R$ 158,80"));
     assert!(!page.contains("id=\"try-again\""));
     // The cart was spent.
-    assert!(app
-        .get_html("/cart")
-        .await
-        .contains("Seu carrinho está vazio"));
+    assert!(app.page_says("/cart", "Seu carrinho está vazio").await);
 }
 
 #[tokio::test]
@@ -86,20 +69,14 @@ async fn payment_in_review_leaves_the_order_in_process() {
     let app = spawn_app().await;
     app.mp_answers("in_process", "pending_contingency").await;
     let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "in_process");
     assert_eq!(
         app.order_status(&checkout.order_id).await,
         "payment_in_process"
     );
-    let page = app
-        .get_html(&format!("/orders/{}", checkout.order_id))
-        .await;
+    let page = app.order_page(&checkout.order_id).await;
     assert!(page.contains("data-status-detail=\"pending_contingency\""));
     assert!(page.contains("status-waiting"));
 }
@@ -112,26 +89,18 @@ async fn rejections_tell_what_to_do_and_allow_a_new_attempt() {
         "cc_rejected_call_for_authorize",
     ] {
         let app = spawn_app().await;
-        Mock::given(method("POST"))
-            .and(path("/v1/payments"))
-            .respond_with(payment_response("rejected", detail))
+        payment_creation(payment_response("rejected", detail))
             .up_to_n_times(1)
             .mount(&app.mp)
             .await;
         let checkout = app.start_checkout().await;
-        let (status, body) = json_of(
-            app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-                .await,
-        )
-        .await;
+        let (status, body) = json_of(app.pay_card(&checkout).await).await;
         assert_eq!(status, 200, "a declined payment is an answer, not an error");
         assert_eq!(body["status"], "rejected");
         assert_eq!(body["status_detail"], detail);
         assert_eq!(app.order_status(&checkout.order_id).await, "rejected");
 
-        let page = app
-            .get_html(&format!("/orders/{}", checkout.order_id))
-            .await;
+        let page = app.order_page(&checkout.order_id).await;
         assert!(page.contains("status-failure"), "{detail}");
         assert!(
             page.contains("id=\"try-again\""),
@@ -161,9 +130,7 @@ async fn rejections_tell_what_to_do_and_allow_a_new_attempt() {
 
 #[tokio::test]
 async fn tampered_amount_is_refused_and_mercado_pago_never_called() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     assert_eq!(checkout.amount, "158.80");
     for tampered in ["158.81", "158.79", "158.801", "0.01", "15880"] {
         let (status, body) =
@@ -188,9 +155,7 @@ async fn tampered_amount_is_refused_and_mercado_pago_never_called() {
 
 #[tokio::test]
 async fn same_amount_in_another_notation_is_accepted() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     let (status, _) = json_of(app.pay(&checkout.csrf, &card_submission("1.588e2")).await).await;
     assert_eq!(
         status, 200,
@@ -200,10 +165,8 @@ async fn same_amount_in_another_notation_is_accepted() {
 
 #[tokio::test]
 async fn double_submit_replays_the_stored_answer() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    let submission = card_submission(&checkout.amount);
+    let (app, checkout) = approving_checkout().await;
+    let submission = checkout.card();
     let (_, first) = json_of(app.pay(&checkout.csrf, &submission).await).await;
     let (status, second) = json_of(app.pay(&checkout.csrf, &submission).await).await;
     assert_eq!(status, 200);
@@ -214,20 +177,16 @@ async fn double_submit_replays_the_stored_answer() {
 #[tokio::test]
 async fn two_concurrent_submits_make_one_call() {
     let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(move |req: &wiremock::Request| {
+    app.mp_creates(move |req: &wiremock::Request| {
             // Slow enough that both submits overlap.
             let body: Value = serde_json::from_slice(&req.body).unwrap();
             ResponseTemplate::new(201)
                 .set_delay(Duration::from_millis(600))
                 .set_body_json(json!({"id": 77, "status": "approved", "status_detail": "accredited",
                     "transaction_amount": body["transaction_amount"], "currency_id": "BRL", "payment_method_id": "master"}))
-        })
-        .mount(&app.mp)
-        .await;
+        }).await;
     let checkout = app.start_checkout().await;
-    let submission = card_submission(&checkout.amount);
+    let submission = checkout.card();
     let (a, b) = tokio::join!(
         app.pay(&checkout.csrf, &submission),
         app.pay(&checkout.csrf, &submission)
@@ -238,63 +197,7 @@ async fn two_concurrent_submits_make_one_call() {
     assert_eq!(a["payment_id"], 77);
     assert_eq!(b["payment_id"], 77);
     assert_eq!(app.payment_calls().await.len(), 1);
-    assert_eq!(app.count("select count(*) from payments").await, 1);
-}
-
-#[tokio::test]
-async fn mercado_pago_400_is_a_clear_error_and_the_order_stays_payable() {
-    let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-            "message": "Invalid card_token_id", "error": "bad_request", "status": 400,
-            "cause": [{"code": 3003, "description": "Invalid card_token_id", "data": null}]})))
-        .mount(&app.mp)
-        .await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert_eq!(body["error"], "payment_refused");
-    assert!(
-        body["message"].as_str().unwrap().contains("cartão"),
-        "{body}"
-    );
-    assert_eq!(app.order_status(&checkout.order_id).await, "created");
-    assert_eq!(
-        app.count("select count(*) from payment_attempts where state = 'failed'")
-            .await,
-        1
-    );
-}
-
-#[tokio::test]
-async fn mercado_pago_401_means_nothing_was_charged() {
-    let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "message": "Must provide your access_token to proceed", "error": "unauthorized", "status": 401,
-            "cause": [{"code": 5, "description": "Must provide your access_token to proceed", "data": null}]})))
-        .mount(&app.mp)
-        .await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 503);
-    assert_eq!(body["error"], "provider_unavailable");
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .contains("nada foi cobrado"));
-    assert!(!body.to_string().contains("access_token"), "no internals");
-    assert_eq!(app.order_status(&checkout.order_id).await, "created");
+    app.assert_count("select count(*) from payments", 1).await;
 }
 
 async fn assert_outcome_unknown(app: &TestApp, order_id: &str, body: &Value, status: u16) {
@@ -314,91 +217,36 @@ async fn assert_outcome_unknown(app: &TestApp, order_id: &str, body: &Value, sta
 }
 
 #[tokio::test]
-async fn mercado_pago_500_is_retried_with_the_same_key_then_left_unknown() {
-    let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"message": "internal_error", "error": "internal_error", "status": 500, "cause": []})))
-        .mount(&app.mp)
-        .await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
-    assert_outcome_unknown(&app, &checkout.order_id, &body, status).await;
-    let calls = app.payment_calls().await;
-    // Three calls, and the result page's resolution sends the same request once more.
-    assert!((3..=4).contains(&calls.len()), "{}", calls.len());
-    let key = calls[0].headers["x-idempotency-key"].clone();
-    assert!(
-        calls.iter().all(|c| c.headers["x-idempotency-key"] == key),
-        "stable across retries"
-    );
-    assert!(
-        calls.iter().all(|c| c.body == calls[0].body),
-        "byte-identical body across retries"
-    );
-}
-
-#[tokio::test]
 async fn a_retried_500_that_succeeds_charges_once() {
     let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(503))
+    payment_creation(ResponseTemplate::new(503))
         .up_to_n_times(1)
         .mount(&app.mp)
         .await;
     app.mp_answers("approved", "accredited").await;
     let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.assert_count("select count(*) from payments", 1).await;
     assert_eq!(app.order_status(&checkout.order_id).await, "paid");
 }
 
 #[tokio::test]
 async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
     let app = spawn_app().await; // 2 s timeout
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(payment_response_after(
-            "approved",
-            "accredited",
-            Duration::from_secs(4),
-        ))
-        .mount(&app.mp)
-        .await;
+    app.mp_creates(approved_after(Duration::from_secs(4))).await;
     let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_outcome_unknown(&app, &checkout.order_id, &body, status).await;
     let first_key = app.payment_calls().await[0].headers["x-idempotency-key"].clone();
 
     // Mercado Pago did create it: sent again under the same key, it answers with that payment
     // at once. The result page and a second submit both ask that before anything else.
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 555, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
-            "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id})))
+    payment_creation(approved_payment(555, &checkout.order_id))
         .with_priority(1)
         .mount(&app.mp)
         .await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["payment_id"], 555);
     assert!(
@@ -413,10 +261,8 @@ async fn timeout_leaves_the_outcome_unknown_and_a_resubmit_finds_the_payment() {
 
 #[tokio::test]
 async fn malformed_and_missing_fields_are_400_with_a_message_and_change_nothing() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    let good = card_submission(&checkout.amount);
+    let (app, checkout) = approving_checkout().await;
+    let good = checkout.card();
     let mut cases: Vec<(String, &str)> = vec![
         ("{not json".into(), "malformed_request"),
         ("[]".into(), "malformed_request"),
@@ -487,16 +333,14 @@ async fn malformed_and_missing_fields_are_400_with_a_message_and_change_nothing(
     assert_eq!(res.status(), 415);
     assert_eq!(app.payment_calls().await.len(), 0);
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
-    assert_eq!(app.count("select count(*) from payment_attempts").await, 0);
+    app.assert_count("select count(*) from payment_attempts", 0)
+        .await;
 }
 
 #[tokio::test]
 async fn another_sessions_order_is_not_there() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let (app, checkout) = approving_checkout().await;
+    app.pay_card(&checkout).await;
 
     let stranger = browser();
     let res = stranger
@@ -506,19 +350,12 @@ async fn another_sessions_order_is_not_there() {
         .unwrap();
     assert_eq!(res.status(), 404);
     // A stranger with a session of their own and no order cannot pay anything.
-    let html = stranger
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = crate::helpers::csrf_of(&html);
+    let html = text_of(&stranger, app.url("/")).await;
+    let csrf = common::csrf_of(&html);
     let res = stranger
         .post(app.url("/process_payment"))
         .header("X-CSRF-Token", csrf)
-        .json(&card_submission(&checkout.amount))
+        .json(&checkout.card())
         .send()
         .await
         .unwrap();
@@ -530,10 +367,8 @@ async fn another_sessions_order_is_not_there() {
 
 #[tokio::test]
 async fn missing_csrf_token_is_refused() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(app.pay("forged", &card_submission(&checkout.amount)).await).await;
+    let (app, checkout) = approving_checkout().await;
+    let (status, body) = json_of(app.pay("forged", &checkout.card()).await).await;
     assert_eq!(status, 403);
     assert_eq!(body["error"], "forbidden");
     assert_eq!(app.payment_calls().await.len(), 0);
@@ -541,18 +376,12 @@ async fn missing_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn database_outage_is_503_and_charges_nothing() {
-    let app = spawn_app().await;
-    app.mp_answers("approved", "accredited").await;
-    let checkout = app.start_checkout().await;
+    let (app, checkout) = approving_checkout().await;
     // One connection of our own stays open to switch the database off and on again.
-    let db: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&app.pool)
+    let db = app.text("select current_database()").await;
+    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::server_url()))
         .await
         .unwrap();
-    let mut admin =
-        sqlx::PgConnection::connect(&format!("{}/postgres", crate::helpers::server_url()))
-            .await
-            .unwrap();
     sqlx::query(&format!(r#"alter database "{db}" allow_connections false"#))
         .execute(&mut admin)
         .await
@@ -562,11 +391,7 @@ async fn database_outage_is_503_and_charges_nothing() {
         .execute(&mut admin)
         .await
         .unwrap();
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
+    let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 503, "{body}");
     assert!(body["message"]
         .as_str()
@@ -584,36 +409,4 @@ async fn database_outage_is_503_and_charges_nothing() {
         tries += 1;
         assert!(tries < 5, "the store recovers once the database is back");
     }
-}
-
-#[tokio::test]
-async fn mercado_pago_rate_limiting_every_call_is_a_429_that_charged_nothing() {
-    let app = spawn_app().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("Retry-After", "1")
-                .set_body_json(json!({"message": "too many requests", "error": "too_many_requests", "status": 429, "cause": []})),
-        )
-        .mount(&app.mp)
-        .await;
-    let checkout = app.start_checkout().await;
-    let (status, body) = json_of(
-        app.pay(&checkout.csrf, &card_submission(&checkout.amount))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 429, "not a 5xx: nothing happened, try again");
-    assert_eq!(body["error"], "provider_unavailable");
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .contains("nada foi cobrado"));
-    assert_eq!(
-        app.payment_calls().await.len(),
-        3,
-        "Retry-After honoured twice"
-    );
-    assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }

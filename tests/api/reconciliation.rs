@@ -1,62 +1,32 @@
 use std::time::Duration;
 
-use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, ResponseTemplate};
-
-use crate::helpers::{card_submission, payment_response_after, server_url, spawn_with, Options};
+use common::{approved_after, approved_payment, payment_creation, server_url, spawn_with, Options};
 
 #[tokio::test]
 async fn a_timed_out_checkout_is_settled_by_reconciliation_alone() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().reconcile_secs(1)).await;
     // Mercado Pago creates the payment but answers after our 2 s timeout.
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(payment_response_after(
-            "approved",
-            "accredited",
-            Duration::from_secs(4),
-        ))
-        .mount(&app.mp)
-        .await;
+    app.mp_creates(approved_after(Duration::from_secs(4))).await;
     let checkout = app.start_checkout().await;
-    let res = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await;
+    let res = app.pay_card(&checkout).await;
     assert_eq!(res.status(), 502);
     // Sent again under the same key, Mercado Pago answers with the payment it made.
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-            "id": 4242, "status": "approved", "status_detail": "accredited", "transaction_amount": 158.8,
-            "currency_id": "BRL", "payment_method_id": "master", "external_reference": checkout.order_id})))
+    payment_creation(approved_payment(4242, &checkout.order_id))
         .with_priority(1)
         .mount(&app.mp)
         .await;
     // No shopper action from here on.
-    for _ in 0..80 {
-        if app.order_status(&checkout.order_id).await == "paid" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(app.order_status(&checkout.order_id).await, "paid");
-    assert_eq!(app.count("select count(*) from payments").await, 1);
+    app.wait_for_status(&checkout.order_id, "paid").await;
+    app.assert_count("select count(*) from payments", 1).await;
     let calls = app.payment_calls().await;
     let key = &calls[0].headers["x-idempotency-key"];
     assert!(
         calls.iter().all(|c| c.headers["x-idempotency-key"] == key),
         "exactly one payment was ever asked for, under one key"
     );
-    let source: String =
-        sqlx::query_scalar("select source from order_history where to_status = 'paid'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let source = app
+        .text("select source from order_history where to_status = 'paid'")
+        .await;
     assert_eq!(source, "reconciliation");
 }
 
@@ -65,18 +35,10 @@ async fn two_instances_never_take_the_same_order() {
     let app = spawn_with(Options::default()).await;
     // Twenty undecided orders, as if twenty checkouts timed out.
     for _ in 0..20 {
-        sqlx::query(
-            "insert into orders (id, shopper_id, site, currency, total_minor, status, cart_fingerprint)
-             values (gen_random_uuid(), gen_random_uuid(), 'MLB', 'BRL', 100, 'payment_unknown', 'x')",
-        )
-        .execute(&app.pool)
-        .await
-        .unwrap();
+        app.execute("insert into orders (id, shopper_id, site, currency, total_minor, status, cart_fingerprint)
+             values (gen_random_uuid(), gen_random_uuid(), 'MLB', 'BRL', 100, 'payment_unknown', 'x')").await;
     }
-    let db: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let db = app.text("select current_database()").await;
     let url = format!("{}/{db}", server_url());
     let a = sqlx::PgPool::connect(&url).await.unwrap();
     let b = sqlx::PgPool::connect(&url).await.unwrap();
@@ -97,19 +59,15 @@ async fn two_instances_never_take_the_same_order() {
 
 #[tokio::test]
 async fn a_notified_payment_mercado_pago_never_knows_is_given_up_after_a_day_and_flagged() {
-    let app = spawn_with(Options {
-        reconcile_secs: 1,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().reconcile_secs(1)).await;
     // No mock for GET /v1/payments/{id}: Mercado Pago answers 404, as for the panel's
     // "Simulate" button.
     let status = app
-        .notify_signed(777_000_111, crate::helpers::now_ms(), "simulated-1")
+        .notify_signed(777_000_111, common::now_ms(), "simulated-1")
         .await;
     assert_eq!(status, 200);
     let pending = "select count(*) from notifications where processed_at is null";
-    crate::helpers::eventually(
+    common::eventually(
         "the first re-read fails and leaves it pending",
         Duration::from_secs(5),
         || async {
@@ -124,29 +82,20 @@ async fn a_notified_payment_mercado_pago_never_knows_is_given_up_after_a_day_and
         1,
         "a fresh 404 is retried, not dropped"
     );
-    assert_eq!(app.count("select count(*) from anomalies").await, 0);
+    app.assert_count("select count(*) from anomalies", 0).await;
 
     // A day later it is still unknown: given up, and the merchant is told once.
-    sqlx::query(
+    app.execute(
         "update notifications set received_at = now() - interval '25 hours', next_try_at = now()",
     )
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    crate::helpers::eventually(
+    .await;
+    common::eventually(
         "the worker gives it up",
         Duration::from_secs(10),
         || async { app.count(pending).await == 0 },
     )
     .await;
-    let outcome: String = sqlx::query_scalar("select outcome from notifications")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let outcome = app.text("select outcome from notifications").await;
     assert_eq!(outcome, "payment not found");
-    assert_eq!(
-        app.count("select count(*) from anomalies where payment_id = 777000111 and kind = 'unknown_reference' and resolved_at is null")
-            .await,
-        1
-    );
+    app.assert_count("select count(*) from anomalies where payment_id = 777000111 and kind = 'unknown_reference' and resolved_at is null", 1).await;
 }

@@ -1,4 +1,4 @@
-use crate::helpers::{card_submission, spawn_app, spawn_with, Options};
+use common::{spawn_app, spawn_with, Options};
 use serde_json::Value;
 
 #[tokio::test]
@@ -7,14 +7,10 @@ async fn result_page_speaks_the_sites_language() {
         ("MLB", "Pagamento aprovado", "CPF"),
         ("MLA", "Pago aprobado", "DNI"),
     ] {
-        let app = spawn_with(Options {
-            site,
-            ..Options::default()
-        })
-        .await;
+        let app = spawn_with(Options::default().site(site)).await;
         app.mp_answers("approved", "accredited").await;
         let checkout = app.start_checkout().await;
-        let mut submission = card_submission(&checkout.amount);
+        let mut submission = checkout.card();
         submission["formData"]["payer"]["identification"]["type"] = document.into();
         let res = app.pay(&checkout.csrf, &submission).await;
         let body: Value = res.json().await.unwrap();

@@ -1,4 +1,4 @@
-use crate::helpers::{spawn_app, spawn_with, Options};
+use common::{spawn_app, spawn_with, Options};
 
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_a_strict_csp() {
@@ -24,11 +24,7 @@ async fn every_response_carries_a_request_id_and_a_strict_csp() {
 
 #[tokio::test]
 async fn session_cookie_is_httponly_lax_and_secure_behind_https() {
-    let app = spawn_with(Options {
-        base_url: "https://shop.example.com",
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with(Options::default().base_url("https://shop.example.com")).await;
     let res = app.get("/").await;
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.starts_with("checkout_session="));

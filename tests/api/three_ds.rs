@@ -6,28 +6,20 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{attr, card_submission, eventually, spawn_with, Options, TestApp};
+use common::{attr, eventually, json_of, spawn_with, Options, TestApp};
 
 async fn sandbox_store(env: Vec<(&'static str, String)>, reconcile_secs: u64) -> TestApp {
     spawn_with(Options {
-        sandbox: true,
-        reconcile_secs,
         env,
-        ..Options::default()
+        ..Options::default().sandbox().reconcile_secs(reconcile_secs)
     })
     .await
 }
 
-async fn card(app: &TestApp, amount: &str, cardholder: &str) -> Value {
-    let mut s = card_submission(amount);
-    s["formData"]["token"] = app.sandbox_token(cardholder).await.into();
-    s
-}
-
 /// Pays with `CHAL` and checks that the answer and the order wait for the challenge.
-async fn challenged(app: &TestApp) -> (crate::helpers::Checkout, Value) {
+async fn challenged(app: &TestApp) -> (common::Checkout, Value) {
     let checkout = app.start_checkout().await;
-    let submission = card(app, &checkout.amount, "CHAL").await;
+    let submission = app.sandbox_card(&checkout.amount, "CHAL").await;
     let res = app.pay(&checkout.csrf, &submission).await;
     assert_eq!(res.status(), 200);
     let answer: Value = res.json().await.unwrap();
@@ -69,14 +61,18 @@ async fn meet_challenge(app: &TestApp, result_page: &str, choice: &str) -> Strin
 }
 
 async fn emulator_payments(app: &TestApp) -> Vec<Value> {
-    app.client
-        .get(app.url("/sandbox/mp/sandbox/control/payments"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let res = app.sandbox_control("GET", "payments", None).await;
+    res.json().await.unwrap()
+}
+
+/// Waits (10 s) until the order's status, as the result page polls it, is `want`; returns
+/// the result page then.
+async fn polled_until(app: &TestApp, order_id: &str, want: &str, what: &str) -> String {
+    eventually(what, Duration::from_secs(10), || async {
+        polled_status(app, order_id).await["order_status"] == want
+    })
+    .await;
+    app.order_page(order_id).await
 }
 
 async fn polled_status(app: &TestApp, order_id: &str) -> Value {
@@ -92,12 +88,8 @@ async fn a_passed_challenge_approves_the_one_payment() {
     let app = sandbox_store(vec![], 3600).await;
     // Every webhook lost: the result page's own poll must bring the outcome.
     let faults = app
-        .client
-        .put(app.url("/sandbox/mp/sandbox/control/faults"))
-        .json(&json!({"webhook_drop": 1.0}))
-        .send()
-        .await
-        .unwrap();
+        .sandbox_control("PUT", "faults", Some(&json!({"webhook_drop": 1.0})))
+        .await;
     assert_eq!(faults.status(), 200);
     let (checkout, answer) = challenged(&app).await;
     let posts = app.sandbox_payment_posts().await;
@@ -133,25 +125,12 @@ async fn a_passed_challenge_approves_the_one_payment() {
     let done = meet_challenge(&app, &page, "pass").await;
     assert!(done.contains("approved"), "{done}");
     let order_id = checkout.order_id.clone();
-    eventually(
-        "the poll brings the approval",
-        Duration::from_secs(10),
-        || {
-            let app = &app;
-            let order_id = order_id.clone();
-            async move { polled_status(app, &order_id).await["order_status"] == "paid" }
-        },
-    )
-    .await;
-    let page = app.get_html(&format!("/orders/{order_id}")).await;
+    let page = polled_until(&app, &order_id, "paid", "the poll brings the approval").await;
     assert!(page.contains("Pagamento aprovado"), "{page}");
     assert!(!page.contains("challenge-form"));
     assert_eq!(emulator_payments(&app).await.len(), 1);
-    assert_eq!(
-        app.count("select count(*) from payments where status = 'approved'")
-            .await,
-        1
-    );
+    app.assert_count("select count(*) from payments where status = 'approved'", 1)
+        .await;
     // The order is decided: its cart is spent.
     assert_eq!(app.get("/checkout").await.headers()["location"], "/cart");
 }
@@ -164,23 +143,13 @@ async fn a_failed_challenge_declines_and_the_shopper_pays_again_from_the_same_ca
     let done = meet_challenge(&app, &page, "fail").await;
     assert!(done.contains("declined"), "{done}");
     let order_id = checkout.order_id.clone();
-    eventually(
-        "the refusal reaches the order",
-        Duration::from_secs(10),
-        || {
-            let app = &app;
-            let order_id = order_id.clone();
-            async move { polled_status(app, &order_id).await["order_status"] == "rejected" }
-        },
-    )
-    .await;
-    let page = app.get_html(&format!("/orders/{order_id}")).await;
+    let page = polled_until(&app, &order_id, "rejected", "the refusal reaches the order").await;
     assert!(page.contains("id=\"try-again\""), "{page}");
     // The cart was not spent: "try again" opens the checkout of the same order.
     let again = app.open_checkout().await;
     assert_eq!(again.order_id, checkout.order_id);
     let res = app
-        .pay(&again.csrf, &card(&app, &again.amount, "APRO").await)
+        .pay(&again.csrf, &app.sandbox_card(&again.amount, "APRO").await)
         .await;
     let paid: Value = res.json().await.unwrap();
     assert_eq!(paid["status"], "approved", "{paid}");
@@ -200,12 +169,8 @@ async fn a_double_submit_during_a_challenge_charges_nothing_more() {
     let (checkout, answer) = challenged(&app).await;
     for _ in 0..2 {
         // The same submit again, and a new card token from a second tab.
-        let again: Value = app
-            .pay(&checkout.csrf, &card(&app, &checkout.amount, "APRO").await)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let card = app.sandbox_card(&checkout.amount, "APRO").await;
+        let (_, again) = json_of(app.pay(&checkout.csrf, &card).await).await;
         assert_eq!(again["payment_id"], answer["payment_id"], "{again}");
         assert_eq!(again["status_detail"], "pending_challenge");
     }
@@ -218,22 +183,28 @@ async fn an_abandoned_challenge_stays_pending_then_is_cancelled_by_the_worker() 
     let app = sandbox_store(vec![], 1).await;
     let (checkout, answer) = challenged(&app).await;
     let payment_id = answer["payment_id"].as_i64().unwrap();
-    // Within Mercado Pago's window the worker leaves it alone.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Within Mercado Pago's window the worker leaves it alone: it looks (the order's
+    // `checks` counts its passes) and keeps the order pending.
+    app.wait_for_count(
+        &format!(
+            "select count(*) from orders where id = '{}' and checks > 0",
+            checkout.order_id
+        ),
+        1,
+    )
+    .await;
     assert_eq!(
         app.order_status(&checkout.order_id).await,
         "payment_pending"
     );
     // Eleven minutes later, as Mercado Pago may leave it: still pending.
     let aged: Value = app
-        .client
-        .post(app.url(&format!(
-            "/sandbox/mp/sandbox/control/payments/{payment_id}/age"
-        )))
-        .json(&json!({"minutes": 11}))
-        .send()
+        .sandbox_control(
+            "POST",
+            &format!("payments/{payment_id}/age"),
+            Some(&json!({"minutes": 11})),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -258,13 +229,12 @@ async fn an_abandoned_challenge_stays_pending_then_is_cancelled_by_the_worker() 
     assert_eq!(at_mp["status"], "cancelled");
     // Too late now: the bank's page can no longer approve it behind the shopper's back.
     let late = app
-        .client
-        .post(app.url(&format!(
-            "/sandbox/mp/sandbox/control/payments/{payment_id}/pass_challenge"
-        )))
-        .send()
-        .await
-        .unwrap();
+        .sandbox_control(
+            "POST",
+            &format!("payments/{payment_id}/pass_challenge"),
+            None,
+        )
+        .await;
     assert_eq!(late.status(), 400);
     // The cart was kept: the shopper starts again with a new order.
     let again = app.open_checkout().await;
@@ -275,12 +245,8 @@ async fn an_abandoned_challenge_stays_pending_then_is_cancelled_by_the_worker() 
 async fn without_3ds_an_issuer_that_requires_it_declines() {
     let app = sandbox_store(vec![("MP_THREE_DS", "not_supported".into())], 3600).await;
     let checkout = app.start_checkout().await;
-    let answer: Value = app
-        .pay(&checkout.csrf, &card(&app, &checkout.amount, "CHAL").await)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let card = app.sandbox_card(&checkout.amount, "CHAL").await;
+    let (_, answer) = json_of(app.pay(&checkout.csrf, &card).await).await;
     assert_eq!(answer["status"], "rejected");
     assert_eq!(answer["status_detail"], "cc_rejected_3ds_mandatory");
     let posts = app.sandbox_payment_posts().await;
@@ -296,15 +262,16 @@ async fn the_status_screen_stand_in_shows_the_payment_and_hands_it_the_challenge
     assert!(page.contains(&format!(
         r#"id="statusScreenBrick_container" data-payment-id="{payment_id}""#
     )));
-    assert!(
-        page.contains("data-creq=\""),
-        "the Brick gets additionalInfo"
-    );
-    assert!(page.contains("/static/status-screen.js"));
-    assert!(
-        page.contains("id=\"challenge-form\""),
-        "our own challenge stays as the fallback"
-    );
+    for (words, why) in [
+        ("data-creq=\"", "the Brick gets additionalInfo"),
+        ("/static/status-screen.js", "the Brick's stand-in"),
+        (
+            "id=\"challenge-form\"",
+            "our own challenge stays as the fallback",
+        ),
+    ] {
+        assert!(page.contains(words), "{why}");
+    }
     // What the stand-in reads with the public key, as the real Brick does.
     let seen: Value = app
         .get(&format!(
@@ -333,32 +300,20 @@ async fn the_status_screen_stand_in_shows_the_payment_and_hands_it_the_challenge
 
 /// Live mode: the issuer's page is on a bank's host, known only from the answer.
 async fn live_challenge(url: &str) -> (TestApp, String, Option<String>) {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, ResponseTemplate};
+    use wiremock::ResponseTemplate;
     let app = spawn_with(Options::default()).await;
     let checkout = app.start_checkout().await;
-    let mut payment = crate::helpers::mp_payment(
-        crate::helpers::next_payment_id(),
-        "pending",
-        "pending_challenge",
-        &checkout.amount,
-        &checkout.order_id,
+    let mut payment = checkout.payment(
+        common::next_payment_id(),
+        ("pending", "pending_challenge"),
         "master",
         Some(1),
     );
     payment["three_ds_info"] =
         json!({"external_resource_url": url, "creq": "eyJtZXNzYWdlVHlwZSI6IkNSZXEifQ"});
-    Mock::given(method("POST"))
-        .and(path("/v1/payments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(payment))
-        .mount(&app.mp)
+    app.mp_creates(ResponseTemplate::new(201).set_body_json(payment))
         .await;
-    let answer: Value = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer: Value = app.pay_card(&checkout).await.json().await.unwrap();
     let res = app.get(answer["redirect_url"].as_str().unwrap()).await;
     let policy = res.headers()["content-security-policy"]
         .to_str()
@@ -372,15 +327,12 @@ async fn the_issuers_origin_is_allowed_on_that_page_only_and_only_over_https() {
     let (_app, page, policy) = live_challenge("https://acs.bank.example/3ds/challenge").await;
     let policy = policy.unwrap();
     assert!(page.contains(r#"action="https://acs.bank.example/3ds/challenge""#));
-    assert!(
-        policy.contains("frame-src 'self' https://acs.bank.example "),
-        "{policy}"
-    );
-    assert!(policy.contains("form-action 'self' https://acs.bank.example "));
-    assert!(
-        page.contains("statusScreenBrick_container"),
-        "live mode shows the Status Screen"
-    );
+    for allowed in ["frame-src", "form-action"] {
+        let rule = format!("{allowed} 'self' https://acs.bank.example ");
+        assert!(policy.contains(&rule), "{policy}");
+    }
+    let status_screen = page.contains("statusScreenBrick_container");
+    assert!(status_screen, "live mode shows the Status Screen");
 
     // A challenge URL no policy should name is not framed; the page still says what waits.
     let (_app, page, policy) = live_challenge("http://acs.bank.example/3ds/challenge").await;

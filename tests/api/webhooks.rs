@@ -1,49 +1,21 @@
-use std::time::Duration;
-
-use checkout::mercadopago::signature::{manifest, sign};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{card_submission, spawn_app, TestApp, WEBHOOK_SECRET};
+use common::{now_ms, spawn_app, Checkout, TestApp, APPROVED, WEBHOOK_SECRET};
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-/// Posts a notification for `payment_id` the way Mercado Pago does, signed with `secret`.
-async fn notify(
-    app: &TestApp,
-    payment_id: i64,
-    secret: &str,
-    ts: i64,
-    request_id: &str,
-) -> reqwest::Response {
-    let v1 = sign(
-        secret.as_bytes(),
-        &manifest(
-            Some(&payment_id.to_string()),
-            Some(request_id),
-            &ts.to_string(),
-        ),
-    );
-    app.client
-        .post(app.url(&format!(
-            "/webhooks/mercadopago?data.id={payment_id}&type=payment"
-        )))
-        .header("x-signature", format!("ts={ts},v1={v1}"))
-        .header("x-request-id", request_id)
-        .json(
-            &json!({"id": 1, "live_mode": false, "type": "payment", "action": "payment.updated",
-                      "api_version": "v1", "data": {"id": payment_id.to_string()}}),
-        )
-        .send()
-        .await
-        .unwrap()
+/// The amount and reference a payment for this checkout carries.
+fn of(checkout: &Checkout) -> (&str, &str) {
+    (&checkout.amount, &checkout.order_id)
 }
 
 /// Mercado Pago will answer GET /v1/payments/{id} with this payment from now on.
-async fn mp_has(app: &TestApp, id: i64, status: &str, detail: &str, amount: &str, order_id: &str) {
+async fn mp_has(
+    app: &TestApp,
+    id: i64,
+    (status, detail): (&str, &str),
+    (amount, order_id): (&str, &str),
+) {
     app.mp.reset().await;
     Mock::given(method("GET"))
         .and(path(format!("/v1/payments/{id}")))
@@ -56,44 +28,19 @@ async fn mp_has(app: &TestApp, id: i64, status: &str, detail: &str, amount: &str
         .await;
 }
 
-async fn wait_for_status(app: &TestApp, order_id: &str, want: &str) {
-    for _ in 0..50 {
-        if app.order_status(order_id).await == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "order {order_id} never became {want}; it is {}",
-        app.order_status(order_id).await
-    );
-}
-
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(500)).await;
-}
-
 #[tokio::test]
 async fn a_signed_notification_makes_the_order_paid_from_the_payment_it_re_reads() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        901,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
-    let res = notify(&app, 901, WEBHOOK_SECRET, now_ms(), "req-1").await;
+    mp_has(&app, 901, APPROVED, of(&checkout)).await;
+    let res = app
+        .notify_with(901, WEBHOOK_SECRET, now_ms(), "req-1")
+        .await;
     assert_eq!(res.status(), 200);
-    wait_for_status(&app, &checkout.order_id, "paid").await;
-    let source: String =
-        sqlx::query_scalar("select source from order_history order by id desc limit 1")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    app.wait_for_status(&checkout.order_id, "paid").await;
+    let source = app
+        .text("select source from order_history order by id desc limit 1")
+        .await;
     assert_eq!(source, "webhook");
 }
 
@@ -101,28 +48,17 @@ async fn a_signed_notification_makes_the_order_paid_from_the_payment_it_re_reads
 async fn the_same_notification_five_times_at_once_changes_the_order_once() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        902,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, 902, APPROVED, of(&checkout)).await;
     let ts = now_ms();
-    let sends = (0..5).map(|_| notify(&app, 902, WEBHOOK_SECRET, ts, "req-same"));
+    let sends = (0..5).map(|_| app.notify_with(902, WEBHOOK_SECRET, ts, "req-same"));
     for res in futures_util::future::join_all(sends).await {
         assert_eq!(res.status(), 200);
     }
-    wait_for_status(&app, &checkout.order_id, "paid").await;
-    settle().await;
-    assert_eq!(app.count("select count(*) from notifications").await, 1);
-    assert_eq!(
-        app.count("select count(*) from order_history where to_status = 'paid'")
-            .await,
-        1
-    );
+    app.wait_for_status(&checkout.order_id, "paid").await;
+    app.notifications_processed().await;
+    app.assert_count("select count(*) from notifications", 1)
+        .await;
+    assert_eq!(app.moves_to("paid").await, 1);
 }
 
 #[tokio::test]
@@ -130,64 +66,31 @@ async fn approved_after_refunded_leaves_the_order_refunded() {
     let app = spawn_app().await;
     app.mp_answers("approved", "accredited").await;
     let checkout = app.start_checkout().await;
-    let paid: Value = app
-        .pay(&checkout.csrf, &card_submission(&checkout.amount))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let paid: Value = app.pay_card(&checkout).await.json().await.unwrap();
     let id = paid["payment_id"].as_i64().unwrap();
-    mp_has(
-        &app,
-        id,
-        "refunded",
-        "refunded",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
-    notify(&app, id, WEBHOOK_SECRET, now_ms(), "req-refund").await;
-    wait_for_status(&app, &checkout.order_id, "refunded").await;
+    mp_has(&app, id, ("refunded", "refunded"), of(&checkout)).await;
+    app.notify_with(id, WEBHOOK_SECRET, now_ms(), "req-refund")
+        .await;
+    app.wait_for_status(&checkout.order_id, "refunded").await;
 
-    mp_has(
-        &app,
-        id,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, id, APPROVED, of(&checkout)).await;
     assert_eq!(
-        notify(&app, id, WEBHOOK_SECRET, now_ms(), "req-late")
+        app.notify_with(id, WEBHOOK_SECRET, now_ms(), "req-late")
             .await
             .status(),
         200
     );
-    settle().await;
+    app.notifications_processed().await;
     assert_eq!(app.order_status(&checkout.order_id).await, "refunded");
-    let page = app
-        .get_html(&format!("/orders/{}", checkout.order_id))
-        .await;
-    assert!(
-        page.contains("devolvido"),
-        "the result page says it was refunded"
-    );
+    let page = app.order_page(&checkout.order_id).await;
+    assert!(page.contains("devolvido"), "the page says refunded");
 }
 
 #[tokio::test]
 async fn bad_signatures_get_401_and_change_nothing() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        903,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, 903, APPROVED, of(&checkout)).await;
     let ts = now_ms();
     let forged = app
         .client
@@ -197,7 +100,7 @@ async fn bad_signatures_get_401_and_change_nothing() {
         .send()
         .await
         .unwrap();
-    let wrong_secret = notify(&app, 903, "not-the-secret", ts, "req-y").await;
+    let wrong_secret = app.notify_with(903, "not-the-secret", ts, "req-y").await;
     let missing = app
         .client
         .post(app.url("/webhooks/mercadopago?data.id=903&type=payment"))
@@ -208,9 +111,11 @@ async fn bad_signatures_get_401_and_change_nothing() {
     for res in [forged, wrong_secret, missing] {
         assert_eq!(res.status(), 401);
     }
-    settle().await;
+    // No wait: a 401 is answered before anything is recorded or queued, so the answers
+    // themselves mark the end of the store's work.
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
-    assert_eq!(app.count("select count(*) from notifications").await, 0);
+    app.assert_count("select count(*) from notifications", 0)
+        .await;
     // The store's own start-up read of the document types is not about any payment.
     let reads = app
         .mp
@@ -227,73 +132,27 @@ async fn bad_signatures_get_401_and_change_nothing() {
 async fn an_underpaid_approval_flags_the_order_instead_of_paying_it() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        904,
-        "approved",
-        "accredited",
-        "1.00",
-        &checkout.order_id,
-    )
-    .await;
-    notify(&app, 904, WEBHOOK_SECRET, now_ms(), "req-under").await;
-    for _ in 0..50 {
-        if app
-            .count("select count(*) from anomalies where kind = 'amount_mismatch'")
-            .await
-            == 1
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        app.count("select count(*) from anomalies where kind = 'amount_mismatch'")
-            .await,
-        1
-    );
+    mp_has(&app, 904, APPROVED, ("1.00", &checkout.order_id)).await;
+    app.notify_with(904, WEBHOOK_SECRET, now_ms(), "req-under")
+        .await;
+    app.wait_for_anomaly("amount_mismatch").await;
     assert_eq!(app.order_status(&checkout.order_id).await, "created");
 }
 
 #[tokio::test]
 async fn a_payment_for_no_order_of_ours_is_flagged() {
     let app = spawn_app().await;
-    mp_has(
-        &app,
-        905,
-        "approved",
-        "accredited",
-        "10.00",
-        "someone-elses-reference",
-    )
-    .await;
-    notify(&app, 905, WEBHOOK_SECRET, now_ms(), "req-unknown").await;
-    for _ in 0..50 {
-        if app
-            .count("select count(*) from anomalies where kind = 'unknown_reference'")
-            .await
-            == 1
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("not flagged");
+    mp_has(&app, 905, APPROVED, ("10.00", "someone-elses-reference")).await;
+    app.notify_with(905, WEBHOOK_SECRET, now_ms(), "req-unknown")
+        .await;
+    app.wait_for_anomaly("unknown_reference").await;
 }
 
 #[tokio::test]
 async fn a_legacy_ipn_is_only_a_hint_to_re_read() {
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
-    mp_has(
-        &app,
-        906,
-        "approved",
-        "accredited",
-        &checkout.amount,
-        &checkout.order_id,
-    )
-    .await;
+    mp_has(&app, 906, APPROVED, of(&checkout)).await;
     let res = app
         .client
         .post(app.url("/webhooks/mercadopago?topic=payment&id=906"))
@@ -301,5 +160,5 @@ async fn a_legacy_ipn_is_only_a_hint_to_re_read() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    wait_for_status(&app, &checkout.order_id, "paid").await;
+    app.wait_for_status(&checkout.order_id, "paid").await;
 }

@@ -11,8 +11,8 @@ use fantoccini::Locator;
 
 use crate::admin::sign_in;
 use crate::driver::{self, Browser};
-use crate::helpers::{spawn_with, Options, TestApp};
 use crate::shopper::{pay_as, to_checkout};
+use common::{spawn_with, Options, TestApp};
 
 /// axe-core's browser build, as `scripts/ensure-axe` leaves it.
 fn axe_source() -> String {

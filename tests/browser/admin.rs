@@ -1,7 +1,7 @@
 use fantoccini::Locator;
 
 use crate::driver::{self, Browser};
-use crate::helpers::{card_submission, spawn_with, Options};
+use common::{spawn_with, Options, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 /// Fills in the sign-in page the browser is on and waits until it is left.
 pub(crate) async fn sign_in(browser: &Browser, email: &str, password: &str) {
@@ -14,45 +14,27 @@ pub(crate) async fn sign_in(browser: &Browser, email: &str, password: &str) {
         .unwrap();
     browser.click("#sign-in").await;
     // "/admin/login" also starts with "/admin": wait until the sign-in page is left.
-    for _ in 0..100 {
-        let url = browser.client.current_url().await.unwrap();
-        if !url.path().starts_with("/admin/login") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    browser
+        .wait_for_url("the sign-in page is left", |url| {
+            !url.path().starts_with("/admin/login")
+        })
+        .await;
 }
 
 #[tokio::test]
 async fn a_merchant_signs_in_finds_an_order_by_payer_email_and_refunds_it() {
-    let app = spawn_with(Options {
-        sandbox: true,
-        ..Options::default()
-    })
-    .await;
-    checkout::routes::admin::auth::create_admin(
-        &app.pool,
-        "owner@example.com",
-        "correct horse battery staple",
-    )
-    .await
-    .unwrap();
+    let app = spawn_with(Options::default().sandbox()).await;
+    app.create_admin().await;
     // A shopper paid earlier.
     let checkout = app.start_checkout().await;
-    let mut card = card_submission(&checkout.amount);
-    card["formData"]["token"] = app.sandbox_token("APRO").await.into();
+    let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
     card["formData"]["payer"]["email"] = "maria.souza@example.com".into();
     assert_eq!(app.pay(&checkout.csrf, &card).await.status(), 200);
 
     let browser = driver::start().await;
     browser.client.goto(&app.url("/admin")).await.unwrap();
     browser.wait_for_path("/admin/login").await;
-    sign_in(
-        &browser,
-        "owner@example.com",
-        "correct horse battery staple",
-    )
-    .await;
+    sign_in(&browser, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     browser
         .client
         .goto(&app.url("/admin/orders"))
@@ -65,13 +47,11 @@ async fn a_merchant_signs_in_finds_an_order_by_payer_email_and_refunds_it() {
         .await
         .unwrap();
     browser.click("#filter").await;
-    for _ in 0..50 {
-        let url = browser.client.current_url().await.unwrap();
-        if url.query().unwrap_or("").contains("q=maria") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    browser
+        .wait_for_url("the filter is applied", |url| {
+            url.query().unwrap_or("").contains("q=maria")
+        })
+        .await;
     let listed = browser.wait("#orders").await.text().await.unwrap();
     assert!(
         listed.contains(&checkout.order_id) && listed.contains("maria.souza@example.com"),

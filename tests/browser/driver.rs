@@ -1,9 +1,11 @@
 //! Headless Debian Chromium driven through chromedriver, one fresh profile per test.
 
+use std::cell::RefCell;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::{eventually, holds_within};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 pub struct Browser {
@@ -48,26 +50,30 @@ pub async fn start() -> Browser {
     });
     let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
     let url = format!("http://127.0.0.1:{port}");
-    let mut last = None;
-    for _ in 0..50 {
+    // chromedriver takes a moment to listen; its first answers may be refusals.
+    let connected = RefCell::new(None);
+    let last = RefCell::new(None);
+    holds_within(Duration::from_secs(10), || async {
         match ClientBuilder::rustls()
             .expect("rustls")
             .capabilities(caps.clone())
             .connect(&url)
             .await
         {
-            Ok(client) => {
-                return Browser {
-                    client,
-                    driver,
-                    profile,
-                }
-            }
-            Err(e) => last = Some(e),
+            Ok(client) => *connected.borrow_mut() = Some(client),
+            Err(e) => *last.borrow_mut() = Some(e),
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        connected.borrow().is_some()
+    })
+    .await;
+    match connected.into_inner() {
+        Some(client) => Browser {
+            client,
+            driver,
+            profile,
+        },
+        None => panic!("chromedriver did not answer: {:?}", last.into_inner()),
     }
-    panic!("chromedriver did not answer: {last:?}");
 }
 
 impl Browser {
@@ -91,34 +97,53 @@ impl Browser {
 
     /// Waits until the page's path starts with `prefix`.
     pub async fn wait_for_path(&self, prefix: &str) -> String {
-        for _ in 0..100 {
-            let url = self.client.current_url().await.unwrap();
-            if url.path().starts_with(prefix) {
-                return url.path().to_string();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "never reached {prefix}; at {}",
-            self.client.current_url().await.unwrap()
+        self.wait_for_url(&format!("the page's path starts with {prefix}"), |url| {
+            url.path().starts_with(prefix)
+        })
+        .await
+        .path()
+        .to_string()
+    }
+
+    /// Waits (10 s) until the page's address satisfies `check`, and returns it.
+    pub async fn wait_for_url(&self, what: &str, check: impl Fn(&url::Url) -> bool) -> url::Url {
+        eventually(what, Duration::from_secs(10), || async {
+            check(&self.client.current_url().await.unwrap())
+        })
+        .await;
+        self.client.current_url().await.unwrap()
+    }
+
+    /// Waits (15 s: a webhook or the page's own poll, then its reload) until the page says
+    /// `words`.
+    pub async fn wait_for_text(&self, words: &str) {
+        let found = holds_within(Duration::from_secs(15), || async {
+            self.text().await.contains(words)
+        })
+        .await;
+        assert!(
+            found,
+            "the page never said {words:?}: {}",
+            self.text().await
         );
     }
 
     /// The page's text. The result page reloads itself when the payment changes, so an
-    /// element found just before a reload can go stale: look again.
+    /// element found just before a reload can go stale (Chromium may say so as a stale
+    /// element or as a node that no longer belongs to the document): look again.
     pub async fn text(&self) -> String {
-        for _ in 0..50 {
+        let text = RefCell::new(None);
+        let read = holds_within(Duration::from_secs(5), || async {
             match self.wait("body").await.text().await {
-                Ok(text) => return text,
-                Err(fantoccini::error::CmdError::Standard(e))
-                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
-                {
-                    tokio::time::sleep(Duration::from_millis(100)).await
-                }
+                Ok(read) => *text.borrow_mut() = Some(read),
+                Err(fantoccini::error::CmdError::Standard(e)) if reloaded_under(&e) => {}
                 Err(e) => panic!("reading the page's text: {e}"),
             }
-        }
-        panic!("the page kept reloading")
+            text.borrow().is_some()
+        })
+        .await;
+        assert!(read, "the page kept reloading");
+        text.into_inner().unwrap()
     }
 
     /// Saves a PNG under target/screenshots/ for a person to look at.
@@ -135,6 +160,12 @@ impl Browser {
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// Whether the element was lost to a reload of the page.
+fn reloaded_under(e: &fantoccini::error::WebDriver) -> bool {
+    e.error == fantoccini::error::ErrorStatus::StaleElementReference
+        || e.message.contains("does not belong to the document")
 }
 
 impl Drop for Browser {

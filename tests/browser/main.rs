@@ -1,10 +1,6 @@
 //! A shopper in headless Chromium, against the store in sandbox mode (no credentials), as
 //! `./scripts/run` serves it. Screenshots land in target/screenshots/.
 
-#[path = "../api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-
 mod a11y;
 mod admin;
 mod driver;

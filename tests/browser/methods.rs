@@ -1,16 +1,10 @@
-use std::time::Duration;
-
 use fantoccini::Locator;
 
 use crate::driver::{self, Browser};
-use crate::helpers::{spawn_with, Options, TestApp};
+use common::{spawn_with, Options, TestApp};
 
 async fn brazil() -> TestApp {
-    spawn_with(Options {
-        sandbox: true,
-        ..Options::default()
-    })
-    .await
+    spawn_with(Options::default().sandbox()).await
 }
 
 /// To the checkout, then choose a method in the Brick and fill in the email.
@@ -25,16 +19,6 @@ async fn choose(app: &TestApp, browser: &Browser, method: &str) {
     if let Ok(email) = browser.client.find(Locator::Css("#mp-email")).await {
         email.send_keys("shopper@example.com").await.unwrap();
     }
-}
-
-async fn wait_for_text(browser: &Browser, words: &str) {
-    for _ in 0..100 {
-        if browser.text().await.contains(words) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the page never said {words:?}: {}", browser.text().await);
 }
 
 #[tokio::test]
@@ -52,22 +36,12 @@ async fn a_pix_purchase_shows_its_qr_and_turns_approved_when_paid() {
         .await
         .unwrap();
     // The shopper pays from a bank app: the sandbox approves and notifies our webhook.
-    let res = app
-        .client
-        .post(app.url(&format!(
-            "/sandbox/mp/sandbox/control/payments/{payment_id}/approve"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    wait_for_text(&browser, "Pagamento aprovado").await;
+    app.sandbox_payment_action(payment_id, "approve").await;
+    browser.wait_for_text("Pagamento aprovado").await;
     browser.screenshot("result-pix-approved").await;
-    let source: String =
-        sqlx::query_scalar("select source from order_history where to_status = 'paid'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let source = app
+        .text("select source from order_history where to_status = 'paid'")
+        .await;
     assert_eq!(source, "webhook", "the webhook alone made it paid");
     browser.close().await;
 }
@@ -101,7 +75,7 @@ async fn a_wallet_purchase_comes_back_to_an_approved_result_page() {
     browser.wait_for_path("/sandbox/mp/sandbox/checkout").await;
     browser.click("#wallet-approve").await;
     browser.wait_for_path("/orders/").await;
-    wait_for_text(&browser, "Pagamento aprovado").await;
+    browser.wait_for_text("Pagamento aprovado").await;
     browser.screenshot("result-wallet").await;
     assert_eq!(
         app.count("select count(*) from orders where status = 'paid'")

@@ -1,14 +1,12 @@
+use std::time::Duration;
+
 use fantoccini::Locator;
 
 use crate::driver::{self, Browser};
-use crate::helpers::{spawn_with, Options, TestApp};
+use common::{eventually, spawn_with, Options, TestApp};
 
 async fn sandbox_store() -> TestApp {
-    spawn_with(Options {
-        sandbox: true,
-        ..Options::default()
-    })
-    .await
+    spawn_with(Options::default().sandbox()).await
 }
 
 /// Adds the first product to the cart and opens the checkout, through the pages' own forms.
@@ -109,12 +107,10 @@ async fn an_amount_changed_in_the_page_is_refused_and_creates_no_payment() {
         .unwrap();
     pay_as(&browser, "APRO").await;
     let message = browser.wait("#checkout-message").await;
-    for _ in 0..50 {
-        if !message.text().await.unwrap().is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    eventually("the checkout says why", Duration::from_secs(5), || async {
+        !message.text().await.unwrap().is_empty()
+    })
+    .await;
     let said = message.text().await.unwrap();
     assert!(said.contains("não confere"), "the shopper is told: {said}");
     assert!(browser

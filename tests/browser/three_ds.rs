@@ -1,11 +1,9 @@
 //! A 3-D Secure challenge met in headless Chromium: the bank's page in a frame of the result
 //! page (ours, or the Status Screen stand-in's), passed by a click, the approval shown.
 
-use std::time::Duration;
-
 use crate::driver::{self, Browser};
-use crate::helpers::{spawn_with, Options, TestApp};
 use crate::shopper::{pay_as, to_checkout};
+use common::{spawn_with, Options, TestApp};
 
 async fn store(env: Vec<(&'static str, String)>) -> TestApp {
     spawn_with(Options {
@@ -34,16 +32,7 @@ async fn pass_challenge(browser: &Browser, frame_css: &str, screenshot: &str) {
         .unwrap();
     assert!(outcome.contains("approved"), "{outcome}");
     browser.client.enter_parent_frame().await.unwrap();
-    for _ in 0..150 {
-        if browser.text().await.contains("Pagamento aprovado") {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "the page never showed the approval: {}",
-        browser.text().await
-    );
+    browser.wait_for_text("Pagamento aprovado").await;
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 
 use checkout::configuration::Settings;
 use checkout::startup::Application;
-use sqlx::{Connection, Executor, PgConnection, PgPool};
+use common::TestDatabase;
+use sqlx::PgPool;
 use std::collections::HashMap;
 
 use crate::emulator::{ACCESS_TOKEN, PUBLIC_KEY};
@@ -14,20 +15,13 @@ pub const SWEEP_INTERVAL_SECS: u64 = 2;
 pub const ADMIN_EMAIL: &str = "owner@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
-/// The PostgreSQL server the test databases are created on.
-fn server_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
-        .trim_end_matches('/')
-        .to_string()
-}
-
 pub struct Store {
     pub base: String,
     pub pool: PgPool,
     /// The round-robin proxy in front of several instances.
     pub proxy: Option<actix_web::web::Data<crate::proxy::Upstreams>>,
-    db_name: String,
+    /// Dropped with the store.
+    _database: TestDatabase,
 }
 
 /// A port free right now: bound, read, released, so `APP_BASE_URL` can name it.
@@ -43,15 +37,8 @@ impl Store {
     /// emulator at `mp_base`, and creates the back-office account. With several `instances`,
     /// they share one database and sit behind a round-robin proxy, whose address is `base`.
     pub async fn start(mp_base: &str, instances: usize) -> Self {
-        let db_name = format!("checkout_torture_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
-            .await
-            .expect("connect to the test PostgreSQL server (TEST_DATABASE_URL)");
-        admin
-            .execute(format!(r#"create database "{db_name}""#).as_str())
-            .await
-            .expect("create the torture database");
-        let database_url = format!("{}/{db_name}", server_url());
+        let database = TestDatabase::create("checkout_torture").await;
+        let database_url = database.url.clone();
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let mut ports = vec![port];
@@ -105,7 +92,7 @@ impl Store {
             base,
             pool,
             proxy,
-            db_name,
+            _database: database,
         }
     }
 
@@ -151,31 +138,5 @@ impl Store {
         .await
         .unwrap_or_default();
         format!("orders {orders:?}; notifications {notifications:?}")
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        let db_name = self.db_name.clone();
-        // Drop runs outside async: a short thread of its own removes the database. The store's
-        // server and worker keep running until the test process ends; the worker only logs.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                if let Ok(mut admin) =
-                    PgConnection::connect(&format!("{}/postgres", server_url())).await
-                {
-                    let _ = admin
-                        .execute(
-                            format!(r#"drop database if exists "{db_name}" with (force)"#).as_str(),
-                        )
-                        .await;
-                }
-            });
-        })
-        .join();
     }
 }

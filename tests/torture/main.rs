@@ -226,6 +226,8 @@ async fn settle(store: &Store) -> (u64, bool, (i64, i64)) {
                 store.unsettled_detail().await
             );
         }
+        // The settle phase's own poll: it also prints progress every 10 s and needs two calm
+        // looks in a row, which `eventually` does not do; nothing signals "settled".
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

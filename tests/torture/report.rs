@@ -152,6 +152,15 @@ pub async fn full(run: &Run, pool: &PgPool, mp_requests: &[Value]) -> String {
     out
 }
 
+/// The rows `sql` selects for the order (`$1`); none if the database cannot say.
+async fn order_rows(pool: &PgPool, sql: &str, order_id: &str) -> Vec<sqlx::postgres::PgRow> {
+    sqlx::query(sql)
+        .bind(order_id)
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default()
+}
+
 async fn order_story(run: &Run, pool: &PgPool, mp_requests: &[Value], order_id: &str) -> String {
     let mut out = String::new();
     for story in run
@@ -209,14 +218,13 @@ async fn order_story(run: &Run, pool: &PgPool, mp_requests: &[Value], order_id: 
         }
     }
     let _ = writeln!(out, "  store payments:");
-    let rows = sqlx::query(
+    let rows = order_rows(
+        pool,
         "select id, attempt_no, status, status_detail, amount_minor, refunded_minor from payments
          where order_id::text = $1 order by created_at",
+        order_id,
     )
-    .bind(order_id)
-    .fetch_all(pool)
-    .await
-    .unwrap_or_default();
+    .await;
     for r in rows {
         let _ = writeln!(
             out,
@@ -230,14 +238,8 @@ async fn order_story(run: &Run, pool: &PgPool, mp_requests: &[Value], order_id: 
         );
     }
     let _ = writeln!(out, "  order history:");
-    let rows = sqlx::query(
-        "select from_status, to_status, source, payment_id, note, to_char(created_at, 'HH24:MI:SS.MS') as at
-         from order_history where order_id::text = $1 order by id",
-    )
-    .bind(order_id)
-    .fetch_all(pool)
-    .await
-    .unwrap_or_default();
+    let rows = order_rows(pool, "select from_status, to_status, source, payment_id, note, to_char(created_at, 'HH24:MI:SS.MS') as at
+         from order_history where order_id::text = $1 order by id", order_id).await;
     for r in rows {
         let _ = writeln!(
             out,

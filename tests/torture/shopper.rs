@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::holds_within;
 use serde_json::{json, Value};
 
 use crate::emulator::{Answer, Emulator};
@@ -110,11 +111,7 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-pub fn attr(html: &str, prefix: &str) -> Option<String> {
-    let start = html.find(prefix)? + prefix.len();
-    let end = html[start..].find('"')? + start;
-    Some(html[start..end].to_string())
-}
+pub use common::attr;
 
 fn short(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -170,25 +167,8 @@ pub struct BackOffice {
 impl BackOffice {
     pub async fn sign_in(base: &str, email: &str, password: &str) -> Self {
         let client = browser();
-        let page = client
-            .get(format!("{base}/admin/login"))
-            .send()
-            .await
-            .expect("back-office sign-in page")
-            .text()
-            .await
-            .unwrap();
-        let csrf = attr(&page, "name=\"csrf_token\" value=\"").expect("sign-in form token");
-        let res = client
-            .post(format!("{base}/admin/login"))
-            .form(&[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", &csrf),
-            ])
-            .send()
-            .await
-            .expect("sign in");
+        let form = common::sign_in_form(&client, base, email, password).await;
+        let res = form.send().await.expect("sign in");
         assert_eq!(res.status(), 303, "back-office sign-in");
         Self {
             client,
@@ -292,6 +272,7 @@ impl Shopper {
         });
     }
 
+    /// A shopper's think time: behaviour being simulated, not a wait for an event.
     async fn pause(&mut self, lo_ms: u64, hi_ms: u64) {
         tokio::time::sleep(Duration::from_millis(self.rng.between(lo_ms, hi_ms))).await;
     }
@@ -553,6 +534,7 @@ impl Shopper {
                 self.submit(&first)
             ),
             async {
+                // The second tab's click comes this much later: the test's input, not a wait.
                 tokio::time::sleep(gap).await;
                 exchange(
                     "POST /process_payment card APRO (tab 2)".into(),
@@ -668,8 +650,10 @@ impl Shopper {
         if self.approved_payment.is_some() {
             return self.approved_payment;
         }
-        for _ in 0..5 {
-            let found = self
+        // A Mutex, not a Cell: the shopper runs in a spawned task.
+        let found = std::sync::Mutex::new(None);
+        holds_within(Duration::from_secs(5), || async {
+            let approved = self
                 .world
                 .emulator
                 .payments_of(&self.order_id)
@@ -677,11 +661,10 @@ impl Shopper {
                 .into_iter()
                 .find(|p| p["status"] == "approved")
                 .and_then(|p| p["id"].as_i64());
-            if found.is_some() {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        None
+            *found.lock().unwrap() = approved;
+            approved.is_some()
+        })
+        .await;
+        found.into_inner().unwrap()
     }
 }
