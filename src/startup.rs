@@ -142,19 +142,15 @@ impl Application {
             sandbox: settings.is_sandbox(),
             timings,
             webhook_secret: mp.webhook_secret.clone(),
-            pix_expiration: settings.pix_expiration,
             preference_expiration: settings.preference_expiration,
-            attempt_limits: settings.attempt_limits,
             refund_duplicates: mp.refund_duplicates,
             hints: Default::default(),
             reconciler: reconciler.clone(),
             test_credentials: settings.test_credentials(),
             csp_reports: Default::default(),
             order_freshness: settings.order_freshness,
-            unpaid_order_expiry: settings.unpaid_order_expiry,
             draining: Default::default(),
             metrics,
-            approval: settings.approval.clone(),
             status_screen: settings
                 .approval
                 .status_screen

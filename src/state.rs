@@ -4,7 +4,6 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use url::Url;
 
-use crate::db::attempts::AttemptLimits;
 use crate::domain::Site;
 use crate::domain::Timings;
 use crate::i18n::{texts, Texts};
@@ -24,11 +23,8 @@ pub struct AppState {
     /// Every timeout, grace period and budget of the payment path, derived in one place.
     pub timings: Timings,
     pub webhook_secret: SecretString,
-    /// How long a Pix code stays payable.
-    pub pix_expiration: Duration,
     /// How long a wallet preference stays payable.
     pub preference_expiration: Duration,
-    pub attempt_limits: AttemptLimits,
     pub refund_duplicates: bool,
     /// Bounds what unsigned notification hints and wallet returns can make us ask Mercado Pago.
     pub hints: crate::reconcile::hints::Hints,
@@ -42,14 +38,10 @@ pub struct AppState {
     pub csp_reports: crate::security::csp::ReportBudget,
     /// An order older than this is re-priced against the catalog before it is paid.
     pub order_freshness: Duration,
-    /// An unpaid order with no payment under way is cancelled after this.
-    pub unpaid_order_expiry: Duration,
     /// Set when the store is stopping: no new payment starts, `/readyz` answers 503.
     pub draining: std::sync::atomic::AtomicBool,
     /// This application's counters, shared with its Mercado Pago client.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
-    /// What card payments carry for approval (3-D Secure, statement descriptor, binary mode).
-    pub approval: crate::payments::approval::ApprovalSettings,
     /// The result page embeds the Status Screen Brick for card payments.
     pub status_screen: bool,
     /// The Content-Security-Policy header's name and text, for a page that must widen it (a
