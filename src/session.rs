@@ -15,11 +15,20 @@ const CART: &str = "cart";
 const ORDER: &str = "order";
 const CSRF: &str = "csrf";
 const EMAIL: &str = "email";
+const CART_NOTICE: &str = "cart_notice";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OpenOrder {
     pub id: OrderId,
     pub cart_fingerprint: String,
+}
+
+/// What the last cart form did, told once on the cart page it leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CartNotice {
+    Added,
+    Updated,
+    Removed,
 }
 
 pub struct TypedSession(Session);
@@ -53,6 +62,18 @@ impl TypedSession {
 
     pub fn set_cart(&self, cart: &Cart) -> Result<(), SessionError> {
         Ok(self.0.insert(CART, cart)?)
+    }
+
+    pub fn set_cart_notice(&self, notice: CartNotice) -> Result<(), SessionError> {
+        Ok(self.0.insert(CART_NOTICE, notice)?)
+    }
+
+    /// The notice, once: reading it removes it.
+    pub fn take_cart_notice(&self) -> Result<Option<CartNotice>, SessionError> {
+        Ok(self
+            .0
+            .remove_as::<CartNotice>(CART_NOTICE)
+            .and_then(Result::ok))
     }
 
     pub fn open_order(&self) -> Result<Option<OpenOrder>, SessionError> {

@@ -14,6 +14,19 @@ use tracing_subscriber::EnvFilter;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// An error and its sources joined by `separator`: the top error of reqwest or sqlx says
+/// little ("error sending request"); the cause (DNS, TLS, the refused connection) is below it.
+pub fn cause_chain(e: &dyn std::error::Error, separator: &str) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(separator);
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Installs the global subscriber once; `RUST_LOG` overrides the default levels.
 /// For one-shot commands (`doctor`, `healthcheck`): only errors, on standard error, so the
 /// command's own report on standard output stays readable.

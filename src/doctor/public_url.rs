@@ -8,6 +8,7 @@ use url::{Host, Url};
 
 use super::{Check, PUBLIC_URL};
 use crate::configuration::Settings;
+use crate::telemetry::cause_chain;
 
 pub async fn check(settings: &Settings, web: &reqwest::Client) -> Check {
     let Some(base) = &settings.app_base_url else {
@@ -25,7 +26,7 @@ pub async fn check(settings: &Settings, web: &reqwest::Client) -> Check {
     let answer = match web.get(health.clone()).send().await {
         Ok(res) if res.status().is_success() => None,
         Ok(res) => Some(format!("GET {health} answered {}", res.status())),
-        Err(e) => Some(format!("GET {health} failed: {}", error_chain(&e))),
+        Err(e) => Some(format!("GET {health} failed: {}", cause_chain(&e, ": "))),
     };
     let plain_http = base.scheme() == "http";
     if plain_http && !is_loopback(base) && !settings.is_sandbox() {
@@ -78,18 +79,6 @@ fn is_loopback(url: &Url) -> bool {
         Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         None => false,
     }
-}
-
-/// reqwest's top error says only "error sending request"; the cause (DNS, TLS) is below it.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub enum CartError {
     Full,
     #[error("that product is not in the cart")]
     NotInCart,
+    #[error("the form carried no quantity")]
+    QuantityMissing,
 }
 
 impl Cart {

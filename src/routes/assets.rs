@@ -1,31 +1,29 @@
 //! The few static files, compiled into the binary so it runs from any directory.
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 
-const CHECKOUT_JS: &str = include_str!("../../static/checkout.js");
-const STYLE_CSS: &str = include_str!("../../static/style.css");
-const RESULT_JS: &str = include_str!("../../static/result.js");
-const STATUS_SCREEN_JS: &str = include_str!("../../static/status-screen.js");
+const JS: &str = "application/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
 
-pub async fn checkout_js() -> HttpResponse {
-    asset("application/javascript; charset=utf-8", CHECKOUT_JS)
-}
+/// Name under `/static/`, content type, body.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("checkout.js", JS, include_str!("../../static/checkout.js")),
+    ("result.js", JS, include_str!("../../static/result.js")),
+    (
+        "status-screen.js",
+        JS,
+        include_str!("../../static/status-screen.js"),
+    ),
+    ("style.css", CSS, include_str!("../../static/style.css")),
+];
 
-pub async fn result_js() -> HttpResponse {
-    asset("application/javascript; charset=utf-8", RESULT_JS)
-}
-
-pub async fn status_screen_js() -> HttpResponse {
-    asset("application/javascript; charset=utf-8", STATUS_SCREEN_JS)
-}
-
-pub async fn style_css() -> HttpResponse {
-    asset("text/css; charset=utf-8", STYLE_CSS)
-}
-
-fn asset(content_type: &str, body: &'static str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Cache-Control", "public, max-age=300"))
-        .body(body)
+/// `GET /static/{name}`: one of [`ASSETS`], or 404.
+pub async fn serve(name: web::Path<String>) -> HttpResponse {
+    match ASSETS.iter().find(|(known, _, _)| *known == name.as_str()) {
+        Some((_, content_type, body)) => HttpResponse::Ok()
+            .content_type(*content_type)
+            .insert_header(("Cache-Control", "public, max-age=300"))
+            .body(*body),
+        None => HttpResponse::NotFound().finish(),
+    }
 }

@@ -42,12 +42,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::scrape))
-        .route("/static/checkout.js", web::get().to(assets::checkout_js))
-        .route("/static/style.css", web::get().to(assets::style_css))
-        .route("/static/result.js", web::get().to(assets::result_js))
-        .route(
-            "/static/status-screen.js",
-            web::get().to(assets::status_screen_js),
-        )
+        .route("/static/{name}", web::get().to(assets::serve))
         .configure(admin::configure);
 }

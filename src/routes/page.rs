@@ -86,12 +86,5 @@ impl ResponseError for PageError {
 
 /// The error and its sources, one per line, for the log.
 pub fn anyhow_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str("\n  caused by: ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
+    crate::telemetry::cause_chain(e, "\n  caused by: ")
 }

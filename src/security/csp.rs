@@ -23,37 +23,32 @@ const EVERY_SITE: [&str; 4] = [
     "https://*.mlstatic.com",
 ];
 
+/// Each site's own domains, which its Brick reaches beyond [`EVERY_SITE`].
+const SITE_HOSTS: &[(Site, &str)] = &[
+    (Site::Mlb, "https://*.mercadopago.com.br"),
+    (Site::Mlb, "https://*.mercadolivre.com.br"),
+    (Site::Mlb, "https://*.mercadolivre.com"),
+    (Site::Mla, "https://*.mercadopago.com.ar"),
+    (Site::Mla, "https://*.mercadolibre.com.ar"),
+    (Site::Mlm, "https://*.mercadopago.com.mx"),
+    (Site::Mlm, "https://*.mercadolibre.com.mx"),
+    (Site::Mpe, "https://*.mercadopago.com.pe"),
+    (Site::Mpe, "https://*.mercadolibre.com.pe"),
+    (Site::Mco, "https://*.mercadopago.com.co"),
+    (Site::Mco, "https://*.mercadolibre.com.co"),
+    (Site::Mlu, "https://*.mercadopago.com.uy"),
+    (Site::Mlu, "https://*.mercadolibre.com.uy"),
+    (Site::Mlc, "https://*.mercadopago.cl"),
+    (Site::Mlc, "https://*.mercadolibre.cl"),
+];
+
 /// The sources the Payment Brick of `site` needs, beyond the store's own origin.
 pub fn brick_hosts(site: Site) -> Vec<&'static str> {
-    let country: &[&'static str] = match site {
-        Site::Mlb => &[
-            "https://*.mercadopago.com.br",
-            "https://*.mercadolivre.com.br",
-            "https://*.mercadolivre.com",
-        ],
-        Site::Mla => &[
-            "https://*.mercadopago.com.ar",
-            "https://*.mercadolibre.com.ar",
-        ],
-        Site::Mlm => &[
-            "https://*.mercadopago.com.mx",
-            "https://*.mercadolibre.com.mx",
-        ],
-        Site::Mpe => &[
-            "https://*.mercadopago.com.pe",
-            "https://*.mercadolibre.com.pe",
-        ],
-        Site::Mco => &[
-            "https://*.mercadopago.com.co",
-            "https://*.mercadolibre.com.co",
-        ],
-        Site::Mlu => &[
-            "https://*.mercadopago.com.uy",
-            "https://*.mercadolibre.com.uy",
-        ],
-        Site::Mlc => &["https://*.mercadopago.cl", "https://*.mercadolibre.cl"],
-    };
-    EVERY_SITE.iter().chain(country).copied().collect()
+    let own = SITE_HOSTS
+        .iter()
+        .filter(|(s, _)| *s == site)
+        .map(|(_, h)| *h);
+    EVERY_SITE.iter().copied().chain(own).collect()
 }
 
 pub const REPORT_PATH: &str = "/csp-report";

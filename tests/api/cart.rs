@@ -131,3 +131,48 @@ async fn bad_cart_forms_are_refused_and_change_nothing() {
         "cart unchanged"
     );
 }
+
+#[tokio::test]
+async fn each_cart_form_is_told_once_in_the_pages_live_region() {
+    let app = spawn_app().await;
+    let ids = app.product_ids().await;
+    let notice = |html: &str| {
+        let start = html
+            .find(r#"<p id="cart-notice" role="status">"#)
+            .expect("live region")
+            + 34;
+        html[start..start + html[start..].find("</p>").unwrap()].to_string()
+    };
+    app.add_to_cart(ids[0], 1).await;
+    let html = app.get_html("/cart").await;
+    assert_eq!(notice(&html), "Produto adicionado ao carrinho.");
+    // Told once: a reload keeps the region but empties it.
+    let html = app.get_html("/cart").await;
+    assert_eq!(notice(&html), "");
+
+    let form = |quantity: Option<&str>| {
+        let mut f = vec![
+            ("csrf_token", csrf_of(&html)),
+            ("product_id", ids[0].to_string()),
+        ];
+        if let Some(q) = quantity {
+            f.push(("quantity", q.to_string()));
+        }
+        f
+    };
+    app.post_form("/cart/update", &form(Some("3"))).await;
+    assert_eq!(notice(&app.get_html("/cart").await), "Carrinho atualizado.");
+    // A refused form changes nothing and tells nothing.
+    assert_eq!(
+        app.post_form("/cart/update", &form(None)).await.status(),
+        400
+    );
+    let html_after = app.get_html("/cart").await;
+    assert_eq!(notice(&html_after), "");
+    assert!(html_after.contains(r#"value="3""#));
+    app.post_form("/cart/remove", &form(None)).await;
+    assert_eq!(
+        notice(&app.get_html("/cart").await),
+        "Produto removido do carrinho."
+    );
+}

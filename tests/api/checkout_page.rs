@@ -82,3 +82,25 @@ async fn no_page_ever_shows_a_secret() {
         }
     }
 }
+
+#[tokio::test]
+async fn static_files_are_served_by_name_and_nothing_else_is() {
+    let app = spawn_app().await;
+    for (path, content_type) in [
+        ("/static/checkout.js", "application/javascript"),
+        ("/static/result.js", "application/javascript"),
+        ("/static/status-screen.js", "application/javascript"),
+        ("/static/style.css", "text/css"),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(content_type));
+        assert!(!res.text().await.unwrap().is_empty(), "{path}");
+    }
+    for path in ["/static/missing.js", "/static/..%2FCargo.toml"] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+}

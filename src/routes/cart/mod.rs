@@ -6,8 +6,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::products::Product;
-use crate::domain::{Cart, Money};
-use crate::session::TypedSession;
+use crate::domain::{Cart, CartError, Money};
+use crate::session::{CartNotice, TypedSession};
 use crate::state::AppState;
 
 use super::page::{render, PageContext, PageError};
@@ -67,17 +67,28 @@ struct CartPage {
     ctx: PageContext,
     rows: Vec<CartRow>,
     total: Money,
+    /// What the last cart form did, for the page's live region.
+    notice: &'static str,
 }
 
 pub async fn view(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, PageError> {
+    // Priced first: the header's item count must not count products that left the catalog.
     let (_, _, rows, total) = priced_cart(&state, &session).await?;
+    let ctx = PageContext::new(&state, &session)?;
+    let notice = match session.take_cart_notice()? {
+        Some(CartNotice::Added) => ctx.t.added_to_cart,
+        Some(CartNotice::Updated) => ctx.t.cart_updated,
+        Some(CartNotice::Removed) => ctx.t.cart_removed,
+        None => "",
+    };
     render(&CartPage {
-        ctx: PageContext::new(&state, &session)?,
+        ctx,
         rows,
         total,
+        notice,
     })
 }
 
@@ -94,43 +105,52 @@ pub async fn add(
     session: TypedSession,
     form: web::Form<CartForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&session, &form.csrf_token)?;
     let catalog = state.catalog.active(&state.pool).await?;
     if !catalog.iter().any(|p| p.id == form.product_id) {
         return Err(PageError::NotFound);
     }
-    let mut cart = session.cart()?;
-    cart.add(form.product_id, form.quantity.unwrap_or(1))
-        .map_err(|e| PageError::BadForm(e.to_string()))?;
     session.shopper()?;
-    session.set_cart(&cart)?;
-    Ok(see_cart())
+    change_cart(&session, &form, CartNotice::Added, |cart, form| {
+        cart.add(form.product_id, form.quantity.unwrap_or(1))
+    })
 }
 
 pub async fn update(
     session: TypedSession,
     form: web::Form<CartForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&session, &form.csrf_token)?;
-    let mut cart = session.cart()?;
-    let quantity = form
-        .quantity
-        .ok_or_else(|| PageError::BadForm("quantity missing".into()))?;
-    cart.set_quantity(form.product_id, quantity)
-        .map_err(|e| PageError::BadForm(e.to_string()))?;
-    session.set_cart(&cart)?;
-    Ok(see_cart())
+    change_cart(&session, &form, CartNotice::Updated, |cart, form| {
+        let quantity = form.quantity.ok_or(CartError::QuantityMissing)?;
+        cart.set_quantity(form.product_id, quantity)
+    })
 }
 
 pub async fn remove(
     session: TypedSession,
     form: web::Form<CartForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&session, &form.csrf_token)?;
+    change_cart(&session, &form, CartNotice::Removed, |cart, form| {
+        cart.remove(form.product_id);
+        Ok(())
+    })
+}
+
+/// What every cart form does around its one change: check the token, save the cart, leave a
+/// notice for the cart page's live region, and show the cart (POST, redirect, GET).
+fn change_cart(
+    session: &TypedSession,
+    form: &CartForm,
+    notice: CartNotice,
+    change: impl FnOnce(&mut Cart, &CartForm) -> Result<(), CartError>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(session, &form.csrf_token)?;
     let mut cart = session.cart()?;
-    cart.remove(form.product_id);
+    change(&mut cart, form).map_err(|e| PageError::BadForm(e.to_string()))?;
     session.set_cart(&cart)?;
-    Ok(see_cart())
+    session.set_cart_notice(notice)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/cart"))
+        .finish())
 }
 
 pub fn check_csrf(session: &TypedSession, presented: &str) -> Result<(), PageError> {
@@ -139,10 +159,4 @@ pub fn check_csrf(session: &TypedSession, presented: &str) -> Result<(), PageErr
     } else {
         Err(PageError::Csrf)
     }
-}
-
-fn see_cart() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/cart"))
-        .finish()
 }

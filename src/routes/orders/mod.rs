@@ -4,8 +4,10 @@
 mod challenge;
 mod instructions;
 
-use actix_web::{web, HttpResponse};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
+use futures_util::future::LocalBoxFuture;
 
 use crate::db::attempts;
 use crate::db::orders::{self, Order};
@@ -69,15 +71,30 @@ async fn resolve(state: &AppState, id: OrderId) -> bool {
     }
 }
 
-/// The order `raw_id` names, if this session placed it: anyone else gets 404.
-async fn own_order(
-    state: &AppState,
-    session: &TypedSession,
-    raw_id: &str,
-) -> Result<(ShopperId, Order), PageError> {
-    let id = OrderId::parse(raw_id).ok_or(PageError::NotFound)?;
-    let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
-    Ok((shopper, reload(state, id, shopper).await?))
+/// The order the path's `{id}` names, if this session placed it: anyone else gets 404, the
+/// same answer as for an order that does not exist.
+pub struct OwnOrder {
+    shopper: ShopperId,
+    order: Order,
+}
+
+impl FromRequest for OwnOrder {
+    type Error = PageError;
+    type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let id = req.match_info().get("id").and_then(OrderId::parse);
+        let session = TypedSession::extract(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| anyhow::anyhow!("no AppState"))?;
+            let id = id.ok_or(PageError::NotFound)?;
+            let session = session.await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
+            let order = reload(&state, id, shopper).await?;
+            Ok(OwnOrder { shopper, order })
+        })
+    }
 }
 
 async fn reload(state: &AppState, id: OrderId, shopper: ShopperId) -> Result<Order, PageError> {
@@ -90,9 +107,9 @@ async fn reload(state: &AppState, id: OrderId, shopper: ShopperId) -> Result<Ord
 pub async fn result(
     state: web::Data<AppState>,
     session: TypedSession,
-    path: web::Path<String>,
+    own: OwnOrder,
 ) -> Result<HttpResponse, PageError> {
-    let (shopper, mut order) = own_order(&state, &session, &path).await?;
+    let OwnOrder { shopper, mut order } = own;
     let id = order.id;
     if order.status == OrderStatus::PaymentUnknown && resolve(&state, id).await {
         order = reload(&state, id, shopper).await?;
@@ -190,12 +207,8 @@ fn spend_cart(session: &TypedSession, id: OrderId) -> Result<(), PageError> {
 }
 
 /// `GET /orders/{id}/status`: where the order stands, for the result page's own polling.
-pub async fn status(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let (shopper, mut order) = own_order(&state, &session, &path).await?;
+pub async fn status(state: web::Data<AppState>, own: OwnOrder) -> Result<HttpResponse, PageError> {
+    let OwnOrder { shopper, mut order } = own;
     let id = order.id;
     let mut payment = orders::latest_payment(&state.pool, id).await?;
     let challenged = payment
@@ -223,10 +236,9 @@ pub async fn status(
 /// an order that is already settled.
 pub async fn back_from_mercadopago(
     state: web::Data<AppState>,
-    session: TypedSession,
-    path: web::Path<String>,
+    own: OwnOrder,
 ) -> Result<HttpResponse, PageError> {
-    let (_, order) = own_order(&state, &session, &path).await?;
+    let order = own.order;
     let id = order.id;
     let undecided = order.status.accepts_payment()
         || matches!(
