@@ -4,11 +4,15 @@
 //!                                               token (prepared first), then one
 //!                                               /process_payment each: only that is timed
 //!   loadgen webhooks URL COUNT CONCURRENCY SECRET  signed notifications for a real payment
+//!   loadgen paced URL SHOPPERS RATE             payments started at a steady RATE per second
+//!                                               (open loop); reports what the store adds to
+//!                                               each beyond the emulator's own answer time
 //!
 //! Card tokens come from `MP_BASE` when set (the emulator as its own process), else from the
 //! store's own `/sandbox/mp`.
 //!
-//! Prints one line: `name requests seconds rps p50_ms p99_ms errors`.
+//! Prints one line: `name requests seconds rps p50_ms p99_ms errors`; `paced` adds
+//! `added_p50_ms added_p99_ms`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,6 +100,11 @@ async fn prepare(client: &reqwest::Client, base: &str) -> anyhow::Result<Shopper
 }
 
 async fn pay(client: &reqwest::Client, base: &str, s: &Shopper) -> bool {
+    paid_order(client, base, s).await.is_some()
+}
+
+/// The order an approved payment paid, or `None` for anything else.
+async fn paid_order(client: &reqwest::Client, base: &str, s: &Shopper) -> Option<String> {
     let body = json!({"selectedPaymentMethod": "credit_card", "formData": {
         "token": s.token, "issuer_id": "24", "payment_method_id": "master",
         "transaction_amount": s.amount.parse::<serde_json::Number>().unwrap(), "installments": 1,
@@ -111,27 +120,112 @@ async fn pay(client: &reqwest::Client, base: &str, s: &Shopper) -> bool {
         Ok(res) if res.status() == 200 => res
             .json::<Value>()
             .await
-            .map(|v| v["status"] == "approved")
-            .unwrap_or(false),
-        _ => false,
+            .ok()
+            .filter(|v| v["status"] == "approved")
+            .and_then(|v| v["order_id"].as_str().map(String::from)),
+        _ => None,
     }
 }
 
-fn report(name: &str, mut latencies: Vec<Duration>, elapsed: Duration, errors: usize) {
+/// Shoppers ready to pay, prepared 64 at a time; those that could not be prepared are left out.
+async fn prepare_all(client: &reqwest::Client, base: &str, shoppers: usize) -> Arc<Vec<Shopper>> {
+    let prepared: Vec<Option<Shopper>> = stream::iter(0..shoppers)
+        .map(|_| async move { prepare(client, base).await.ok() })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    Arc::new(prepared.into_iter().flatten().collect())
+}
+
+/// Payments started every `1 / rate` seconds whatever the answers do, as shoppers arrive;
+/// each one's time at the store minus the emulator's time for its `POST /v1/payments`.
+async fn paced(
+    client: &reqwest::Client,
+    base: &str,
+    shoppers: usize,
+    rate: f64,
+) -> anyhow::Result<()> {
+    let prepared = prepare_all(client, base, shoppers).await;
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    let mut running = Vec::with_capacity(prepared.len());
+    for i in 0..prepared.len() {
+        tick.tick().await;
+        let (client, base, prepared) = (client.clone(), base.to_string(), prepared.clone());
+        running.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let order = paid_order(&client, &base, &prepared[i]).await;
+            (t.elapsed(), order)
+        }));
+    }
+    let mut answered = Vec::with_capacity(running.len());
+    for r in running {
+        answered.push(r.await?);
+    }
+    let elapsed = started.elapsed();
+    let times: Vec<Value> = client
+        .get(format!("{}/sandbox/control/answer_times", mp_base(base)))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let emulator: std::collections::HashMap<String, u64> = times
+        .iter()
+        .filter_map(|t| {
+            // `checkout-{order}-{attempt}`: the order is what the store's answer names.
+            let key = t["idempotency_key"].as_str()?;
+            let order = key.strip_prefix("checkout-")?.rsplit_once('-')?.0;
+            Some((order.to_string(), t["micros"].as_u64()?))
+        })
+        .collect();
+    let mut errors = shoppers - prepared.len();
+    let (mut total, mut added) = (Vec::new(), Vec::new());
+    for (latency, order) in answered {
+        match order.and_then(|o| emulator.get(&o).copied()) {
+            Some(micros) => {
+                total.push(latency);
+                added.push(latency.saturating_sub(Duration::from_micros(micros)));
+            }
+            None => errors += 1,
+        }
+    }
+    added.sort();
+    let ms = |q: f64| {
+        added
+            .get(((added.len() as f64 * q) as usize).min(added.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    let (p50, p99) = (ms(0.5), ms(0.99));
+    let line = capture_report("paced", total, elapsed, errors);
+    println!("{line} {p50:.2} {p99:.2}");
+    Ok(())
+}
+
+fn report(name: &str, latencies: Vec<Duration>, elapsed: Duration, errors: usize) {
+    println!("{}", capture_report(name, latencies, elapsed, errors));
+}
+
+fn capture_report(
+    name: &str,
+    mut latencies: Vec<Duration>,
+    elapsed: Duration,
+    errors: usize,
+) -> String {
     latencies.sort();
     let pick = |q: f64| {
         latencies
             .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
     };
     let ms = |d: Option<&Duration>| d.map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
-    println!(
+    format!(
         "{name} {} {:.2} {:.0} {:.1} {:.1} {errors}",
         latencies.len(),
         elapsed.as_secs_f64(),
         latencies.len() as f64 / elapsed.as_secs_f64(),
         ms(pick(0.5)),
         ms(pick(0.99))
-    );
+    )
 }
 
 async fn timed<F, Fut>(concurrency: usize, jobs: usize, job: F) -> (Vec<Duration>, Duration, usize)
@@ -175,15 +269,7 @@ async fn main() -> anyhow::Result<()> {
         "payments" => {
             let shoppers: usize = arg(2).parse()?;
             let concurrency: usize = arg(3).parse()?;
-            let prepared: Vec<Option<Shopper>> = stream::iter(0..shoppers)
-                .map(|_| {
-                    let (client, base) = (client.clone(), base.clone());
-                    async move { prepare(&client, &base).await.ok() }
-                })
-                .buffer_unordered(64)
-                .collect()
-                .await;
-            let prepared: Arc<Vec<Shopper>> = Arc::new(prepared.into_iter().flatten().collect());
+            let prepared = prepare_all(&client, &base, shoppers).await;
             // For bench/run, which loads the storefront meanwhile.
             eprintln!("paying");
             let (lat, elapsed, errors) = timed(concurrency, prepared.len(), |i| {
@@ -231,7 +317,8 @@ async fn main() -> anyhow::Result<()> {
             .await;
             report("webhooks", lat, elapsed, errors);
         }
-        _ => anyhow::bail!("usage: loadgen payments URL SHOPPERS CONCURRENCY | webhooks URL COUNT CONCURRENCY SECRET"),
+        "paced" => paced(&client, &base, arg(2).parse()?, arg(3).parse()?).await?,
+        _ => anyhow::bail!("usage: loadgen payments URL SHOPPERS CONCURRENCY | webhooks URL COUNT CONCURRENCY SECRET | paced URL SHOPPERS RATE"),
     }
     Ok(())
 }

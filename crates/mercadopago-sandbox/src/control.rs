@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/sandbox/control/requests", web::get().to(requests))
         .route("/sandbox/control/deliveries", web::get().to(deliveries))
+        .route("/sandbox/control/answer_times", web::get().to(answer_times))
         .route("/sandbox/control/reset", web::post().to(reset));
 }
 
@@ -183,6 +184,18 @@ async fn requests(sandbox: web::Data<Sandbox>) -> HttpResponse {
         .requests()
         .into_iter()
         .map(|r| json!({"method": r.method, "path": r.path, "query": r.query, "idempotency_key": r.idempotency_key, "device_id": r.device_id, "body": r.body}))
+        .collect();
+    HttpResponse::Ok().json(list)
+}
+
+/// `[{"idempotency_key", "micros"}]`: each payment creation's time inside the emulator, from
+/// its body read to its answer (the configured response delay included).
+async fn answer_times(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    let store = sandbox.inner.store.lock().unwrap();
+    let list: Vec<Value> = store
+        .answer_times
+        .iter()
+        .map(|(key, micros)| json!({"idempotency_key": key, "micros": micros}))
         .collect();
     HttpResponse::Ok().json(list)
 }

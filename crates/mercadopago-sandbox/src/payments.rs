@@ -103,6 +103,18 @@ pub async fn create(
     sandbox: web::Data<Sandbox>,
     body: web::Bytes,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let answer = create_payment(&req, &sandbox, body).await;
+    if let Some(key) = idempotency_key(&req) {
+        let micros = started.elapsed().as_micros() as u64;
+        let mut store = sandbox.inner.store.lock().unwrap();
+        store.answer_times.push((key, micros));
+        store.trim();
+    }
+    answer
+}
+
+async fn create_payment(req: &HttpRequest, sandbox: &Sandbox, body: web::Bytes) -> HttpResponse {
     let request: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
         _ => return bad_request(1, "Params Error: the body must be a JSON object"),

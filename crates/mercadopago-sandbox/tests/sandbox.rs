@@ -5,6 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use mercadopago_sandbox::SandboxConfig;
 use serde_json::{json, Value};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -556,4 +557,27 @@ async fn a_document_type_outside_the_sites_list_is_refused() {
     body["payer"]["identification"] = json!({"type": "cpf", "number": "12345678909"});
     let (code, _) = post_payment(&sb, &body, "cpf").await;
     assert_eq!(code, 201, "the type's case does not matter");
+}
+
+#[tokio::test]
+async fn each_payment_creation_reports_its_own_answer_time_by_key() {
+    let mut config = SandboxConfig::for_site("MLB", SECRET).unwrap();
+    config.response_delay = Duration::from_millis(50);
+    let sb = mercadopago_sandbox::start_standalone(config).await.unwrap();
+    let token = card_token(&sb, "APRO").await;
+    post_payment(&sb, &card_payment(&token, "10"), "checkout-timed-1").await;
+    let times: Value = client()
+        .get(format!("{}/sandbox/control/answer_times", sb.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let times = times.as_array().unwrap();
+    assert_eq!(times.len(), 1, "{times:?}");
+    assert_eq!(times[0]["idempotency_key"], "checkout-timed-1");
+    // The configured delay is part of the emulator's own time.
+    let micros = times[0]["micros"].as_u64().unwrap();
+    assert!((50_000..5_000_000).contains(&micros), "{micros}");
 }
