@@ -4,6 +4,9 @@
 //!                                               token (prepared first), then one
 //!                                               /process_payment each: only that is timed
 //!   loadgen webhooks URL COUNT CONCURRENCY SECRET  signed notifications for a real payment
+//!   loadgen sample URL COUNT CONCURRENCY        card payments to Mercado Pago's own Node
+//!                                               sample (bench/node-sample): a token each,
+//!                                               prepared first; only the payment is timed
 //!   loadgen paced URL SHOPPERS RATE             payments started at a steady RATE per second
 //!                                               (open loop); reports what the store adds to
 //!                                               each beyond the emulator's own answer time
@@ -79,24 +82,49 @@ async fn prepare(client: &reqwest::Client, base: &str) -> anyhow::Result<Shopper
     let html = res.text().await?;
     let csrf = attr(&html, "data-csrf=\"").ok_or_else(|| anyhow::anyhow!("no checkout"))?;
     let amount = attr(&html, "data-amount=\"").ok_or_else(|| anyhow::anyhow!("no amount"))?;
-    let token: Value = client
-        .post(format!("{}/v1/card_tokens?public_key=TEST-bench", mp_base(base)))
-        .json(&json!({"card_number": "5031433215406351", "expiration_month": 11, "expiration_year": 2030,
-                      "security_code": "123", "cardholder": {"name": "APRO", "identification": {"type": "CPF", "number": "12345678909"}}}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = token["id"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("no token"))?
-        .to_string();
+    let token = card_token(client, &mp_base(base)).await?;
     Ok(Shopper {
         cookie,
         csrf,
         amount,
         token,
     })
+}
+
+/// A card token from the emulator for an approving test card.
+async fn card_token(client: &reqwest::Client, mp: &str) -> anyhow::Result<String> {
+    let token: Value = client
+        .post(format!("{mp}/v1/card_tokens?public_key=TEST-bench"))
+        .json(&json!({"card_number": "5031433215406351", "expiration_month": 11, "expiration_year": 2030,
+                      "security_code": "123", "cardholder": {"name": "APRO", "identification": {"type": "CPF", "number": "12345678909"}}}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(token["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no token"))?
+        .to_string())
+}
+
+/// What the Brick posts to the sample's `/process_payment`; it answers 201 with the status.
+async fn pay_sample(client: &reqwest::Client, base: &str, token: &str) -> bool {
+    let body = json!({"selectedPaymentMethod": "credit_card", "formData": {
+        "token": token, "issuer_id": "24", "payment_method_id": "master",
+        "transaction_amount": 49.9, "installments": 1,
+        "payer": {"email": "bench@example.com", "identification": {"type": "CPF", "number": "12345678909"}}}});
+    match client
+        .post(format!("{base}/process_payment"))
+        .json(&body)
+        .send()
+        .await
+    {
+        Ok(res) if res.status() == 201 => res
+            .json::<Value>()
+            .await
+            .is_ok_and(|v| v["status"] == "approved"),
+        _ => false,
+    }
 }
 
 async fn pay(client: &reqwest::Client, base: &str, s: &Shopper) -> bool {
@@ -317,8 +345,28 @@ async fn main() -> anyhow::Result<()> {
             .await;
             report("webhooks", lat, elapsed, errors);
         }
+        "sample" => {
+            let count: usize = arg(2).parse()?;
+            let concurrency: usize = arg(3).parse()?;
+            let mp = std::env::var("MP_BASE")?;
+            let tokens: Vec<Option<String>> = stream::iter(0..count)
+                .map(|_| {
+                    let (client, mp) = (client.clone(), mp.clone());
+                    async move { card_token(&client, &mp).await.ok() }
+                })
+                .buffer_unordered(64)
+                .collect()
+                .await;
+            let tokens: Arc<Vec<String>> = Arc::new(tokens.into_iter().flatten().collect());
+            let (lat, elapsed, errors) = timed(concurrency, tokens.len(), |i| {
+                let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
+                async move { pay_sample(&client, &base, &tokens[i]).await }
+            })
+            .await;
+            report("sample", lat, elapsed, errors + (count - tokens.len()));
+        }
         "paced" => paced(&client, &base, arg(2).parse()?, arg(3).parse()?).await?,
-        _ => anyhow::bail!("usage: loadgen payments URL SHOPPERS CONCURRENCY | webhooks URL COUNT CONCURRENCY SECRET | paced URL SHOPPERS RATE"),
+        _ => anyhow::bail!("usage: loadgen payments URL SHOPPERS CONCURRENCY | webhooks URL COUNT CONCURRENCY SECRET | sample URL COUNT CONCURRENCY | paced URL SHOPPERS RATE"),
     }
     Ok(())
 }
