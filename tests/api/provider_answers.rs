@@ -307,18 +307,25 @@ async fn credentials_mercado_pago_refuses_charge_nothing_and_are_not_retried() {
 async fn rate_limiting_is_retried_after_the_pause_mercado_pago_asks_for_then_charges_nothing() {
     check(&[
         // Retry-After: 1, honoured before each of the two further calls.
-        unavailable(
-            Mp::Error {
-                status: 429,
-                causes: &[],
-                retry_after: Some("1"),
-            },
-            429,
-            3,
-            Duration::from_secs(2),
-        ),
-        // No Retry-After: the store's own backoff.
-        unavailable(error(429), 429, 3, BACKOFF),
+        // The shopper is told the same pause.
+        Row {
+            retry_after: Some("1"),
+            ..unavailable(
+                Mp::Error {
+                    status: 429,
+                    causes: &[],
+                    retry_after: Some("1"),
+                },
+                429,
+                3,
+                Duration::from_secs(2),
+            )
+        },
+        // No Retry-After: the store's own backoff, and a short pause of its own for the shopper.
+        Row {
+            retry_after: Some("5"),
+            ..unavailable(error(429), 429, 3, BACKOFF)
+        },
     ])
     .await;
 }

@@ -64,6 +64,18 @@ impl PaymentError {
         }
     }
 
+    /// When trying again makes sense, in seconds: a restarting store's few, or the pause Mercado
+    /// Pago asked us for (after our own retries honoured it), else a short one of ours.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            PaymentError::ShuttingDown => Some(5),
+            PaymentError::Charge(ChargeError::ProviderUnavailable(MpError::RateLimited {
+                retry_after,
+            })) => Some(retry_after.unwrap_or(5).clamp(1, 60)),
+            _ => None,
+        }
+    }
+
     /// The order page is where the shopper will see an outcome that is not known yet.
     pub fn outcome_pending(&self) -> bool {
         matches!(
@@ -172,8 +184,8 @@ impl PaymentError {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header(("Cache-Control", "no-store"));
-        if matches!(self, PaymentError::ShuttingDown) {
-            response.insert_header(("Retry-After", "5"));
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(body)
     }
