@@ -192,18 +192,20 @@ impl IdTypes {
     }
 }
 
+/// Mercado Pago's list from `(id, type, min_length, max_length)` rows, for tests.
+#[cfg(test)]
+pub(crate) fn mercado_pagos(types: &[(&str, &str, u32, u32)]) -> IdTypes {
+    IdTypes::from_mercado_pago(
+        types
+            .iter()
+            .map(|(id, kind, min, max)| IdType::new(id, kind, *min, *max).unwrap()),
+    )
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn mp(types: &[(&str, &str, u32, u32)]) -> IdTypes {
-        IdTypes::from_mercado_pago(
-            types
-                .iter()
-                .map(|(id, kind, min, max)| IdType::new(id, kind, *min, *max).unwrap()),
-        )
-        .unwrap()
-    }
 
     fn length(document: &str, min: usize, max: usize, unit: LengthUnit) -> DocumentProblem {
         DocumentProblem::Length {
@@ -225,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_type_is_found_whatever_its_case_in_the_lists_spelling() {
-        let types = mp(&[("CI", "number", 8, 8), ("Otro", "string", 4, 20)]);
+        let types = mercado_pagos(&[("CI", "number", 8, 8), ("Otro", "string", 4, 20)]);
         assert_eq!(types.source(), IdTypesSource::MercadoPago);
         assert_eq!(types.find("otro").unwrap().id(), "Otro");
         assert_eq!(types.find(" ci ").unwrap().id(), "CI");
@@ -234,7 +236,7 @@ mod tests {
 
     #[test]
     fn number_types_are_digits_without_separators_within_their_lengths() {
-        let types = mp(&[("CPF", "number", 11, 11), ("CNPJ", "number", 14, 14)]);
+        let types = mercado_pagos(&[("CPF", "number", 11, 11), ("CNPJ", "number", 14, 14)]);
         let cpf = types.find("CPF").unwrap();
         assert_eq!(cpf.check("123.456.789-09"), Ok("12345678909".into()));
         assert_eq!(cpf.check("123 456 789 09"), Ok("12345678909".into()));

@@ -214,25 +214,21 @@ impl Money {
     }
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        if self.currency != other.currency {
-            return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
-        }
-        let minor = self
-            .minor
-            .checked_add(other.minor)
-            .ok_or(MoneyError::Overflow)?;
+        let minor = self.combine(other, i64::checked_add)?;
         Ok(Money { minor, ..self })
     }
 
+    /// A result below zero is `Negative`: money never goes under nothing.
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        Money::from_minor(self.combine(other, i64::checked_sub)?, self.currency)
+    }
+
+    /// `op` on the minor units of two amounts of one currency.
+    fn combine(self, other: Money, op: fn(i64, i64) -> Option<i64>) -> Result<i64, MoneyError> {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self
-            .minor
-            .checked_sub(other.minor)
-            .ok_or(MoneyError::Overflow)?;
-        Money::from_minor(minor, self.currency)
+        op(self.minor, other.minor).ok_or(MoneyError::Overflow)
     }
 
     pub fn checked_mul(self, quantity: u32) -> Result<Money, MoneyError> {

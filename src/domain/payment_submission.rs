@@ -2,59 +2,61 @@
 //!
 //! The raw structs mirror the Brick's JSON loosely (everything optional) so that a missing
 //! field becomes a message naming it instead of a serde error; `parse` then builds the types.
+//! Nothing but `parse` reads them, so their fields are private.
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::email::Email;
 use super::identification::{DocumentProblem, IdTypes};
 use super::money::{Money, MoneyError};
+use super::site::payment_types::{CREDIT_CARD, DEBIT_CARD};
+pub use super::site::OfflineKind;
 use super::site::{methods, Site};
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RawSubmission {
-    #[serde(rename = "selectedPaymentMethod")]
-    pub selected_payment_method: Option<String>,
-    #[serde(rename = "formData")]
-    pub form_data: Option<RawFormData>,
+    selected_payment_method: Option<String>,
+    form_data: Option<RawFormData>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RawFormData {
-    pub token: Option<String>,
-    pub issuer_id: Option<serde_json::Value>,
-    pub payment_method_id: Option<String>,
-    pub transaction_amount: Option<serde_json::Number>,
-    pub installments: Option<i64>,
-    pub payer: Option<RawPayer>,
-    pub metadata: Option<serde_json::Value>,
+struct RawFormData {
+    token: Option<String>,
+    issuer_id: Option<serde_json::Value>,
+    payment_method_id: Option<String>,
+    transaction_amount: Option<serde_json::Number>,
+    installments: Option<i64>,
+    payer: Option<RawPayer>,
+    metadata: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RawPayer {
-    pub email: Option<String>,
-    pub identification: Option<RawIdentification>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub address: Option<RawAddress>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct RawAddress {
-    pub zip_code: Option<String>,
-    pub street_name: Option<String>,
-    pub street_number: Option<serde_json::Value>,
-    pub neighborhood: Option<String>,
-    pub city: Option<String>,
-    pub federal_unit: Option<String>,
+struct RawPayer {
+    email: Option<String>,
+    identification: Option<RawIdentification>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    address: Option<RawAddress>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RawIdentification {
+struct RawAddress {
+    zip_code: Option<String>,
+    street_name: Option<String>,
+    street_number: Option<serde_json::Value>,
+    neighborhood: Option<String>,
+    city: Option<String>,
+    federal_unit: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawIdentification {
     #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub number: Option<String>,
+    kind: Option<String>,
+    number: Option<String>,
 }
 
 /// Why a submission was refused: which field, and what is wrong with it, as a key that
@@ -116,6 +118,14 @@ fn refuse(field: &'static str, problem: Problem) -> SubmissionError {
     SubmissionError { field, problem }
 }
 
+/// The field that names the method.
+const SELECTED: &str = "selectedPaymentMethod";
+
+/// `selectedPaymentMethod`, which every submission must name.
+fn selected_method(raw: Option<&str>) -> Result<&str, SubmissionError> {
+    raw.ok_or_else(|| refuse(SELECTED, Problem::ChooseMethod))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CardKind {
     Credit,
@@ -125,9 +135,16 @@ pub enum CardKind {
 impl CardKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            CardKind::Credit => "credit_card",
-            CardKind::Debit => "debit_card",
+            CardKind::Credit => CREDIT_CARD,
+            CardKind::Debit => DEBIT_CARD,
         }
+    }
+
+    /// The card a `selectedPaymentMethod` names, if it names one.
+    fn selected(selected: &str) -> Option<Self> {
+        [CardKind::Credit, CardKind::Debit]
+            .into_iter()
+            .find(|kind| kind.as_str() == selected)
     }
 }
 
@@ -197,8 +214,10 @@ impl Installments {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The payer's document, serialized as Mercado Pago's `payer.identification`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Identification {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     pub number: String,
 }
@@ -257,6 +276,8 @@ impl Identification {
     }
 }
 
+/// Who pays, whatever the method; what a method requires of the payer beyond an email its
+/// own parser checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payer {
     pub email: Email,
@@ -264,6 +285,30 @@ pub struct Payer {
     /// Optional for cards; sent for fraud scoring when the shopper gave them.
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// Only offline methods take one (boleto needs it): always `None` for a card.
+    pub address: Option<Address>,
+}
+
+impl Payer {
+    /// Boleto is registered to a person: Mercado Pago refuses it without a name, a CPF or
+    /// CNPJ and an address. The first part missing is the one refused.
+    fn check_registered(&self) -> Result<(), SubmissionError> {
+        let (field, problem) = if self.first_name.is_none() {
+            ("formData.payer.first_name", Problem::FirstNameMissing)
+        } else if self.last_name.is_none() {
+            ("formData.payer.last_name", Problem::LastNameMissing)
+        } else if self.identification.is_none() {
+            (
+                "formData.payer.identification.number",
+                Problem::CpfOrCnpjMissing,
+            )
+        } else if self.address.is_none() {
+            ("formData.payer.address", Problem::AddressMissing)
+        } else {
+            return Ok(());
+        };
+        Err(refuse(field, problem))
+    }
 }
 
 /// Longest first or last name taken (Mercado Pago's own forms stop well before).
@@ -287,8 +332,23 @@ fn person_name(
     Ok(Some(name.to_string()))
 }
 
-/// What every method's form carries: the amount the browser claims and who pays (and the
-/// payer's address, which only some methods need, unparsed).
+impl RawFormData {
+    /// The form itself, which every method's submission carries.
+    fn required(form: Option<Self>) -> Result<Self, SubmissionError> {
+        form.ok_or_else(|| refuse("formData", Problem::FormMissing))
+    }
+
+    fn payment_method_id(&self) -> Result<PaymentMethodId, SubmissionError> {
+        PaymentMethodId::parse(
+            self.payment_method_id
+                .as_deref()
+                .ok_or_else(|| refuse("formData.payment_method_id", Problem::ChooseMethod))?,
+        )
+    }
+}
+
+/// What every method's form carries: the amount the browser claims and who pays. The
+/// payer's address, which only some methods take, is left unparsed (`None` in the payer).
 fn amount_and_payer(
     amount: Option<serde_json::Number>,
     payer: Option<RawPayer>,
@@ -312,8 +372,37 @@ fn amount_and_payer(
         identification,
         first_name: person_name(raw.first_name.as_deref(), "formData.payer.first_name")?,
         last_name: person_name(raw.last_name.as_deref(), "formData.payer.last_name")?,
+        address: None,
     };
     Ok((claimed_amount, payer, raw.address))
+}
+
+/// `issuer_id`: the Brick sends it as a string of digits or a number, or not at all.
+fn issuer_id(raw: Option<serde_json::Value>) -> Result<Option<String>, SubmissionError> {
+    match raw {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
+        Some(serde_json::Value::String(s))
+            if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(Some(s))
+        }
+        Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => Ok(Some(n.to_string())),
+        Some(_) => Err(refuse("formData.issuer_id", Problem::IssuerInvalid)),
+    }
+}
+
+/// The card a card-only submission names; any other method is refused.
+fn card_only(selected: Option<&str>) -> Result<CardKind, SubmissionError> {
+    let selected = selected_method(selected)?;
+    CardKind::selected(selected).ok_or_else(|| {
+        refuse(
+            SELECTED,
+            Problem::CardOnly {
+                selected: short(selected),
+            },
+        )
+    })
 }
 
 /// A card payment the shopper asked for. The amount is what the browser claimed: the
@@ -335,48 +424,31 @@ impl CardPayment {
         site: Site,
         id_types: &IdTypes,
     ) -> Result<Self, SubmissionError> {
-        let kind = match raw.selected_payment_method.as_deref() {
-            Some("credit_card") => CardKind::Credit,
-            Some("debit_card") => CardKind::Debit,
-            Some(other) => {
-                return Err(refuse(
-                    "selectedPaymentMethod",
-                    Problem::CardOnly {
-                        selected: short(other),
-                    },
-                ))
-            }
-            None => return Err(refuse("selectedPaymentMethod", Problem::ChooseMethod)),
-        };
-        let form = raw
-            .form_data
-            .ok_or_else(|| refuse("formData", Problem::FormMissing))?;
+        let kind = card_only(raw.selected_payment_method.as_deref())?;
+        Self::from_form(kind, raw.form_data, site, id_types)
+    }
+
+    /// The rest of a card payment, once `selectedPaymentMethod` named a card.
+    fn from_form(
+        kind: CardKind,
+        form: Option<RawFormData>,
+        site: Site,
+        id_types: &IdTypes,
+    ) -> Result<Self, SubmissionError> {
+        let form = RawFormData::required(form)?;
         let token = CardToken::parse(
             form.token
                 .as_deref()
                 .ok_or_else(|| refuse("formData.token", Problem::CardMissing))?,
         )?;
-        let payment_method_id = PaymentMethodId::parse(
-            form.payment_method_id
-                .as_deref()
-                .ok_or_else(|| refuse("formData.payment_method_id", Problem::ChooseMethod))?,
-        )?;
-        let issuer_id = match form.issuer_id {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) if s.is_empty() => None,
-            Some(serde_json::Value::String(s))
-                if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                Some(s)
-            }
-            Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => Some(n.to_string()),
-            Some(_) => return Err(refuse("formData.issuer_id", Problem::IssuerInvalid)),
-        };
+        let payment_method_id = form.payment_method_id()?;
+        let issuer_id = issuer_id(form.issuer_id)?;
         let installments = Installments::parse(
             form.installments
                 .ok_or_else(|| refuse("formData.installments", Problem::InstallmentsMissing))?,
             site,
         )?;
+        // A card's payer has no address: whatever the form holds there is not read.
         let (claimed_amount, payer, _) =
             amount_and_payer(form.transaction_amount, form.payer, id_types)?;
         Ok(Self {
@@ -396,28 +468,9 @@ impl CardPayment {
     }
 }
 
-/// How an offline method is paid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OfflineKind {
-    /// Pix: a QR code paid from a bank app, usually within minutes.
-    BankTransfer,
-    /// Boleto, lottery, cash points: a voucher paid within days.
-    Ticket,
-    Atm,
-}
-
-impl OfflineKind {
-    pub fn payment_type(self) -> &'static str {
-        match self {
-            OfflineKind::BankTransfer => "bank_transfer",
-            OfflineKind::Ticket => "ticket",
-            OfflineKind::Atm => "atm",
-        }
-    }
-}
-
-/// A postal address, all parts present (boleto needs every one).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A postal address, all parts present (boleto needs every one); serialized as Mercado
+/// Pago's `payer.address`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Address {
     pub zip_code: String,
     pub street_name: String,
@@ -427,23 +480,13 @@ pub struct Address {
     pub federal_unit: String,
 }
 
-/// The payer of a voucher, transfer or ATM payment.
-#[derive(Debug, Clone)]
-pub struct OfflinePayer {
-    pub email: Email,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub identification: Option<Identification>,
-    pub address: Option<Address>,
-}
-
 /// A Pix, ticket or ATM payment the shopper asked for.
 #[derive(Debug, Clone)]
 pub struct OfflinePayment {
     pub kind: OfflineKind,
     pub payment_method_id: PaymentMethodId,
     pub claimed_amount: serde_json::Number,
-    pub payer: OfflinePayer,
+    pub payer: Payer,
     /// Mexico's Brick says where the shopper will pay (`metadata.payment_point`).
     pub payment_point: Option<String>,
 }
@@ -461,38 +504,28 @@ impl PaymentRequest {
         site: Site,
         id_types: &IdTypes,
     ) -> Result<Self, SubmissionError> {
-        let kind = match raw.selected_payment_method.as_deref() {
-            Some("credit_card" | "debit_card") => {
-                return CardPayment::parse(raw, site, id_types).map(PaymentRequest::Card)
+        let selected = selected_method(raw.selected_payment_method.as_deref())?;
+        if let Some(card) = CardKind::selected(selected) {
+            return CardPayment::from_form(card, raw.form_data, site, id_types)
+                .map(PaymentRequest::Card);
+        }
+        let kind = match OfflineKind::from_payment_type(selected) {
+            Some(kind) => kind,
+            None if matches!(selected, "wallet_purchase" | "onboarding_credits") => {
+                return Err(refuse(SELECTED, Problem::WalletAtMercadoPago))
             }
-            Some("bank_transfer") => OfflineKind::BankTransfer,
-            Some("ticket") => OfflineKind::Ticket,
-            Some("atm") => OfflineKind::Atm,
-            Some("wallet_purchase" | "onboarding_credits") => {
+            None => {
                 return Err(refuse(
-                    "selectedPaymentMethod",
-                    Problem::WalletAtMercadoPago,
-                ))
-            }
-            Some(other) => {
-                return Err(refuse(
-                    "selectedPaymentMethod",
+                    SELECTED,
                     Problem::UnknownMethod {
-                        selected: short(other),
+                        selected: short(selected),
                     },
                 ))
             }
-            None => return Err(refuse("selectedPaymentMethod", Problem::ChooseMethod)),
         };
-        let form = raw
-            .form_data
-            .ok_or_else(|| refuse("formData", Problem::FormMissing))?;
-        let method = PaymentMethodId::parse(
-            form.payment_method_id
-                .as_deref()
-                .ok_or_else(|| refuse("formData.payment_method_id", Problem::ChooseMethod))?,
-        )?;
-        if !site.offers(kind.payment_type(), method.as_str()) {
+        let form = RawFormData::required(raw.form_data)?;
+        let method = form.payment_method_id()?;
+        if !site.offers(kind, method.as_str()) {
             return Err(refuse(
                 "formData.payment_method_id",
                 Problem::NotOfferedHere {
@@ -500,58 +533,18 @@ impl PaymentRequest {
                 },
             ));
         }
-        let (claimed_amount, payer, raw_address) =
+        let payment_point = payment_point(form.metadata.as_ref());
+        let (claimed_amount, mut payer, raw_address) =
             amount_and_payer(form.transaction_amount, form.payer, id_types)?;
-        let Payer {
-            email,
-            identification,
-            first_name,
-            last_name,
-        } = payer;
-        let address = raw_address.as_ref().map(Address::parse).transpose()?;
-        // Boleto is registered to a person: Mercado Pago refuses it without these.
+        payer.address = raw_address.map(Address::parse).transpose()?;
         if method.as_str() == methods::BOLBRADESCO {
-            if first_name.is_none() {
-                return Err(refuse(
-                    "formData.payer.first_name",
-                    Problem::FirstNameMissing,
-                ));
-            }
-            if last_name.is_none() {
-                return Err(refuse("formData.payer.last_name", Problem::LastNameMissing));
-            }
-            if identification.is_none() {
-                return Err(refuse(
-                    "formData.payer.identification.number",
-                    Problem::CpfOrCnpjMissing,
-                ));
-            }
-            if address.is_none() {
-                return Err(refuse("formData.payer.address", Problem::AddressMissing));
-            }
+            payer.check_registered()?;
         }
-        let payment_point = form
-            .metadata
-            .as_ref()
-            .and_then(|m| m.get("payment_point"))
-            .and_then(|p| p.as_str())
-            .filter(|p| {
-                p.len() <= 40
-                    && p.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            })
-            .map(String::from);
         Ok(PaymentRequest::Offline(OfflinePayment {
             kind,
             payment_method_id: method,
             claimed_amount,
-            payer: OfflinePayer {
-                email,
-                first_name,
-                last_name,
-                identification,
-                address,
-            },
+            payer,
             payment_point,
         }))
     }
@@ -583,8 +576,21 @@ impl PaymentRequest {
     }
 }
 
+/// Mexico's `metadata.payment_point`, kept only when it looks like one (an id, not text).
+fn payment_point(metadata: Option<&serde_json::Value>) -> Option<String> {
+    metadata
+        .and_then(|m| m.get("payment_point"))
+        .and_then(|p| p.as_str())
+        .filter(|p| {
+            p.len() <= 40
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+        .map(String::from)
+}
+
 impl Address {
-    fn parse(raw: &RawAddress) -> Result<Self, SubmissionError> {
+    fn parse(raw: RawAddress) -> Result<Self, SubmissionError> {
         let part =
             |value: Option<String>, field: &'static str| -> Result<String, SubmissionError> {
                 let value = value.map(|v| v.trim().to_string()).unwrap_or_default();
@@ -596,27 +602,18 @@ impl Address {
                 }
                 Ok(value)
             };
-        let number = match &raw.street_number {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
+        let number = match raw.street_number {
+            Some(serde_json::Value::String(s)) => Some(s),
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
         Ok(Self {
-            zip_code: part(raw.zip_code.clone(), "formData.payer.address.zip_code")?,
-            street_name: part(
-                raw.street_name.clone(),
-                "formData.payer.address.street_name",
-            )?,
+            zip_code: part(raw.zip_code, "formData.payer.address.zip_code")?,
+            street_name: part(raw.street_name, "formData.payer.address.street_name")?,
             street_number: part(number, "formData.payer.address.street_number")?,
-            neighborhood: part(
-                raw.neighborhood.clone(),
-                "formData.payer.address.neighborhood",
-            )?,
-            city: part(raw.city.clone(), "formData.payer.address.city")?,
-            federal_unit: part(
-                raw.federal_unit.clone(),
-                "formData.payer.address.federal_unit",
-            )?,
+            neighborhood: part(raw.neighborhood, "formData.payer.address.neighborhood")?,
+            city: part(raw.city, "formData.payer.address.city")?,
+            federal_unit: part(raw.federal_unit, "formData.payer.address.federal_unit")?,
         })
     }
 }
@@ -628,7 +625,7 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::identification::IdType;
+    use crate::domain::identification::mercado_pagos;
     use serde_json::json;
 
     fn submission(v: serde_json::Value) -> Result<CardPayment, SubmissionError> {
@@ -886,15 +883,6 @@ mod tests {
             max: digits,
             unit: crate::domain::LengthUnit::Digits,
         })
-    }
-
-    fn mercado_pagos(types: &[(&str, &str, u32, u32)]) -> IdTypes {
-        IdTypes::from_mercado_pago(
-            types
-                .iter()
-                .map(|(id, kind, min, max)| IdType::new(id, kind, *min, *max).unwrap()),
-        )
-        .unwrap()
     }
 
     #[test]

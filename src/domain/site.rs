@@ -47,18 +47,47 @@ pub mod methods {
     pub const ACCOUNT_MONEY: &str = "account_money";
 }
 
-/// Mercado Pago's `payment_type_id`s: the cards, and the non-card methods a site offers.
+/// Mercado Pago's card `payment_type_id`s; the others a site offers are `OfflineKind`s.
 pub mod payment_types {
     pub const CREDIT_CARD: &str = "credit_card";
     pub const DEBIT_CARD: &str = "debit_card";
     pub const PREPAID_CARD: &str = "prepaid_card";
-    pub const TICKET: &str = "ticket";
-    pub const BANK_TRANSFER: &str = "bank_transfer";
-    pub const ATM: &str = "atm";
 }
 
 use methods::*;
-use payment_types::{ATM, BANK_TRANSFER, TICKET};
+
+/// How an offline method is paid: its `payment_type_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineKind {
+    /// Pix: a QR code paid from a bank app, usually within minutes.
+    BankTransfer,
+    /// Boleto, lottery, cash points: a voucher paid within days.
+    Ticket,
+    Atm,
+}
+
+impl OfflineKind {
+    pub const ALL: [OfflineKind; 3] = [
+        OfflineKind::BankTransfer,
+        OfflineKind::Ticket,
+        OfflineKind::Atm,
+    ];
+
+    pub fn payment_type(self) -> &'static str {
+        match self {
+            OfflineKind::BankTransfer => "bank_transfer",
+            OfflineKind::Ticket => "ticket",
+            OfflineKind::Atm => "atm",
+        }
+    }
+
+    /// The kind of this `payment_type_id`, if it is an offline one.
+    pub fn from_payment_type(payment_type: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.payment_type() == payment_type)
+    }
+}
 
 /// A Mercado Pago site: the country the merchant's account belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,16 +115,45 @@ pub struct SiteProfile {
     pub identification_types: &'static [&'static str],
     /// Upper bound of `installments` we accept and pass to the Brick as `maxInstallments`.
     pub max_installments: u8,
-    /// Cash and voucher methods (`payment_type_id` ticket).
+    /// The methods besides cards and the wallet.
+    pub offline: OfflineMethods,
+    /// Mercado Pago credits / Meses sin Tarjeta next to the wallet.
+    pub credits: bool,
+    /// Hours from UTC of the country's main time zone, for dates shown to shoppers.
+    pub utc_offset_hours: i8,
+}
+
+/// The non-card methods a site offers, by `payment_type_id`.
+#[derive(Debug)]
+pub struct OfflineMethods {
+    /// Cash and voucher methods (`ticket`).
     pub tickets: &'static [&'static str],
     /// Bank transfers (Pix).
     pub bank_transfers: &'static [&'static str],
     /// ATM payments.
     pub atm: &'static [&'static str],
-    /// Mercado Pago credits / Meses sin Tarjeta next to the wallet.
-    pub credits: bool,
-    /// Hours from UTC of the country's main time zone, for dates shown to shoppers.
-    pub utc_offset_hours: i8,
+}
+
+impl OfflineMethods {
+    /// Cards and the wallet only.
+    const NONE: Self = Self {
+        tickets: &[],
+        bank_transfers: &[],
+        atm: &[],
+    };
+
+    /// Each list with its kind and the Brick's `paymentMethods` key for it.
+    fn by_kind(&self) -> [(OfflineKind, &'static str, &'static [&'static str]); 3] {
+        [
+            (OfflineKind::Ticket, "ticket", self.tickets),
+            (
+                OfflineKind::BankTransfer,
+                "bankTransfer",
+                self.bank_transfers,
+            ),
+            (OfflineKind::Atm, "atm", self.atm),
+        ]
+    }
 }
 
 const PROFILES: [SiteProfile; 7] = [
@@ -106,9 +164,11 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Pt,
         identification_types: &["CPF", "CNPJ"],
         max_installments: 12,
-        tickets: &[BOLBRADESCO, PEC],
-        bank_transfers: &[PIX],
-        atm: &[],
+        offline: OfflineMethods {
+            tickets: &[BOLBRADESCO, PEC],
+            bank_transfers: &[PIX],
+            atm: &[],
+        },
         credits: true,
         utc_offset_hours: -3,
     },
@@ -119,9 +179,11 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["DNI", "CI", "LC", "LE", "Otro"],
         max_installments: 12,
-        tickets: &[RAPIPAGO, PAGOFACIL],
-        bank_transfers: &[],
-        atm: &[],
+        offline: OfflineMethods {
+            tickets: &[RAPIPAGO, PAGOFACIL],
+            bank_transfers: &[],
+            atm: &[],
+        },
         credits: true,
         utc_offset_hours: -3,
     },
@@ -132,9 +194,11 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &[],
         max_installments: 24,
-        tickets: &[OXXO, PAYCASH],
-        bank_transfers: &[],
-        atm: &[BANCOMER, BANAMEX],
+        offline: OfflineMethods {
+            tickets: &[OXXO, PAYCASH],
+            bank_transfers: &[],
+            atm: &[BANCOMER, BANAMEX],
+        },
         credits: true,
         utc_offset_hours: -6,
     },
@@ -145,9 +209,7 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["DNI", "C.E", "RUC", "Otro"],
         max_installments: 36,
-        tickets: &[],
-        bank_transfers: &[],
-        atm: &[],
+        offline: OfflineMethods::NONE,
         credits: false,
         utc_offset_hours: -5,
     },
@@ -158,9 +220,7 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["CC", "CE", "NIT", "Otro"],
         max_installments: 36,
-        tickets: &[],
-        bank_transfers: &[],
-        atm: &[],
+        offline: OfflineMethods::NONE,
         credits: false,
         utc_offset_hours: -5,
     },
@@ -171,9 +231,7 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["CI", "Otro"],
         max_installments: 12,
-        tickets: &[],
-        bank_transfers: &[],
-        atm: &[],
+        offline: OfflineMethods::NONE,
         credits: false,
         utc_offset_hours: -3,
     },
@@ -184,9 +242,7 @@ const PROFILES: [SiteProfile; 7] = [
         lang: Lang::Es,
         identification_types: &["RUT", "Otro"],
         max_installments: 36,
-        tickets: &[],
-        bank_transfers: &[],
-        atm: &[],
+        offline: OfflineMethods::NONE,
         credits: false,
         utc_offset_hours: -4,
     },
@@ -226,16 +282,13 @@ impl Site {
         self.profile().lang
     }
 
-    /// The `payment_type_id` of a non-card method this site offers, if it offers it.
-    pub fn offers(self, payment_type: &str, method: &str) -> bool {
-        let p = self.profile();
-        let list = match payment_type {
-            TICKET => p.tickets,
-            BANK_TRANSFER => p.bank_transfers,
-            ATM => p.atm,
-            _ => return false,
-        };
-        list.contains(&method)
+    /// Whether this site offers `method` as a payment of this kind.
+    pub fn offers(self, kind: OfflineKind, method: &str) -> bool {
+        self.profile()
+            .offline
+            .by_kind()
+            .into_iter()
+            .any(|(offered, _, list)| offered == kind && list.contains(&method))
     }
 
     /// The Payment Brick's `customization.paymentMethods` for this site.
@@ -248,11 +301,7 @@ impl Site {
             "mercadoPago": if p.credits { "all" } else { "wallet_purchase" },
             "maxInstallments": p.max_installments,
         });
-        for (key, list) in [
-            ("ticket", p.tickets),
-            ("bankTransfer", p.bank_transfers),
-            ("atm", p.atm),
-        ] {
+        for (_, key, list) in p.offline.by_kind() {
             if !list.is_empty() {
                 methods[key] = serde_json::json!(list);
             }
@@ -279,12 +328,21 @@ mod tests {
 
     #[test]
     fn each_site_offers_the_methods_of_its_table() {
-        assert!(Site::Mlb.offers(BANK_TRANSFER, PIX));
-        assert!(Site::Mlb.offers(TICKET, BOLBRADESCO) && Site::Mlb.offers(TICKET, PEC));
-        assert!(Site::Mla.offers(TICKET, RAPIPAGO) && Site::Mla.offers(TICKET, PAGOFACIL));
-        assert!(Site::Mlm.offers(TICKET, OXXO) && Site::Mlm.offers(ATM, BANAMEX));
-        assert!(!Site::Mla.offers(BANK_TRANSFER, PIX));
-        assert!(!Site::Mlm.offers(TICKET, BOLBRADESCO));
+        assert!(Site::Mlb.offers(OfflineKind::BankTransfer, PIX));
+        assert!(
+            Site::Mlb.offers(OfflineKind::Ticket, BOLBRADESCO)
+                && Site::Mlb.offers(OfflineKind::Ticket, PEC)
+        );
+        assert!(
+            Site::Mla.offers(OfflineKind::Ticket, RAPIPAGO)
+                && Site::Mla.offers(OfflineKind::Ticket, PAGOFACIL)
+        );
+        assert!(
+            Site::Mlm.offers(OfflineKind::Ticket, OXXO)
+                && Site::Mlm.offers(OfflineKind::Atm, BANAMEX)
+        );
+        assert!(!Site::Mla.offers(OfflineKind::BankTransfer, PIX));
+        assert!(!Site::Mlm.offers(OfflineKind::Ticket, BOLBRADESCO));
         for site in [Site::Mpe, Site::Mco, Site::Mlu, Site::Mlc] {
             let m = site.brick_payment_methods();
             assert!(

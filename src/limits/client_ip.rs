@@ -90,10 +90,7 @@ fn hop(raw: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
+    use crate::limits::ip;
 
     fn walk(peer: &str, lines: &[&str], trusted: &str) -> IpAddr {
         let values: Vec<HeaderValue> = lines
@@ -107,85 +104,50 @@ mod tests {
         )
     }
 
-    #[test]
-    fn an_untrusted_peer_is_the_client_whatever_it_says() {
-        assert_eq!(walk("127.0.0.1", &["6.6.6.6"], ""), ip("127.0.0.1"));
-        assert_eq!(
-            walk("198.51.100.1", &["6.6.6.6"], "10.0.0.0/8"),
-            ip("198.51.100.1")
-        );
-    }
+    /// The store's private network, where its proxies live.
+    const LAN: &str = "10.0.0.0/8";
+    /// A proxy on it, as the TCP peer.
+    const PROXY: &str = "10.0.0.2";
 
     #[test]
-    fn a_trusted_peer_names_the_right_most_untrusted_entry() {
-        // A client that forged its own header: the proxy appended the address it saw.
-        assert_eq!(
-            walk("10.0.0.2", &["6.6.6.6, 203.0.113.7"], "10.0.0.0/8"),
-            ip("203.0.113.7")
-        );
-        // Two proxies: the outer one is trusted too, so the walk goes on past it.
-        assert_eq!(
-            walk(
-                "10.0.0.2",
+    fn the_walk_names_the_client() {
+        // The TCP peer, its `X-Forwarded-For` lines, the trusted proxies, the client.
+        let cases: &[(&str, &[&str], &str, &str)] = &[
+            // An untrusted peer is the client, whatever it says.
+            ("127.0.0.1", &["6.6.6.6"], "", "127.0.0.1"),
+            ("198.51.100.1", &["6.6.6.6"], LAN, "198.51.100.1"),
+            // A trusted peer names the right-most untrusted entry: a client that forged its
+            // own header, and the address the proxy appended.
+            (PROXY, &["6.6.6.6, 203.0.113.7"], LAN, "203.0.113.7"),
+            // Two proxies: the outer one is trusted too, so the walk goes on past it.
+            (
+                PROXY,
                 &["6.6.6.6, 203.0.113.7, 10.0.0.9"],
-                "10.0.0.0/8"
+                LAN,
+                "203.0.113.7",
             ),
-            ip("203.0.113.7")
-        );
-        // Separate header lines are one list, in order.
-        assert_eq!(
-            walk("10.0.0.2", &["6.6.6.6", "203.0.113.7"], "10.0.0.0/8"),
-            ip("203.0.113.7")
-        );
-    }
-
-    #[test]
-    fn a_trusted_peer_without_a_header_is_the_client() {
-        assert_eq!(walk("10.0.0.2", &[], "10.0.0.0/8"), ip("10.0.0.2"));
-        assert_eq!(walk("10.0.0.2", &[""], "10.0.0.0/8"), ip("10.0.0.2"));
-    }
-
-    #[test]
-    fn garbage_stops_the_walk_at_the_last_trusted_hop() {
-        assert_eq!(
-            walk(
-                "10.0.0.2",
-                &["203.0.113.7, unknown, 10.0.0.9"],
-                "10.0.0.0/8"
-            ),
-            ip("10.0.0.9")
-        );
-        assert_eq!(
-            walk("10.0.0.2", &["203.0.113.7,,"], "10.0.0.0/8"),
-            ip("10.0.0.2")
-        );
-    }
-
-    #[test]
-    fn an_all_trusted_chain_names_its_left_most_entry() {
-        assert_eq!(
-            walk("10.0.0.2", &["10.0.0.5, 10.0.0.9"], "10.0.0.0/8"),
-            ip("10.0.0.5")
-        );
-    }
-
-    #[test]
-    fn entries_with_ports_and_ipv6() {
-        assert_eq!(
-            walk("10.0.0.2", &["203.0.113.7:4711"], "10.0.0.0/8"),
-            ip("203.0.113.7")
-        );
-        assert_eq!(
-            walk("10.0.0.2", &["[2001:db8::1]:4711"], "10.0.0.0/8"),
-            ip("2001:db8::1")
-        );
-        assert_eq!(
-            walk("::ffff:10.0.0.2", &[" 2001:db8::1 "], "10.0.0.0/8"),
-            ip("2001:db8::1")
-        );
-        assert_eq!(
-            walk("::ffff:198.51.100.1", &["6.6.6.6"], ""),
-            ip("198.51.100.1")
-        );
+            // Separate header lines are one list, in order.
+            (PROXY, &["6.6.6.6", "203.0.113.7"], LAN, "203.0.113.7"),
+            // A trusted peer without a header is the client.
+            (PROXY, &[], LAN, PROXY),
+            (PROXY, &[""], LAN, PROXY),
+            // Garbage stops the walk at the last trusted hop.
+            (PROXY, &["203.0.113.7, unknown, 10.0.0.9"], LAN, "10.0.0.9"),
+            (PROXY, &["203.0.113.7,,"], LAN, PROXY),
+            // An all-trusted chain names its left-most entry.
+            (PROXY, &["10.0.0.5, 10.0.0.9"], LAN, "10.0.0.5"),
+            // Entries with ports, and IPv6.
+            (PROXY, &["203.0.113.7:4711"], LAN, "203.0.113.7"),
+            (PROXY, &["[2001:db8::1]:4711"], LAN, "2001:db8::1"),
+            ("::ffff:10.0.0.2", &[" 2001:db8::1 "], LAN, "2001:db8::1"),
+            ("::ffff:198.51.100.1", &["6.6.6.6"], "", "198.51.100.1"),
+        ];
+        for &(peer, lines, trusted, client) in cases {
+            assert_eq!(
+                walk(peer, lines, trusted),
+                ip(client),
+                "peer {peer}, {lines:?}, trusting {trusted:?}"
+            );
+        }
     }
 }

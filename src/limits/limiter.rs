@@ -202,26 +202,30 @@ mod tests {
         assert_eq!(Rate::per_minute(0), None);
     }
 
-    #[test]
-    fn keys_whose_budget_is_full_again_are_forgotten() {
-        let limiter = RateLimiter::new(100);
-        let rate = Rate::per_minute(60).unwrap();
-        for n in 0..50 {
+    /// A limiter remembering at most `max_keys`, after one request at time 0 from each of
+    /// `clients` keys at `per_minute`.
+    fn after_one_request_each(max_keys: usize, per_minute: u32, clients: u32) -> RateLimiter {
+        let limiter = RateLimiter::new(max_keys);
+        let rate = Rate::per_minute(per_minute).unwrap();
+        for n in 0..clients {
             limiter.check_at(key(n), rate, 0).unwrap();
         }
+        limiter
+    }
+
+    #[test]
+    fn keys_whose_budget_is_full_again_are_forgotten() {
+        let limiter = after_one_request_each(100, 60, 50);
         assert_eq!(limiter.len(), 50);
         // One request's worth of budget refills in a second; the next sweep drops them.
+        let rate = Rate::per_minute(60).unwrap();
         limiter.check_at(key(999), rate, 11 * SEC).unwrap();
         assert_eq!(limiter.len(), 1);
     }
 
     #[test]
     fn a_flood_of_addresses_cannot_grow_memory_past_the_cap() {
-        let limiter = RateLimiter::new(1000);
-        let rate = Rate::per_minute(1).unwrap();
-        for n in 0..100_000 {
-            limiter.check_at(key(n), rate, 0).unwrap();
-        }
+        let limiter = after_one_request_each(1000, 1, 100_000);
         assert!(limiter.len() <= 1000, "{} keys", limiter.len());
     }
 

@@ -131,6 +131,12 @@ impl Limits {
     }
 }
 
+/// An address written as text, for the tests of the limits' parts.
+#[cfg(test)]
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

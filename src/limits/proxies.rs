@@ -109,10 +109,7 @@ impl fmt::Display for TrustedProxies {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
+    use crate::limits::ip;
 
     #[test]
     fn blocks_and_single_addresses() {

@@ -1,6 +1,6 @@
 //! The limits' settings: `TRUSTED_PROXIES` and `RATE_LIMIT_*` (README table, `.env.example`).
 
-use crate::env::{problem, ConfigError};
+use crate::env::{env_number, problem, ConfigError};
 
 use super::limiter::Rate;
 use super::proxies::TrustedProxies;
@@ -66,18 +66,13 @@ impl LimitSettings {
                 per_session: per_minute(session, session_default)?,
             })
         };
-        let max_keys = match get("RATE_LIMIT_MAX_KEYS") {
-            Some(raw) => match raw.trim().parse::<usize>() {
-                Ok(n) if (1_000..=10_000_000).contains(&n) => n,
-                _ => {
-                    return Err(problem(
-                        "RATE_LIMIT_MAX_KEYS",
-                        "must be a whole number from 1000 to 10000000",
-                    ))
-                }
-            },
-            None => 100_000,
-        };
+        let max_keys = env_number(
+            get,
+            "RATE_LIMIT_MAX_KEYS",
+            1_000..=10_000_000,
+            100_000,
+            "a whole number",
+        )?;
         Ok(Self {
             trusted_proxies,
             checkout: route(
@@ -100,7 +95,7 @@ impl LimitSettings {
                 "RATE_LIMIT_LOGIN_PER_SESSION",
                 ADMIN_LOGIN,
             )?,
-            max_keys,
+            max_keys: usize::try_from(max_keys).expect("at most 10000000"),
         })
     }
 }

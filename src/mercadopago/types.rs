@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::payment_status::awaits_challenge;
+// The payer's address and document go to Mercado Pago as the checkout parsed them.
+pub use crate::domain::payment_submission::{Address, Identification};
 use crate::domain::{PaymentId, PaymentStatus, StatusDetail};
 
 /// Body of `POST /v1/payments` for a card. Amounts are exact JSON numbers.
@@ -50,16 +52,6 @@ pub struct PaymentPayer {
     pub address: Option<Address>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Address {
-    pub zip_code: String,
-    pub street_name: String,
-    pub street_number: String,
-    pub neighborhood: String,
-    pub city: String,
-    pub federal_unit: String,
-}
-
 /// Body of `POST /checkout/preferences`, for the wallet and credits options.
 #[derive(Debug, Serialize)]
 pub struct CreatePreference {
@@ -95,13 +87,6 @@ pub struct BackUrls {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Preference {
     pub id: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Identification {
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    pub number: String,
 }
 
 #[derive(Debug, Serialize)]

@@ -6,9 +6,10 @@
 use crate::env::{problem, ConfigError};
 
 /// `three_d_secure_mode` for card payments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ThreeDsMode {
     /// Mercado Pago decides by risk whether the issuer challenges the shopper.
+    #[default]
     Optional,
     /// No challenge ever; issuers that require 3-D Secure decline (`cc_rejected_3ds_mandatory`).
     NotSupported,
@@ -57,7 +58,8 @@ impl StatementDescriptor {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The default is every variable unset: 3-D Secure optional, nothing else sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApprovalSettings {
     pub three_ds: ThreeDsMode,
     pub statement_descriptor: Option<StatementDescriptor>,
@@ -66,17 +68,6 @@ pub struct ApprovalSettings {
     /// Embed the Status Screen Brick on the result page of card payments; unset: in live mode
     /// only (the sandbox uses the emulator's stand-in when asked).
     pub status_screen: Option<bool>,
-}
-
-impl Default for ApprovalSettings {
-    fn default() -> Self {
-        Self {
-            three_ds: ThreeDsMode::Optional,
-            statement_descriptor: None,
-            binary_mode: None,
-            status_screen: None,
-        }
-    }
 }
 
 impl ApprovalSettings {

@@ -7,11 +7,9 @@ use time::OffsetDateTime;
 
 use super::approval::ApprovalSettings;
 use crate::db::attempts::Ticket;
-use crate::domain::payment_submission::{Identification as Id, OfflineKind};
+use crate::domain::payment_submission::OfflineKind;
 use crate::domain::{ItemCategory, Money, PaymentRequest};
-use crate::mercadopago::{
-    AdditionalInfo, AdditionalPayer, Address, CreatePayment, Identification, Item, PaymentPayer,
-};
+use crate::mercadopago::{AdditionalInfo, AdditionalPayer, CreatePayment, Item, PaymentPayer};
 
 pub struct Line {
     pub product_id: i64,
@@ -74,12 +72,6 @@ pub fn payment_body(
                 .unwrap_or_else(|_| 0.into()),
         })
         .collect();
-    let identification = |i: &Option<Id>| {
-        i.as_ref().map(|i| Identification {
-            kind: i.kind.clone(),
-            number: i.number.clone(),
-        })
-    };
     let mut metadata = serde_json::json!({ "order_id": ticket.order_id.to_string(), "attempt": ticket.attempt_no });
     let mut body = CreatePayment {
         // The order's own amount, never the browser's.
@@ -124,22 +116,15 @@ pub fn payment_body(
             body.issuer_id = card.issuer_id.clone();
             body.payer.first_name = card.payer.first_name.clone();
             body.payer.last_name = card.payer.last_name.clone();
-            body.payer.identification = identification(&card.payer.identification);
+            body.payer.identification = card.payer.identification.clone();
             body.three_d_secure_mode = terms.approval.three_ds.field();
         }
         PaymentRequest::Offline(offline) => {
             let payer = &offline.payer;
             body.payer.first_name = payer.first_name.clone();
             body.payer.last_name = payer.last_name.clone();
-            body.payer.identification = identification(&payer.identification);
-            body.payer.address = payer.address.as_ref().map(|a| Address {
-                zip_code: a.zip_code.clone(),
-                street_name: a.street_name.clone(),
-                street_number: a.street_number.clone(),
-                neighborhood: a.neighborhood.clone(),
-                city: a.city.clone(),
-                federal_unit: a.federal_unit.clone(),
-            });
+            body.payer.identification = payer.identification.clone();
+            body.payer.address = payer.address.clone();
             if offline.kind == OfflineKind::BankTransfer {
                 // Pix is paid in minutes; an order should not stay reserved for Mercado Pago's 24 h.
                 body.date_of_expiration = Some(crate::mercadopago::time::iso(
