@@ -277,8 +277,9 @@ impl Identification {
 }
 
 /// Who pays, whatever the method; what a method requires of the payer beyond an email its
-/// own parser checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// own parser checks. Serialized as Mercado Pago's `payer`.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Payer {
     pub email: Email,
     pub identification: Option<Identification>,
@@ -568,11 +569,15 @@ impl PaymentRequest {
         }
     }
 
-    pub fn payer_email(&self) -> &Email {
+    pub fn payer(&self) -> &Payer {
         match self {
-            PaymentRequest::Card(c) => &c.payer.email,
-            PaymentRequest::Offline(o) => &o.payer.email,
+            PaymentRequest::Card(c) => &c.payer,
+            PaymentRequest::Offline(o) => &o.payer,
         }
+    }
+
+    pub fn payer_email(&self) -> &Email {
+        &self.payer().email
     }
 }
 

@@ -11,6 +11,6 @@ pub use client::MercadoPagoClient;
 pub use error::{Cause, MpError};
 pub use types::{
     Account, AdditionalInfo, AdditionalPayer, Address, BackUrls, CreatePayment, CreatePreference,
-    Identification, IdentificationType, Item, Payment, PaymentPayer, Preference, PreferenceItem,
+    Identification, IdentificationType, Item, Payer, Payment, Preference, PreferenceItem,
     ThreeDsInfo,
 };

@@ -1,63 +1,44 @@
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::domain::payment_status::awaits_challenge;
 // The payer's address and document go to Mercado Pago as the checkout parsed them.
-pub use crate::domain::payment_submission::{Address, Identification};
+pub use crate::domain::payment_submission::{Address, Identification, Payer};
 use crate::domain::{PaymentId, PaymentStatus, StatusDetail};
 
 /// Body of `POST /v1/payments` for a card. Amounts are exact JSON numbers.
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 pub struct CreatePayment {
     pub transaction_amount: serde_json::Number,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     pub description: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub installments: Option<u8>,
     pub payment_method_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer_id: Option<String>,
-    pub payer: PaymentPayer,
+    pub payer: Payer,
     pub external_reference: String,
     /// Only for a public https store: Mercado Pago cannot deliver anywhere else, and the panel's
     /// webhook URL serves otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_url: Option<String>,
     pub metadata: serde_json::Value,
     pub additional_info: AdditionalInfo,
     /// Pix and vouchers: when the payment stops being payable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_of_expiration: Option<String>,
     /// Cards: `optional` lets the issuer challenge the shopper (3-D Secure).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub three_d_secure_mode: Option<&'static str>,
     /// What the shopper reads on the card bill (at most 22 characters).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_descriptor: Option<String>,
     /// Only approved or rejected, never pending; sent only when the merchant set it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub binary_mode: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct PaymentPayer {
-    pub email: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub identification: Option<Identification>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
-}
-
 /// Body of `POST /checkout/preferences`, for the wallet and credits options.
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 pub struct CreatePreference {
     pub items: Vec<PreferenceItem>,
     pub external_reference: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notification_url: Option<String>,
     pub back_urls: BackUrls,
     pub auto_return: &'static str,
@@ -89,33 +70,30 @@ pub struct Preference {
     pub id: String,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 pub struct AdditionalInfo {
     pub items: Vec<Item>,
     /// The shopper's address as the store sees it (fraud scoring; required for PSE).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<AdditionalPayer>,
 }
 
 /// `additional_info.payer`: who is buying, beyond the card's holder (fraud scoring).
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 pub struct AdditionalPayer {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
 
+#[skip_serializing_none]
 #[derive(Debug, Serialize)]
 pub struct Item {
     pub id: String,
     pub title: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// One of Mercado Pago's item categories (`electronics`, `fashion`...).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     pub quantity: i32,
     pub unit_price: serde_json::Number,

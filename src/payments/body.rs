@@ -9,7 +9,7 @@ use super::approval::ApprovalSettings;
 use crate::db::attempts::Ticket;
 use crate::domain::payment_submission::OfflineKind;
 use crate::domain::{ItemCategory, Money, PaymentRequest};
-use crate::mercadopago::{AdditionalInfo, AdditionalPayer, CreatePayment, Item, PaymentPayer};
+use crate::mercadopago::{AdditionalInfo, AdditionalPayer, CreatePayment, Item};
 
 pub struct Line {
     pub product_id: i64,
@@ -85,13 +85,7 @@ pub fn payment_body(
         installments: None,
         payment_method_id: request.payment_method_id().to_string(),
         issuer_id: None,
-        payer: PaymentPayer {
-            email: request.payer_email().as_str().to_string(),
-            first_name: None,
-            last_name: None,
-            identification: None,
-            address: None,
-        },
+        payer: request.payer().clone(),
         external_reference: ticket.order_id.to_string(),
         notification_url: terms.notification_url.map(String::from),
         metadata: serde_json::Value::Null,
@@ -114,17 +108,9 @@ pub fn payment_body(
             body.token = Some(card.token.expose().to_string());
             body.installments = Some(card.installments.get());
             body.issuer_id = card.issuer_id.clone();
-            body.payer.first_name = card.payer.first_name.clone();
-            body.payer.last_name = card.payer.last_name.clone();
-            body.payer.identification = card.payer.identification.clone();
             body.three_d_secure_mode = terms.approval.three_ds.field();
         }
         PaymentRequest::Offline(offline) => {
-            let payer = &offline.payer;
-            body.payer.first_name = payer.first_name.clone();
-            body.payer.last_name = payer.last_name.clone();
-            body.payer.identification = payer.identification.clone();
-            body.payer.address = payer.address.clone();
             if offline.kind == OfflineKind::BankTransfer {
                 // Pix is paid in minutes; an order should not stay reserved for Mercado Pago's 24 h.
                 body.date_of_expiration = Some(crate::mercadopago::time::iso(
