@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::{
-    Currency, ItemCategory, Money, OrderStatus, PaymentId, PaymentStatus, StatusDetail,
+    Currency, ItemCategory, Money, OrderStatus, PaymentId, PaymentStatus, Site, StatusDetail,
 };
 
 use super::money;
@@ -13,7 +13,7 @@ use super::money;
 #[derive(Debug, Default)]
 pub struct OrderFilter {
     pub status: Option<OrderStatus>,
-    pub site: Option<String>,
+    pub site: Option<Site>,
     pub from: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     /// An order id, a payment id or a payer's email.
@@ -55,7 +55,7 @@ pub async fn orders(
         f.search,
         limit,
         offset,
-        f.site
+        f.site.map(Site::id)
     )
     .fetch_all(pool)
     .await?;
@@ -106,6 +106,11 @@ pub fn latest_approved(payments: &[PaymentRow], only: Option<PaymentId>) -> Opti
         .rev()
         .filter(|p| only.is_none_or(|id| id == p.id))
         .find(|p| p.status == PaymentStatus::Approved)
+}
+
+/// The order's latest payment Mercado Pago can still cancel.
+pub fn latest_cancellable(payments: &[PaymentRow]) -> Option<&PaymentRow> {
+    payments.iter().rev().find(|p| p.status.is_cancellable())
 }
 
 pub async fn payments(pool: &PgPool, order_id: Uuid) -> Result<Vec<PaymentRow>, sqlx::Error> {

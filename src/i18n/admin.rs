@@ -696,6 +696,12 @@ impl LocalTime {
             .map_or_else(|_| text.to_string(), |at| self.at(&at))
     }
 
+    /// The first instant of `day` in the site's time, where the order filter's dates start.
+    pub fn start_of(&self, day: time::Date) -> OffsetDateTime {
+        day.with_time(time::Time::MIDNIGHT)
+            .assume_offset(self.offset)
+    }
+
     /// The day, in the site's time.
     pub fn day(&self, at: &OffsetDateTime) -> time::Date {
         at.to_offset(self.offset).date()
@@ -761,5 +767,9 @@ mod tests {
             "2026-01-02 10:00"
         );
         assert_eq!(LocalTime::of(Site::Mlc).iso("soon"), "soon");
+        assert_eq!(
+            LocalTime::of(Site::Mlb).start_of(time::macros::date!(2026 - 01 - 01)),
+            time::macros::datetime!(2026-01-01 03:00 UTC)
+        );
     }
 }

@@ -62,36 +62,42 @@ impl ResponseError for AdminError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AdminError::SignedOut = self {
-            return HttpResponse::SeeOther()
-                .insert_header((LOCATION, "/admin/login"))
-                .finish();
-        }
         let status = self.status_code();
-        if let AdminError::BadForm(lang, problem) = self {
-            // The merchant can act on it: say what to change instead of a bare status.
-            tracing::warn!(error = %self, "admin form refused");
-            let t = admin_texts(*lang);
-            let page = BadFormPage {
-                lang: lang.code(),
-                t,
-                message: t.form_problem(problem),
-            };
-            if let Ok(html) = askama::Template::render(&page) {
-                return HttpResponse::build(status)
-                    .content_type("text/html; charset=utf-8")
-                    .body(html);
+        match self {
+            AdminError::SignedOut => see("/admin/login"),
+            AdminError::BadForm(lang, problem) => {
+                // The merchant can act on it: say what to change instead of a bare status.
+                tracing::warn!(error = %self, "admin form refused");
+                let t = admin_texts(*lang);
+                let page = BadFormPage {
+                    lang: lang.code(),
+                    t,
+                    message: t.form_problem(problem),
+                };
+                match askama::Template::render(&page) {
+                    Ok(html) => HttpResponse::build(status)
+                        .content_type("text/html; charset=utf-8")
+                        .body(html),
+                    Err(_) => bare(status),
+                }
+            }
+            _ if status.is_server_error() => {
+                tracing::error!(error.cause_chain = %crate::routes::page::anyhow_chain(self), "admin page failed");
+                bare(status)
+            }
+            _ => {
+                tracing::warn!(error = %self, "admin request refused");
+                bare(status)
             }
         }
-        if status.is_server_error() {
-            tracing::error!(error.cause_chain = %crate::routes::page::anyhow_chain(self), "admin page failed");
-        } else {
-            tracing::warn!(error = %self, "admin request refused");
-        }
-        HttpResponse::build(status)
-            .content_type("text/plain; charset=utf-8")
-            .body(status.canonical_reason().unwrap_or("error"))
     }
+}
+
+/// A status with its reason as plain text: nothing more a merchant could act on.
+fn bare(status: StatusCode) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(status.canonical_reason().unwrap_or("error"))
 }
 
 /// Why a back-office form was not saved, in the words of `AdminError::BadForm`.

@@ -1,9 +1,8 @@
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use time::{Date, OffsetDateTime, Time, UtcOffset};
-
-use actix_web::http::StatusCode;
+use time::{Date, OffsetDateTime};
 
 use crate::db::backoffice::{self, AnomalyRow, HistoryRow, OrderFilter, OrderRow, PaymentRow};
 use crate::db::orders::Order;
@@ -12,7 +11,7 @@ use crate::state::AppState;
 
 use super::auth::Admin;
 use super::{admin_texts, order_id, page, see, AdminContext, AdminError, AdminTexts};
-use crate::i18n::FormProblem;
+use crate::i18n::{FormProblem, LocalTime};
 
 const PAGE_SIZE: i64 = 25;
 
@@ -34,14 +33,13 @@ pub struct Query {
 
 impl Query {
     fn filter(&self, state: &AppState) -> Result<OrderFilter, AdminError> {
-        let offset = UtcOffset::from_hms(state.site.profile().utc_offset_hours, 0, 0)
-            .unwrap_or(UtcOffset::UTC);
+        let local = LocalTime::of(state.site);
         let day = |raw: &Option<String>| -> Result<Option<OffsetDateTime>, AdminError> {
             match raw.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
                 None => Ok(None),
                 Some(d) => {
                     Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
-                        .map(|d| Some(d.with_time(Time::MIDNIGHT).assume_offset(offset)))
+                        .map(|d| Some(local.start_of(d)))
                         .map_err(|_| {
                             AdminError::BadForm(
                                 state.site.lang(),
@@ -54,11 +52,7 @@ impl Query {
             }
         };
         let status = self.status.as_deref().and_then(OrderStatus::parse);
-        let site = self
-            .site
-            .as_deref()
-            .and_then(|s| Site::parse(s).ok())
-            .map(|s| s.id().to_string());
+        let site = self.site.as_deref().and_then(|s| Site::parse(s).ok());
         Ok(OrderFilter {
             status,
             site,
@@ -290,15 +284,11 @@ async fn render_detail(
                 .any(|a| a.kind == "duplicate_payment" && a.payment_id == Some(p.id))
         })
         .filter_map(|p| {
-            let remaining = p.refundable()?;
-            Some((p.id, remaining, uuid::Uuid::new_v4().to_string()))
+            p.refundable()
+                .map(|remaining| (p.id, remaining, uuid::Uuid::new_v4().to_string()))
         })
         .collect();
-    let cancellable = payments
-        .iter()
-        .rev()
-        .find(|p| p.status.is_cancellable())
-        .map(|p| p.id);
+    let cancellable = backoffice::latest_cancellable(&payments).map(|p| p.id);
     page(&OrderPage {
         ctx: AdminContext::new(state, admin),
         history: backoffice::history(&state.pool, id.0).await?,
@@ -315,7 +305,7 @@ async fn render_detail(
 }
 
 /// Any order, by id: the back office sees every shopper's.
-pub async fn order_by_id(state: &AppState, id: OrderId) -> Result<Order, AdminError> {
+async fn order_by_id(state: &AppState, id: OrderId) -> Result<Order, AdminError> {
     crate::db::orders::find_any(&state.pool, id)
         .await?
         .ok_or(AdminError::NotFound)

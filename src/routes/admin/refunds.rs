@@ -97,7 +97,7 @@ pub async fn cancel(
 ) -> Result<HttpResponse, AdminError> {
     let id = order_id(&path)?;
     let payments = backoffice::payments(&state.pool, id.0).await?;
-    let Some(payment) = payments.iter().rev().find(|p| p.status.is_cancellable()) else {
+    let Some(payment) = backoffice::latest_cancellable(&payments) else {
         return Err(AdminError::BadForm(
             state.site.lang(),
             FormProblem::NoPendingPayment,
