@@ -60,18 +60,14 @@ pub async fn start_session(
 }
 
 pub async fn session(pool: &PgPool, token_hash: &str) -> Result<Option<AdminSession>, sqlx::Error> {
-    let row = sqlx::query!(
+    sqlx::query_as!(
+        AdminSession,
         r#"select s.admin_id, a.email, s.csrf_token from admin_sessions s join admins a on a.id = s.admin_id
            where s.token_hash = $1 and s.expires_at > now()"#,
         token_hash
     )
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| AdminSession {
-        admin_id: r.admin_id,
-        email: r.email,
-        csrf_token: r.csrf_token,
-    }))
+    .await
 }
 
 pub async fn end_session(pool: &PgPool, token_hash: &str) -> Result<(), sqlx::Error> {

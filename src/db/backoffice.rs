@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::{
-    Currency, ItemCategory, Money, OrderStatus, PaymentId, PaymentStatus, StatusDetail,
+    Currency, ItemCategory, Money, OrderStatus, PaymentId, PaymentStatus, Site, StatusDetail,
 };
 
 use super::money;
@@ -13,7 +13,7 @@ use super::money;
 #[derive(Debug, Default)]
 pub struct OrderFilter {
     pub status: Option<OrderStatus>,
-    pub site: Option<String>,
+    pub site: Option<Site>,
     pub from: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     /// An order id, a payment id or a payer's email.
@@ -55,7 +55,7 @@ pub async fn orders(
         f.search,
         limit,
         offset,
-        f.site
+        f.site.map(Site::id)
     )
     .fetch_all(pool)
     .await?;
@@ -81,6 +81,36 @@ pub struct PaymentRow {
     pub amount: Money,
     pub refunded: Money,
     pub created_at: OffsetDateTime,
+}
+
+impl PaymentRow {
+    /// What has not been given back yet.
+    pub fn remaining(&self) -> Money {
+        self.amount
+            .checked_sub(self.refunded)
+            .unwrap_or(Money::zero(self.amount.currency()))
+    }
+
+    /// What can still be refunded: approved, and not all given back.
+    pub fn refundable(&self) -> Option<Money> {
+        let remaining = self.remaining();
+        (self.status == PaymentStatus::Approved && remaining.minor() > 0).then_some(remaining)
+    }
+}
+
+/// The order's latest approved payment (of `payments`, oldest first), or payment `only`
+/// when it is approved: the one a refund gives back.
+pub fn latest_approved(payments: &[PaymentRow], only: Option<PaymentId>) -> Option<&PaymentRow> {
+    payments
+        .iter()
+        .rev()
+        .filter(|p| only.is_none_or(|id| id == p.id))
+        .find(|p| p.status == PaymentStatus::Approved)
+}
+
+/// The order's latest payment Mercado Pago can still cancel.
+pub fn latest_cancellable(payments: &[PaymentRow]) -> Option<&PaymentRow> {
+    payments.iter().rev().find(|p| p.status.is_cancellable())
 }
 
 pub async fn payments(pool: &PgPool, order_id: Uuid) -> Result<Vec<PaymentRow>, sqlx::Error> {
@@ -109,28 +139,22 @@ pub async fn payments(pool: &PgPool, order_id: Uuid) -> Result<Vec<PaymentRow>, 
 
 pub struct HistoryRow {
     pub at: OffsetDateTime,
-    pub from_status: String,
-    pub to_status: String,
+    pub from_status: OrderStatus,
+    pub to_status: OrderStatus,
     pub source: String,
     pub note: String,
 }
 
 pub async fn history(pool: &PgPool, order_id: Uuid) -> Result<Vec<HistoryRow>, sqlx::Error> {
-    Ok(sqlx::query!(
-        "select created_at, from_status, to_status, source, note from order_history where order_id = $1 order by id",
+    sqlx::query_as!(
+        HistoryRow,
+        r#"select created_at as at, from_status as "from_status: OrderStatus",
+                  to_status as "to_status: OrderStatus", source, coalesce(note, '') as "note!"
+           from order_history where order_id = $1 order by id"#,
         order_id
     )
     .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|r| HistoryRow {
-        at: r.created_at,
-        from_status: r.from_status,
-        to_status: r.to_status,
-        source: r.source,
-        note: r.note.unwrap_or_default(),
-    })
-    .collect())
+    .await
 }
 
 pub struct AnomalyRow {
@@ -146,23 +170,15 @@ pub async fn anomalies(
     pool: &PgPool,
     order_id: Option<Uuid>,
 ) -> Result<Vec<AnomalyRow>, sqlx::Error> {
-    Ok(sqlx::query!(
-        r#"select id, order_id, payment_id, kind, detail, created_at from anomalies
+    sqlx::query_as!(
+        AnomalyRow,
+        r#"select id, order_id, payment_id as "payment_id: PaymentId", kind, detail, created_at as at
+           from anomalies
            where resolved_at is null and ($1::uuid is null or order_id = $1) order by id desc limit 50"#,
         order_id
     )
     .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|r| AnomalyRow {
-        id: r.id,
-        order_id: r.order_id,
-        payment_id: r.payment_id.map(PaymentId),
-        kind: r.kind,
-        detail: r.detail,
-        at: r.created_at,
-    })
-    .collect())
+    .await
 }
 
 /// Marks an open anomaly handled by `admin_id`; its order, if it has one, for the redirect.
@@ -240,10 +256,30 @@ pub struct ProductRow {
     pub category: Option<ItemCategory>,
 }
 
+/// The catalog in the store's currency.
 pub async fn products(pool: &PgPool, currency: Currency) -> Result<Vec<ProductRow>, sqlx::Error> {
+    product_rows(pool, currency, None).await
+}
+
+/// One product of the catalog in the store's currency.
+pub async fn product(
+    pool: &PgPool,
+    currency: Currency,
+    id: i64,
+) -> Result<Option<ProductRow>, sqlx::Error> {
+    Ok(product_rows(pool, currency, Some(id)).await?.pop())
+}
+
+async fn product_rows(
+    pool: &PgPool,
+    currency: Currency,
+    id: Option<i64>,
+) -> Result<Vec<ProductRow>, sqlx::Error> {
     sqlx::query!(
-        "select id, name, description, image_url, price_minor, currency, active, category_id from products where currency = $1 order by id",
-        currency.code()
+        r#"select id, name, description, image_url, price_minor, currency, active, category_id
+           from products where currency = $1 and ($2::bigint is null or id = $2) order by id"#,
+        currency.code(),
+        id
     )
     .fetch_all(pool)
     .await?

@@ -262,6 +262,23 @@ async fn orders_are_found_by_payer_email_and_exported() {
     assert!(!none.contains(&checkout.order_id));
     let paid = html_of(&admin, app.url("/admin/orders?status=paid&site=MLB")).await;
     assert!(paid.contains(&checkout.order_id));
+    // Statuses in the site's words (MLB: Portuguese), the filter keeping the one chosen.
+    assert!(paid.contains(r#"<option value="paid" selected>Pago</option>"#));
+    assert!(paid.contains(r#"<option value="charged_back">Estornado (chargeback)</option>"#));
+    assert!(paid.contains(r#"<td data-status="paid">Pago</td>"#));
+    let order = html_of(
+        &admin,
+        app.url(&format!("/admin/orders/{}", checkout.order_id)),
+    )
+    .await;
+    assert!(
+        order.contains(r#"data-status="approved">Aprovado "#),
+        "{order}"
+    );
+    assert!(
+        order.contains(" → Pago</td>"),
+        "the history's statuses: {order}"
+    );
     assert!(!html_of(&admin, app.url("/admin/orders?site=MLA"))
         .await
         .contains(&checkout.order_id));

@@ -8,15 +8,17 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::{Cookie, CookieBuilder, SameSite};
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderValue, LOCATION, RETRY_AFTER};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
 use askama::Template;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -25,7 +27,7 @@ use crate::limits::{client_ip, Limits};
 use crate::session::constant_time_eq;
 use crate::state::AppState;
 
-use super::{admin_texts, AdminError, AdminTexts};
+use super::{admin_texts, page, see, AdminError, AdminTexts};
 
 pub const COOKIE: &str = "checkout_admin";
 const LOGIN_CSRF_COOKIE: &str = "checkout_admin_login";
@@ -35,6 +37,12 @@ pub const MAX_FAILURES: i32 = 5;
 const SESSION_HOURS: i64 = 12;
 /// The longest address SMTP can deliver to (RFC 5321).
 const MAX_EMAIL_LEN: usize = 254;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout));
+}
 
 /// A signed-in merchant. Extracting it is what protects a route.
 pub struct Admin {
@@ -89,6 +97,45 @@ impl FromRequest for Admin {
     }
 }
 
+/// A form a signed-in merchant posted, its CSRF token checked: what every state-changing
+/// back-office route takes, so that none can forget the check. Signed out comes first (a trip
+/// to the sign-in page), then a form that does not parse (400), then a token that does not
+/// match (403).
+pub struct AdminForm<T> {
+    pub admin: Admin,
+    pub form: T,
+}
+
+/// A back-office form: it carries the session's CSRF token.
+pub trait CsrfProtected {
+    fn csrf_token(&self) -> &str;
+}
+
+impl<T: CsrfProtected + DeserializeOwned + 'static> FromRequest for AdminForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let admin = Admin::from_request(req, payload);
+        let form = web::Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let admin = admin.await?;
+            let form = form.await?.into_inner();
+            admin.check_csrf(form.csrf_token())?;
+            Ok(AdminForm { admin, form })
+        })
+    }
+}
+
+/// A cookie of the back office: only for `/admin`, out of scripts' and other sites' reach.
+fn admin_cookie<'c>(state: &AppState, name: &'c str, value: String) -> CookieBuilder<'c> {
+    Cookie::build(name, value)
+        .path("/admin")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.base_url.scheme() == "https")
+}
+
 /// `checkout create-admin EMAIL`: the password comes from standard input, never argv.
 pub async fn create_admin(pool: &sqlx::PgPool, email: &str, password: &str) -> anyhow::Result<()> {
     let email = crate::domain::Email::parse(email).map_err(|m| anyhow::anyhow!("email: {m}"))?;
@@ -114,36 +161,34 @@ struct LoginPage {
 }
 
 pub async fn login_form(state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
-    login_page(&state, None, actix_web::http::StatusCode::OK).await
+    login_page(&state, None, StatusCode::OK).await
 }
 
+/// The sign-in page, with a fresh double-submit token in its form and in a cookie.
 async fn login_page(
     state: &AppState,
     error: Option<&'static str>,
-    status: actix_web::http::StatusCode,
+    status: StatusCode,
 ) -> Result<HttpResponse, AdminError> {
     let csrf = random_token();
-    let page = LoginPage {
-        t: admin_texts(state.site.lang()),
-        lang: state.site.lang().code(),
-        csrf: csrf.clone(),
-        error,
-        sandbox_hint: state.sandbox && !db::any_admin(&state.pool).await?,
-    };
-    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, csrf)
-        .path("/admin")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.base_url.scheme() == "https")
-        .finish();
-    Ok(HttpResponse::build(status)
-        .cookie(cookie)
-        .insert_header(("Cache-Control", "no-store"))
-        .content_type("text/html; charset=utf-8")
-        .body(
-            page.render()
-                .map_err(|e| AdminError::Unexpected(e.into()))?,
-        ))
+    let mut response = with_cookie(
+        page(&LoginPage {
+            t: admin_texts(state.site.lang()),
+            lang: state.site.lang().code(),
+            csrf: csrf.clone(),
+            error,
+            sandbox_hint: state.sandbox && !db::any_admin(&state.pool).await?,
+        })?,
+        &admin_cookie(state, LOGIN_CSRF_COOKIE, csrf).finish(),
+    )?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// No session: the same answer for an unknown email and a wrong password.
+async fn wrong_credentials(state: &AppState) -> Result<HttpResponse, AdminError> {
+    let t = admin_texts(state.site.lang());
+    login_page(state, Some(t.wrong_credentials), StatusCode::UNAUTHORIZED).await
 }
 
 #[derive(Deserialize)]
@@ -166,26 +211,21 @@ pub async fn login(
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf_token.as_bytes()) {
         return Err(AdminError::Csrf);
     }
-    let t = admin_texts(state.site.lang());
     let email = form.email.trim().to_lowercase();
     if email.len() > MAX_EMAIL_LEN {
         // No account has such an address, and it could not be a counter's key.
-        return login_page(
-            &state,
-            Some(t.wrong_credentials),
-            actix_web::http::StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        return wrong_credentials(&state).await;
     }
     let ip = client_ip(&req).map(|a| a.to_string()).unwrap_or_default();
     let attempt = db::record_attempt(&state.pool, &email, &ip, MAX_FAILURES).await?;
     if !attempt.within_limit {
         forget_old_attempts(&state).await;
         tracing::warn!(ip, "admin sign-in rate limited");
+        let t = admin_texts(state.site.lang());
         let mut page = login_page(
             &state,
             Some(t.too_many_attempts),
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS,
         )
         .await?;
         page.headers_mut().insert(
@@ -200,12 +240,7 @@ pub async fn login(
     let Some((admin_id, _)) = found.filter(|_| verified) else {
         forget_old_attempts(&state).await;
         tracing::info!("admin sign-in refused");
-        return login_page(
-            &state,
-            Some(t.wrong_credentials),
-            actix_web::http::StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        return wrong_credentials(&state).await;
     };
     db::forgive_attempts(&state.pool, &email, &ip).await?;
     let token = random_token();
@@ -219,17 +254,10 @@ pub async fn login(
     )
     .await?;
     tracing::info!(admin_id, "admin signed in");
-    let cookie = Cookie::build(COOKIE, token)
-        .path("/admin")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.base_url.scheme() == "https")
+    let cookie = admin_cookie(&state, COOKIE, token)
         .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
         .finish();
-    Ok(HttpResponse::SeeOther()
-        .cookie(cookie)
-        .insert_header((LOCATION, "/admin"))
-        .finish())
+    with_cookie(see("/admin"), &cookie)
 }
 
 /// Argon2 on the blocking pool, never on the async workers (a check takes tens of
@@ -270,25 +298,34 @@ async fn forget_old_attempts(state: &AppState) {
     }
 }
 
+/// A form with nothing but its CSRF token: a button.
 #[derive(Deserialize)]
 pub struct CsrfForm {
     pub csrf_token: String,
 }
 
+impl CsrfProtected for CsrfForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 pub async fn logout(
+    _: AdminForm<CsrfForm>,
     req: HttpRequest,
-    admin: Admin,
     state: web::Data<AppState>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AdminError> {
-    admin.check_csrf(&form.csrf_token)?;
     if let Some(token) = req.cookie(COOKIE) {
         db::end_session(&state.pool, &hash_token(token.value())).await?;
     }
     let mut gone = Cookie::build(COOKIE, "").path("/admin").finish();
     gone.make_removal();
-    Ok(HttpResponse::SeeOther()
-        .cookie(gone)
-        .insert_header((LOCATION, "/admin/login"))
-        .finish())
+    with_cookie(see("/admin/login"), &gone)
+}
+
+fn with_cookie(mut response: HttpResponse, cookie: &Cookie) -> Result<HttpResponse, AdminError> {
+    response
+        .add_cookie(cookie)
+        .map_err(|e| AdminError::Unexpected(e.into()))?;
+    Ok(response)
 }

@@ -13,29 +13,21 @@ use actix_web::{web, HttpResponse, ResponseError};
 
 pub use crate::i18n::{admin_texts, AdminTexts};
 
-use crate::domain::Lang;
-use crate::i18n::FormProblem;
+use crate::domain::{Lang, OrderId};
+use crate::i18n::{FormProblem, LocalTime};
+use crate::state::AppState;
 
+use auth::Admin;
+
+/// The back office under `/admin`; each area registers its own routes beside its handlers.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
-            .route("", web::get().to(dashboard::dashboard))
-            .route("/login", web::get().to(auth::login_form))
-            .route("/login", web::post().to(auth::login))
-            .route("/logout", web::post().to(auth::logout))
-            .route("/orders", web::get().to(orders::list))
-            .route("/orders.csv", web::get().to(orders::csv))
-            .route("/orders/{id}", web::get().to(orders::detail))
-            .route("/orders/{id}/refund", web::post().to(refunds::refund))
-            .route("/orders/{id}/cancel", web::post().to(refunds::cancel))
-            .route(
-                "/anomalies/{id}/resolve",
-                web::post().to(dashboard::resolve_anomaly),
-            )
-            .route("/products", web::get().to(products::list))
-            .route("/products", web::post().to(products::create))
-            .route("/products/{id}", web::get().to(products::edit))
-            .route("/products/{id}", web::post().to(products::update)),
+            .configure(auth::routes)
+            .configure(dashboard::routes)
+            .configure(orders::routes)
+            .configure(refunds::routes)
+            .configure(products::routes),
     );
 }
 
@@ -70,36 +62,42 @@ impl ResponseError for AdminError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AdminError::SignedOut = self {
-            return HttpResponse::SeeOther()
-                .insert_header((LOCATION, "/admin/login"))
-                .finish();
-        }
         let status = self.status_code();
-        if let AdminError::BadForm(lang, problem) = self {
-            // The merchant can act on it: say what to change instead of a bare status.
-            tracing::warn!(error = %self, "admin form refused");
-            let t = admin_texts(*lang);
-            let page = BadFormPage {
-                lang: lang.code(),
-                t,
-                message: t.form_problem(problem),
-            };
-            if let Ok(html) = askama::Template::render(&page) {
-                return HttpResponse::build(status)
-                    .content_type("text/html; charset=utf-8")
-                    .body(html);
+        match self {
+            AdminError::SignedOut => see("/admin/login"),
+            AdminError::BadForm(lang, problem) => {
+                // The merchant can act on it: say what to change instead of a bare status.
+                tracing::warn!(error = %self, "admin form refused");
+                let t = admin_texts(*lang);
+                let page = BadFormPage {
+                    lang: lang.code(),
+                    t,
+                    message: t.form_problem(problem),
+                };
+                match askama::Template::render(&page) {
+                    Ok(html) => HttpResponse::build(status)
+                        .content_type("text/html; charset=utf-8")
+                        .body(html),
+                    Err(_) => bare(status),
+                }
+            }
+            _ if status.is_server_error() => {
+                tracing::error!(error.cause_chain = %crate::routes::page::anyhow_chain(self), "admin page failed");
+                bare(status)
+            }
+            _ => {
+                tracing::warn!(error = %self, "admin request refused");
+                bare(status)
             }
         }
-        if status.is_server_error() {
-            tracing::error!(error.cause_chain = %crate::routes::page::anyhow_chain(self), "admin page failed");
-        } else {
-            tracing::warn!(error = %self, "admin request refused");
-        }
-        HttpResponse::build(status)
-            .content_type("text/plain; charset=utf-8")
-            .body(status.canonical_reason().unwrap_or("error"))
     }
+}
+
+/// A status with its reason as plain text: nothing more a merchant could act on.
+fn bare(status: StatusCode) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(status.canonical_reason().unwrap_or("error"))
 }
 
 /// Why a back-office form was not saved, in the words of `AdminError::BadForm`.
@@ -109,6 +107,32 @@ struct BadFormPage {
     lang: &'static str,
     t: &'static AdminTexts,
     message: String,
+}
+
+/// What the back office's layout shows on every page: the site's words and clock, the
+/// banners, and the signed-in merchant (whose CSRF token the sign-out form carries). Each
+/// page holds one as `ctx`, as the shopper's pages hold a `PageContext`.
+pub struct AdminContext {
+    pub t: &'static AdminTexts,
+    /// The merchant's clock.
+    pub local: LocalTime,
+    pub lang: &'static str,
+    pub sandbox: bool,
+    pub test_credentials: bool,
+    pub admin: Admin,
+}
+
+impl AdminContext {
+    pub fn new(state: &AppState, admin: Admin) -> Self {
+        Self {
+            t: admin_texts(state.site.lang()),
+            local: LocalTime::of(state.site),
+            lang: state.site.lang().code(),
+            sandbox: state.sandbox,
+            test_credentials: state.test_credentials,
+            admin,
+        }
+    }
 }
 
 /// Renders a back-office page.
@@ -124,4 +148,9 @@ pub fn see(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, to))
         .finish()
+}
+
+/// The order in a route's path; an id that is not one is a page that does not exist.
+pub fn order_id(path: &str) -> Result<OrderId, AdminError> {
+    OrderId::parse(path).ok_or(AdminError::NotFound)
 }

@@ -1,18 +1,25 @@
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use time::{Date, OffsetDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime};
 
 use crate::db::backoffice::{self, AnomalyRow, HistoryRow, OrderFilter, OrderRow, PaymentRow};
 use crate::db::orders::Order;
-use crate::domain::{OrderId, OrderStatus, PaymentId, PaymentStatus, Site};
+use crate::domain::{Money, OrderId, OrderStatus, PaymentId, Site};
 use crate::state::AppState;
 
 use super::auth::Admin;
-use super::{admin_texts, page, AdminError, AdminTexts};
+use super::{admin_texts, order_id, page, see, AdminContext, AdminError, AdminTexts};
 use crate::i18n::{FormProblem, LocalTime};
 
 const PAGE_SIZE: i64 = 25;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orders", web::get().to(list))
+        .route("/orders.csv", web::get().to(csv))
+        .route("/orders/{id}", web::get().to(detail));
+}
 
 #[derive(Deserialize, Default)]
 pub struct Query {
@@ -26,14 +33,13 @@ pub struct Query {
 
 impl Query {
     fn filter(&self, state: &AppState) -> Result<OrderFilter, AdminError> {
-        let offset = UtcOffset::from_hms(state.site.profile().utc_offset_hours, 0, 0)
-            .unwrap_or(UtcOffset::UTC);
+        let local = LocalTime::of(state.site);
         let day = |raw: &Option<String>| -> Result<Option<OffsetDateTime>, AdminError> {
             match raw.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
                 None => Ok(None),
                 Some(d) => {
                     Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
-                        .map(|d| Some(d.with_time(Time::MIDNIGHT).assume_offset(offset)))
+                        .map(|d| Some(local.start_of(d)))
                         .map_err(|_| {
                             AdminError::BadForm(
                                 state.site.lang(),
@@ -46,11 +52,7 @@ impl Query {
             }
         };
         let status = self.status.as_deref().and_then(OrderStatus::parse);
-        let site = self
-            .site
-            .as_deref()
-            .and_then(|s| Site::parse(s).ok())
-            .map(|s| s.id().to_string());
+        let site = self.site.as_deref().and_then(|s| Site::parse(s).ok());
         Ok(OrderFilter {
             status,
             site,
@@ -85,16 +87,10 @@ impl Query {
 #[derive(Template)]
 #[template(path = "admin/orders.html")]
 struct OrdersPage {
-    t: &'static AdminTexts,
-    /// The merchant's clock.
-    local: LocalTime,
-    lang: &'static str,
-    admin: Admin,
-    sandbox: bool,
-    test_credentials: bool,
+    ctx: AdminContext,
     rows: Vec<OrderRow>,
-    statuses: Vec<&'static str>,
-    status: String,
+    /// The status filtered on, for the `<select>` over `OrderStatus::ALL`.
+    status: Option<OrderStatus>,
     sites: Vec<&'static str>,
     site: String,
     from: String,
@@ -103,6 +99,12 @@ struct OrdersPage {
     previous: Option<String>,
     next: Option<String>,
     csv: String,
+}
+
+impl OrdersPage {
+    fn selected(&self, status: &OrderStatus) -> bool {
+        self.status == Some(*status)
+    }
 }
 
 pub async fn list(
@@ -122,14 +124,9 @@ pub async fn list(
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     page(&OrdersPage {
-        t: admin_texts(state.site.lang()),
-        local: LocalTime::of(state.site),
-        lang: state.site.lang().code(),
-        sandbox: state.sandbox,
-        test_credentials: state.test_credentials,
+        ctx: AdminContext::new(&state, admin),
         rows,
-        statuses: OrderStatus::ALL.iter().map(|s| s.as_str()).collect(),
-        status: query.status.clone().unwrap_or_default(),
+        status: filter.status,
         sites: Site::ALL.iter().map(|s| s.id()).collect(),
         site: query.site.clone().unwrap_or_default(),
         from: query.from.clone().unwrap_or_default(),
@@ -138,7 +135,6 @@ pub async fn list(
         previous: (page_no > 1).then(|| query.query_string(page_no - 1)),
         next: more.then(|| query.query_string(page_no + 1)),
         csv: query.query_string(1),
-        admin,
     })
 }
 
@@ -191,28 +187,56 @@ fn csv_field(value: &str) -> String {
 #[derive(Template)]
 #[template(path = "admin/order.html")]
 struct OrderPage {
-    t: &'static AdminTexts,
-    /// The merchant's clock.
-    local: LocalTime,
-    lang: &'static str,
-    admin: Admin,
-    sandbox: bool,
-    test_credentials: bool,
+    ctx: AdminContext,
     order: Order,
     payments: Vec<PaymentRow>,
     history: Vec<HistoryRow>,
     anomalies: Vec<AnomalyRow>,
-    refundable: Option<(PaymentId, String)>,
+    refundable: Option<(PaymentId, Money)>,
     /// Flagged duplicates still approved: (payment, what remains, refund key).
-    duplicates: Vec<(PaymentId, String, String)>,
+    duplicates: Vec<(PaymentId, Money, String)>,
     cancellable: Option<PaymentId>,
     refund_key: String,
     notice: Option<&'static str>,
     error: Option<&'static str>,
 }
 
+/// What the order's page says after an action went through (`?notice=`).
+#[derive(Clone, Copy)]
+pub enum Notice {
+    Refunded,
+    Cancelled,
+}
+
+impl Notice {
+    fn as_str(self) -> &'static str {
+        match self {
+            Notice::Refunded => "refunded",
+            Notice::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        [Notice::Refunded, Notice::Cancelled]
+            .into_iter()
+            .find(|n| n.as_str() == raw)
+    }
+
+    fn text(self, t: &AdminTexts) -> &'static str {
+        match self {
+            Notice::Refunded => t.refund_done,
+            Notice::Cancelled => t.cancelled,
+        }
+    }
+}
+
+/// Back to the order's page, which says what was done.
+pub fn back_to_order(id: OrderId, notice: Notice) -> HttpResponse {
+    see(&format!("/admin/orders/{id}?notice={}", notice.as_str()))
+}
+
 #[derive(Deserialize)]
-pub struct Notice {
+pub struct NoticeQuery {
     notice: Option<String>,
 }
 
@@ -220,19 +244,27 @@ pub async fn detail(
     admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    notice: web::Query<Notice>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, AdminError> {
-    let id = OrderId::parse(&path).ok_or(AdminError::NotFound)?;
-    let t = admin_texts(state.site.lang());
-    let notice = match notice.notice.as_deref() {
-        Some("refunded") => Some(t.refund_done),
-        Some("cancelled") => Some(t.cancelled),
-        _ => None,
-    };
-    render_detail(&state, admin, id, notice, None).await
+    let notice = query.notice.as_deref().and_then(Notice::parse);
+    let notice = notice.map(|n| n.text(admin_texts(state.site.lang())));
+    render_detail(&state, admin, order_id(&path)?, notice, None).await
 }
 
-pub async fn render_detail(
+/// The order's page again, saying why the merchant's action was not taken (422).
+pub async fn refused(
+    state: &AppState,
+    admin: Admin,
+    id: OrderId,
+    why: fn(&AdminTexts) -> &'static str,
+) -> Result<HttpResponse, AdminError> {
+    let error = why(admin_texts(state.site.lang()));
+    let mut response = render_detail(state, admin, id, None, Some(error)).await?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+async fn render_detail(
     state: &AppState,
     admin: Admin,
     id: OrderId,
@@ -241,48 +273,24 @@ pub async fn render_detail(
 ) -> Result<HttpResponse, AdminError> {
     let order = order_by_id(state, id).await?;
     let payments = backoffice::payments(&state.pool, id.0).await?;
-    let refundable = payments
-        .iter()
-        .rev()
-        .find(|p| p.status == PaymentStatus::Approved)
-        .and_then(|p| {
-            p.amount
-                .checked_sub(p.refunded)
-                .ok()
-                .filter(|r| r.minor() > 0)
-                .map(|r| (p.id, r.to_string()))
-        });
     let anomalies = backoffice::anomalies(&state.pool, Some(id.0)).await?;
+    let refundable = backoffice::latest_approved(&payments, None)
+        .and_then(|p| p.refundable().map(|r| (p.id, r)));
     let duplicates = payments
         .iter()
-        .filter(|p| p.status == PaymentStatus::Approved)
         .filter(|p| {
             anomalies
                 .iter()
                 .any(|a| a.kind == "duplicate_payment" && a.payment_id == Some(p.id))
         })
         .filter_map(|p| {
-            let remaining = p.amount.checked_sub(p.refunded).ok()?;
-            (remaining.minor() > 0).then(|| {
-                (
-                    p.id,
-                    remaining.to_string(),
-                    uuid::Uuid::new_v4().to_string(),
-                )
-            })
+            p.refundable()
+                .map(|remaining| (p.id, remaining, uuid::Uuid::new_v4().to_string()))
         })
         .collect();
-    let cancellable = payments
-        .iter()
-        .rev()
-        .find(|p| p.status.is_cancellable())
-        .map(|p| p.id);
-    let mut response = page(&OrderPage {
-        t: admin_texts(state.site.lang()),
-        local: LocalTime::of(state.site),
-        lang: state.site.lang().code(),
-        sandbox: state.sandbox,
-        test_credentials: state.test_credentials,
+    let cancellable = backoffice::latest_cancellable(&payments).map(|p| p.id);
+    page(&OrderPage {
+        ctx: AdminContext::new(state, admin),
         history: backoffice::history(&state.pool, id.0).await?,
         anomalies,
         order,
@@ -293,16 +301,11 @@ pub async fn render_detail(
         refund_key: uuid::Uuid::new_v4().to_string(),
         notice,
         error,
-        admin,
-    })?;
-    if error.is_some() {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    })
 }
 
 /// Any order, by id: the back office sees every shopper's.
-pub async fn order_by_id(state: &AppState, id: OrderId) -> Result<Order, AdminError> {
+async fn order_by_id(state: &AppState, id: OrderId) -> Result<Order, AdminError> {
     crate::db::orders::find_any(&state.pool, id)
         .await?
         .ok_or(AdminError::NotFound)

@@ -6,18 +6,21 @@ use crate::db::backoffice::{self, ProductInput, ProductRow};
 use crate::domain::{ItemCategory, Lang, Money};
 use crate::state::AppState;
 
-use super::auth::Admin;
-use super::{admin_texts, page, see, AdminError, AdminTexts};
+use super::auth::{Admin, AdminForm, CsrfProtected};
+use super::{admin_texts, page, see, AdminContext, AdminError};
 use crate::i18n::FormProblem;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/products", web::get().to(list))
+        .route("/products", web::post().to(create))
+        .route("/products/{id}", web::get().to(edit))
+        .route("/products/{id}", web::post().to(update));
+}
 
 #[derive(Template)]
 #[template(path = "admin/products.html")]
 struct ProductsPage {
-    t: &'static AdminTexts,
-    lang: &'static str,
-    admin: Admin,
-    sandbox: bool,
-    test_credentials: bool,
+    ctx: AdminContext,
     products: Vec<ProductLine>,
     currency: &'static str,
     categories: Vec<CategoryOption>,
@@ -47,25 +50,20 @@ fn category_options(lang: Lang, selected: Option<ItemCategory>) -> Vec<CategoryO
 }
 
 pub async fn list(admin: Admin, state: web::Data<AppState>) -> Result<HttpResponse, AdminError> {
-    let lang = state.site.lang();
-    let t = admin_texts(lang);
+    let ctx = AdminContext::new(&state, admin);
     let products = backoffice::products(&state.pool, state.site.currency())
         .await?
         .into_iter()
         .map(|p| ProductLine {
-            category: p.category.map_or("—", |c| t.category(c)),
+            category: p.category.map_or("—", |c| ctx.t.category(c)),
             p,
         })
         .collect();
     page(&ProductsPage {
-        t,
-        lang: lang.code(),
-        sandbox: state.sandbox,
-        test_credentials: state.test_credentials,
+        ctx,
         products,
         currency: state.site.currency().code(),
-        categories: category_options(lang, None),
-        admin,
+        categories: category_options(state.site.lang(), None),
     })
 }
 
@@ -85,44 +83,41 @@ pub struct ProductForm {
     category: String,
 }
 
+impl CsrfProtected for ProductForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 impl ProductForm {
     fn parse(&self, state: &AppState) -> Result<ProductInput, AdminError> {
-        let lang = state.site.lang();
+        let bad = |problem| AdminError::BadForm(state.site.lang(), problem);
+        let currency = state.site.currency();
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 120 {
-            return Err(AdminError::BadForm(
-                lang,
-                FormProblem::NameLength { max: 120 },
-            ));
+            return Err(bad(FormProblem::NameLength { max: 120 }));
         }
-        let price =
-            Money::parse_decimal(&self.price.trim().replace(',', "."), state.site.currency())
-                .ok()
-                .filter(|m| m.minor() > 0)
-                .ok_or_else(|| {
-                    AdminError::BadForm(
-                        lang,
-                        FormProblem::Price {
-                            currency: state.site.currency().code(),
-                        },
-                    )
-                })?;
+        let price = Money::parse_decimal(&self.price.trim().replace(',', "."), currency)
+            .ok()
+            .filter(|m| m.minor() > 0)
+            .ok_or_else(|| {
+                bad(FormProblem::Price {
+                    currency: currency.code(),
+                })
+            })?;
         let image_url = match self.image_url.trim() {
             "" => None,
             url if url.starts_with("https://") || url.starts_with("http://") => {
                 Some(url.to_string())
             }
-            _ => return Err(AdminError::BadForm(lang, FormProblem::ImageUrl)),
+            _ => return Err(bad(FormProblem::ImageUrl)),
         };
         let category = match self.category.trim() {
             "" => None,
             id => Some(ItemCategory::parse(id).map_err(|_| {
-                AdminError::BadForm(
-                    lang,
-                    FormProblem::Category {
-                        given: id.chars().take(40).collect(),
-                    },
-                )
+                bad(FormProblem::Category {
+                    given: id.chars().take(40).collect(),
+                })
             })?),
         };
         Ok(ProductInput {
@@ -137,25 +132,17 @@ impl ProductForm {
 }
 
 pub async fn create(
-    admin: Admin,
+    AdminForm { form, .. }: AdminForm<ProductForm>,
     state: web::Data<AppState>,
-    form: web::Form<ProductForm>,
 ) -> Result<HttpResponse, AdminError> {
-    admin.check_csrf(&form.csrf_token)?;
-    let input = form.parse(&state)?;
-    backoffice::create_product(&state.pool, &input).await?;
-    state.catalog.invalidate();
-    Ok(see("/admin/products"))
+    backoffice::create_product(&state.pool, &form.parse(&state)?).await?;
+    Ok(catalog_changed(&state))
 }
 
 #[derive(Template)]
 #[template(path = "admin/product.html")]
 struct ProductPage {
-    t: &'static AdminTexts,
-    lang: &'static str,
-    admin: Admin,
-    sandbox: bool,
-    test_credentials: bool,
+    ctx: AdminContext,
     p: ProductRow,
     price: String,
     categories: Vec<CategoryOption>,
@@ -166,35 +153,30 @@ pub async fn edit(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AdminError> {
-    let id = path.into_inner();
-    let p = backoffice::products(&state.pool, state.site.currency())
+    let p = backoffice::product(&state.pool, state.site.currency(), path.into_inner())
         .await?
-        .into_iter()
-        .find(|p| p.id == id)
         .ok_or(AdminError::NotFound)?;
     page(&ProductPage {
-        t: admin_texts(state.site.lang()),
-        lang: state.site.lang().code(),
-        sandbox: state.sandbox,
-        test_credentials: state.test_credentials,
+        ctx: AdminContext::new(&state, admin),
         price: p.price.to_decimal_string(),
         categories: category_options(state.site.lang(), p.category),
         p,
-        admin,
     })
 }
 
 pub async fn update(
-    admin: Admin,
+    AdminForm { form, .. }: AdminForm<ProductForm>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<ProductForm>,
 ) -> Result<HttpResponse, AdminError> {
-    admin.check_csrf(&form.csrf_token)?;
-    let input = form.parse(&state)?;
-    if !backoffice::update_product(&state.pool, path.into_inner(), &input).await? {
+    if !backoffice::update_product(&state.pool, path.into_inner(), &form.parse(&state)?).await? {
         return Err(AdminError::NotFound);
     }
+    Ok(catalog_changed(&state))
+}
+
+/// Back to the list; the storefront reads the catalog afresh.
+fn catalog_changed(state: &AppState) -> HttpResponse {
     state.catalog.invalidate();
-    Ok(see("/admin/products"))
+    see("/admin/products")
 }

@@ -5,16 +5,22 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::db::backoffice;
+use crate::db::backoffice::{self, PaymentRow};
 use crate::domain::order_status::Source;
-use crate::domain::{Money, OrderId, PaymentId, PaymentStatus};
+use crate::domain::{Money, PaymentId};
+use crate::mercadopago::Payment;
 use crate::payments::apply::{apply, Claimant};
 use crate::state::AppState;
 
-use super::auth::{Admin, CsrfForm};
-use super::orders::render_detail;
-use super::{admin_texts, see, AdminError};
+use super::auth::{AdminForm, CsrfForm, CsrfProtected};
+use super::orders::{back_to_order, refused, Notice};
+use super::{order_id, AdminError};
 use crate::i18n::FormProblem;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orders/{id}/refund", web::post().to(refund))
+        .route("/orders/{id}/cancel", web::post().to(cancel));
+}
 
 #[derive(Deserialize)]
 pub struct RefundForm {
@@ -27,85 +33,71 @@ pub struct RefundForm {
     payment_id: Option<PaymentId>,
 }
 
+impl CsrfProtected for RefundForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl RefundForm {
+    /// The payment and the amount asked for: a positive amount (all that remains when left
+    /// empty) no larger than what remains of the payment. `None` when there is no such refund.
+    fn asked<'p>(&self, payments: &'p [PaymentRow]) -> Option<(&'p PaymentRow, Money)> {
+        let payment = backoffice::latest_approved(payments, self.payment_id)?;
+        let remaining = payment.remaining();
+        let amount = match self.amount.trim() {
+            "" => remaining,
+            text => Money::parse_decimal(&text.replace(',', "."), remaining.currency()).ok()?,
+        };
+        (amount.minor() > 0 && amount.minor() <= remaining.minor()).then_some((payment, amount))
+    }
+}
+
 pub async fn refund(
-    admin: Admin,
+    AdminForm { admin, form }: AdminForm<RefundForm>,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<RefundForm>,
 ) -> Result<HttpResponse, AdminError> {
-    admin.check_csrf(&form.csrf_token)?;
-    let id = OrderId::parse(&path).ok_or(AdminError::NotFound)?;
-    let t = admin_texts(state.site.lang());
+    let id = order_id(&path)?;
     let key = uuid::Uuid::parse_str(form.refund_key.trim())
-        .map_err(|_| AdminError::BadForm(state.site.lang(), FormProblem::RefundKey))?;
+        .map_err(|_| AdminError::BadForm(state.site.lang(), FormProblem::RefundKey))?
+        .to_string();
     let payments = backoffice::payments(&state.pool, id.0).await?;
-    let Some(payment) = payments
-        .iter()
-        .rev()
-        .filter(|p| form.payment_id.is_none_or(|id| id == p.id))
-        .find(|p| p.status == PaymentStatus::Approved)
-    else {
-        return render_detail(&state, admin, id, None, Some(t.refund_too_much)).await;
+    let Some((payment, amount)) = form.asked(&payments) else {
+        return refused(&state, admin, id, |t| t.refund_too_much).await;
     };
-    let remaining = payment
-        .amount
-        .checked_sub(payment.refunded)
-        .unwrap_or(Money::zero(payment.amount.currency()));
-    let amount = match form.amount.trim() {
-        "" => remaining,
-        text => match Money::parse_decimal(&text.replace(',', "."), remaining.currency()) {
-            Ok(m) => m,
-            Err(_) => return render_detail(&state, admin, id, None, Some(t.refund_too_much)).await,
-        },
-    };
-    if amount.minor() == 0 || amount.minor() > remaining.minor() {
-        return render_detail(&state, admin, id, None, Some(t.refund_too_much)).await;
-    }
-    let Some(refund_id) = backoffice::claim_refund(
-        &state.pool,
-        &key.to_string(),
-        payment.id,
-        id.0,
-        amount,
-        admin.id,
-    )
-    .await?
-    else {
+    let claimed =
+        backoffice::claim_refund(&state.pool, &key, payment.id, id.0, amount, admin.id).await?;
+    let Some(refund_id) = claimed else {
         // The same form again: it was already asked for.
-        return Ok(see(&format!("/admin/orders/{id}?notice=refunded")));
+        return Ok(back_to_order(id, Notice::Refunded));
     };
     // Everything that remains goes as `{}`, Mercado Pago's full refund.
-    let send =
-        (amount != remaining || payment.refunded.minor() > 0).then(|| amount.to_json_number());
+    let send = (amount != payment.remaining() || payment.refunded.minor() > 0)
+        .then(|| amount.to_json_number());
     tracing::info!(payment_id = %payment.id, amount = %amount.to_decimal_string(), admin_id = admin.id, "refund asked");
-    match state
-        .mercadopago
-        .refund(payment.id, send, &key.to_string())
-        .await
-    {
+    match state.mercadopago.refund(payment.id, send, &key).await {
         Ok(done) => {
             backoffice::finish_refund(&state.pool, refund_id, done["id"].as_i64(), None).await?;
             refresh(&state, payment.id).await;
-            Ok(see(&format!("/admin/orders/{id}?notice=refunded")))
+            Ok(back_to_order(id, Notice::Refunded))
         }
         Err(e) => {
             tracing::warn!(error = %e, "refund refused");
             backoffice::finish_refund(&state.pool, refund_id, None, Some(&e.to_string())).await?;
-            render_detail(&state, admin, id, None, Some(t.refund_failed)).await
+            refused(&state, admin, id, |t| t.refund_failed).await
         }
     }
 }
 
 pub async fn cancel(
-    admin: Admin,
+    AdminForm { admin, .. }: AdminForm<CsrfForm>,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AdminError> {
-    admin.check_csrf(&form.csrf_token)?;
-    let id = OrderId::parse(&path).ok_or(AdminError::NotFound)?;
+    let id = order_id(&path)?;
     let payments = backoffice::payments(&state.pool, id.0).await?;
-    let Some(payment) = payments.iter().rev().find(|p| p.status.is_cancellable()) else {
+    let Some(payment) = backoffice::latest_cancellable(&payments) else {
         return Err(AdminError::BadForm(
             state.site.lang(),
             FormProblem::NoPendingPayment,
@@ -113,45 +105,35 @@ pub async fn cancel(
     };
     match state.mercadopago.cancel_payment(payment.id).await {
         Ok(cancelled) => {
-            apply(
-                &state.pool,
-                &state.metrics,
-                &cancelled,
-                Source::Admin,
-                Claimant::News,
-                None,
-            )
-            .await?;
-            Ok(see(&format!("/admin/orders/{id}?notice=cancelled")))
+            record(&state, &cancelled).await?;
+            Ok(back_to_order(id, Notice::Cancelled))
         }
         Err(e) => {
             tracing::warn!(error = %e, "cancel refused");
-            render_detail(
-                &state,
-                admin,
-                id,
-                None,
-                Some(admin_texts(state.site.lang()).refund_failed),
-            )
-            .await
+            refused(&state, admin, id, |t| t.refund_failed).await
         }
     }
 }
 
-/// The order follows the payment as Mercado Pago now reports it.
+/// The payment as Mercado Pago now reports it, applied like any other news: its order follows.
+async fn record(state: &AppState, payment: &Payment) -> Result<(), sqlx::Error> {
+    apply(
+        &state.pool,
+        &state.metrics,
+        payment,
+        Source::Admin,
+        Claimant::News,
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// After a refund: the order follows the payment once it is re-read.
 async fn refresh(state: &AppState, payment_id: PaymentId) {
     match state.mercadopago.get_payment(payment_id).await {
         Ok(payment) => {
-            if let Err(e) = apply(
-                &state.pool,
-                &state.metrics,
-                &payment,
-                Source::Admin,
-                Claimant::News,
-                None,
-            )
-            .await
-            {
+            if let Err(e) = record(state, &payment).await {
                 tracing::warn!(error = %e, "could not record the refunded payment yet");
             }
         }
