@@ -119,8 +119,8 @@ pub struct SiteProfile {
     pub offline: OfflineMethods,
     /// Mercado Pago credits / Meses sin Tarjeta next to the wallet.
     pub credits: bool,
-    /// Hours from UTC of the country's main time zone, for dates shown to shoppers.
-    pub utc_offset_hours: i8,
+    /// The country's main time zone (IANA), for the dates the merchant reads.
+    pub time_zone: &'static str,
 }
 
 /// The non-card methods a site offers, by `payment_type_id`.
@@ -170,7 +170,7 @@ const PROFILES: [SiteProfile; 7] = [
             atm: &[],
         },
         credits: true,
-        utc_offset_hours: -3,
+        time_zone: "America/Sao_Paulo",
     },
     SiteProfile {
         id: "MLA",
@@ -185,7 +185,7 @@ const PROFILES: [SiteProfile; 7] = [
             atm: &[],
         },
         credits: true,
-        utc_offset_hours: -3,
+        time_zone: "America/Argentina/Buenos_Aires",
     },
     SiteProfile {
         id: "MLM",
@@ -200,7 +200,7 @@ const PROFILES: [SiteProfile; 7] = [
             atm: &[BANCOMER, BANAMEX],
         },
         credits: true,
-        utc_offset_hours: -6,
+        time_zone: "America/Mexico_City",
     },
     SiteProfile {
         id: "MPE",
@@ -211,7 +211,7 @@ const PROFILES: [SiteProfile; 7] = [
         max_installments: 36,
         offline: OfflineMethods::NONE,
         credits: false,
-        utc_offset_hours: -5,
+        time_zone: "America/Lima",
     },
     SiteProfile {
         id: "MCO",
@@ -222,7 +222,7 @@ const PROFILES: [SiteProfile; 7] = [
         max_installments: 36,
         offline: OfflineMethods::NONE,
         credits: false,
-        utc_offset_hours: -5,
+        time_zone: "America/Bogota",
     },
     SiteProfile {
         id: "MLU",
@@ -233,7 +233,7 @@ const PROFILES: [SiteProfile; 7] = [
         max_installments: 12,
         offline: OfflineMethods::NONE,
         credits: false,
-        utc_offset_hours: -3,
+        time_zone: "America/Montevideo",
     },
     SiteProfile {
         id: "MLC",
@@ -244,7 +244,7 @@ const PROFILES: [SiteProfile; 7] = [
         max_installments: 36,
         offline: OfflineMethods::NONE,
         credits: false,
-        utc_offset_hours: -4,
+        time_zone: "America/Santiago",
     },
 ];
 

@@ -2,7 +2,9 @@
 //! order and payment statuses as a merchant reads them, why a form was not saved, and the
 //! merchant's local time.
 
-use time::{OffsetDateTime, UtcOffset};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
+use time::OffsetDateTime;
 
 use crate::domain::{ItemCategory, Lang, OrderStatus, PaymentStatus, Site};
 
@@ -667,26 +669,34 @@ fn form_problem(lang: Lang, problem: &FormProblem) -> String {
     }
 }
 
-/// The merchant's clock: timestamps in the site's local time. A fixed offset per site (the
-/// site table's `utc_offset_hours`, as the order filter's dates use): none of the sites but
-/// Chile (MLC) keeps daylight saving time today, and the `time` crate has no zone database;
-/// so Chilean times show one hour off during its summer, a price paid for one dependency less.
-#[derive(Debug, Clone, Copy)]
+/// The merchant's clock: timestamps in the site's local time, from the site's IANA zone
+/// (bundled, so a container without tzdata reads the same): Chile (MLC) keeps daylight saving
+/// time, and a country may change its rules again.
+#[derive(Debug, Clone)]
 pub struct LocalTime {
-    offset: UtcOffset,
+    zone: TimeZone,
 }
 
 impl LocalTime {
     pub fn of(site: Site) -> Self {
-        let offset =
-            UtcOffset::from_hms(site.profile().utc_offset_hours, 0, 0).unwrap_or(UtcOffset::UTC);
-        Self { offset }
+        let zone = TimeZone::get(site.profile().time_zone).unwrap_or(TimeZone::UTC);
+        Self { zone }
+    }
+
+    fn zoned(&self, at: &OffsetDateTime) -> Zoned {
+        Timestamp::from_nanosecond(at.unix_timestamp_nanos())
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            .to_zoned(self.zone.clone())
     }
 
     /// `2026-11-26 16:42`, in the site's time.
     pub fn at(&self, at: &OffsetDateTime) -> String {
-        let local = at.to_offset(self.offset);
-        format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute())
+        self.zoned(at).strftime("%Y-%m-%d %H:%M").to_string()
+    }
+
+    /// `26/11/2026 16:42`, as shoppers on every site write dates, in the site's time.
+    pub fn day_first(&self, at: &OffsetDateTime) -> String {
+        self.zoned(at).strftime("%d/%m/%Y %H:%M").to_string()
     }
 
     /// A timestamp Mercado Pago wrote (RFC 3339, as `date_of_expiration`), in the site's
@@ -696,15 +706,29 @@ impl LocalTime {
             .map_or_else(|_| text.to_string(), |at| self.at(&at))
     }
 
-    /// The first instant of `day` in the site's time, where the order filter's dates start.
+    /// The first instant of `day` in the site's time, where the order filter's dates start
+    /// (not always midnight: where a clock skips midnight, the first hour after it).
     pub fn start_of(&self, day: time::Date) -> OffsetDateTime {
-        day.with_time(time::Time::MIDNIGHT)
-            .assume_offset(self.offset)
+        let civil = jiff::civil::date(
+            day.year() as i16,
+            u8::from(day.month()) as i8,
+            day.day() as i8,
+        );
+        civil
+            .to_zoned(self.zone.clone())
+            .ok()
+            .and_then(|z| {
+                OffsetDateTime::from_unix_timestamp_nanos(z.timestamp().as_nanosecond()).ok()
+            })
+            .unwrap_or_else(|| day.midnight().assume_utc())
     }
 
     /// The day, in the site's time.
     pub fn day(&self, at: &OffsetDateTime) -> time::Date {
-        at.to_offset(self.offset).date()
+        let local = self.zoned(at).date();
+        time::Month::try_from(local.month() as u8)
+            .and_then(|m| time::Date::from_calendar_date(local.year().into(), m, local.day() as u8))
+            .unwrap_or_else(|_| at.date())
     }
 }
 
@@ -755,6 +779,22 @@ mod tests {
     }
 
     #[test]
+    fn chilean_days_start_at_their_own_midnight_in_summer_and_in_winter() {
+        let chile = LocalTime::of(Site::Mlc);
+        assert_eq!(
+            chile.start_of(time::macros::date!(2026 - 01 - 02)),
+            time::macros::datetime!(2026-01-02 03:00 UTC)
+        );
+        assert_eq!(
+            chile.start_of(time::macros::date!(2026 - 07 - 02)),
+            time::macros::datetime!(2026-07-02 04:00 UTC)
+        );
+        let at = time::macros::datetime!(2026-01-02 02:30 UTC);
+        assert_eq!(chile.day(&at), time::macros::date!(2026 - 01 - 01));
+        assert_eq!(chile.day_first(&at), "01/01/2026 23:30");
+    }
+
+    #[test]
     fn local_time_is_the_sites() {
         let at = time::macros::datetime!(2026-01-02 01:30 UTC);
         assert_eq!(LocalTime::of(Site::Mlb).at(&at), "2026-01-01 22:30");
@@ -762,9 +802,14 @@ mod tests {
             LocalTime::of(Site::Mlm).day(&at),
             time::macros::date!(2026 - 01 - 01)
         );
+        // Chile's summer time (UTC-3) in January, its standard time (UTC-4) in July.
         assert_eq!(
             LocalTime::of(Site::Mlc).iso("2026-01-02T10:00:00.000-04:00"),
-            "2026-01-02 10:00"
+            "2026-01-02 11:00"
+        );
+        assert_eq!(
+            LocalTime::of(Site::Mlc).iso("2026-07-02T10:00:00.000-04:00"),
+            "2026-07-02 10:00"
         );
         assert_eq!(LocalTime::of(Site::Mlc).iso("soon"), "soon");
         assert_eq!(

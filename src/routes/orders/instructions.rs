@@ -63,19 +63,7 @@ impl Instructions {
                 })
                 .unwrap_or_default(),
             expires_text: expires
-                .map(|t| {
-                    let offset = time::UtcOffset::from_hms(site.profile().utc_offset_hours, 0, 0)
-                        .unwrap_or(time::UtcOffset::UTC);
-                    let t = t.to_offset(offset);
-                    format!(
-                        "{:02}/{:02}/{} {:02}:{:02}",
-                        t.day(),
-                        u8::from(t.month()),
-                        t.year(),
-                        t.hour(),
-                        t.minute()
-                    )
-                })
+                .map(|t| crate::i18n::LocalTime::of(site).day_first(&t))
                 .unwrap_or_default(),
         })
     }
