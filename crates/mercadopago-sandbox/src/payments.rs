@@ -104,7 +104,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
-    let answer = create_payment(&req, &sandbox, body).await;
+    let answer = create_payment(req.clone(), sandbox.clone(), body).await;
     if let Some(key) = idempotency_key(&req) {
         let micros = started.elapsed().as_micros() as u64;
         let mut store = sandbox.inner.store.lock().unwrap();
@@ -114,7 +114,11 @@ pub async fn create(
     answer
 }
 
-async fn create_payment(req: &HttpRequest, sandbox: &Sandbox, body: web::Bytes) -> HttpResponse {
+async fn create_payment(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    body: web::Bytes,
+) -> HttpResponse {
     let request: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
         _ => return bad_request(1, "Params Error: the body must be a JSON object"),
