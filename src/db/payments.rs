@@ -2,7 +2,10 @@
 
 use sqlx::{Postgres, Transaction};
 
-use crate::domain::{Money, OrderId, OrderStatus, PaymentId, PaymentStatus, StatusDetail};
+use crate::domain::order_status::Source;
+use crate::domain::{
+    AttemptState, Money, OrderId, OrderStatus, PaymentId, PaymentStatus, StatusDetail,
+};
 
 /// A payment as the database keeps it: what Mercado Pago reported, in our terms.
 pub struct PaymentRow<'a> {
@@ -19,63 +22,125 @@ pub struct PaymentRow<'a> {
     pub raw: &'a serde_json::Value,
 }
 
-/// Inserts the payment or refreshes what changed (status, refunds); the attempt that made it
-/// is kept from its first write. Older news (approved after refunded) never overwrites newer.
-/// True when it recorded a new outcome: the payment is new here, or its status changed.
-pub async fn upsert(
-    tx: &mut Transaction<'_, Postgres>,
-    order_id: OrderId,
-    attempt_no: Option<i32>,
-    payment: &PaymentRow<'_>,
-) -> Result<bool, sqlx::Error> {
-    let known = sqlx::query!(
-        r#"select status as "status: PaymentStatus", status_detail as "status_detail: StatusDetail",
-                  refunded_minor
-           from payments where id = $1 for update"#,
-        payment.id.0
-    )
-    .fetch_optional(&mut **tx)
-    .await?;
-    let refunded = payment.refunded_minor;
-    let new_outcome = known.as_ref().is_none_or(|k| k.status != *payment.status);
-    if let Some(known) = known {
-        // A re-read that brings nothing new (most notifications) writes nothing.
-        if known.status == *payment.status
-            && known.status_detail == *payment.status_detail
-            && known.refunded_minor == refunded
-        {
-            return Ok(false);
-        }
-        let was = OrderStatus::from_payment(&known.status, &known.status_detail);
-        let now = OrderStatus::from_payment(payment.status, payment.status_detail);
-        if was != now && !was.can_move_to(now) {
-            tracing::info!(payment_id = %payment.id, was = %known.status, news = %payment.status, "payment keeps its newer state");
-            return Ok(false);
-        }
+/// A payment as this database last recorded it: what decides whether news is new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub status: PaymentStatus,
+    pub status_detail: StatusDetail,
+    pub refunded_minor: i64,
+}
+
+/// Whether news of a payment is to be written: it is new here, or it changed (status, detail,
+/// refunds) and does not go back (approved after refunded). The second answer is whether it
+/// is a new outcome: the payment is new here, or its status changed.
+pub fn news(known: Option<&Known>, payment: &PaymentRow<'_>) -> (bool, bool) {
+    let Some(known) = known else {
+        return (true, true);
+    };
+    // A re-read that brings nothing new (most notifications) writes nothing.
+    if known.status == *payment.status
+        && known.status_detail == *payment.status_detail
+        && known.refunded_minor == payment.refunded_minor
+    {
+        return (false, false);
     }
+    let was = OrderStatus::from_payment(&known.status, &known.status_detail);
+    let now = OrderStatus::from_payment(payment.status, payment.status_detail);
+    if was != now && !was.can_move_to(now) {
+        tracing::info!(payment_id = %payment.id, was = %known.status, news = %payment.status, "payment keeps its newer state");
+        return (false, false);
+    }
+    (true, known.status != *payment.status)
+}
+
+/// An order's move to another status, with its history row.
+pub struct Move<'a> {
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    pub source: Source,
+    pub note: &'a str,
+}
+
+/// Everything news of one payment writes, decided under the order's row lock
+/// (`payments::apply`). Each part is optional.
+pub struct Writes<'a> {
+    pub order_id: OrderId,
+    pub payment_id: PaymentId,
+    /// Inserts the payment or refreshes what changed (status, refunds); the attempt that made
+    /// it (`attempt_no`) is kept from its first write.
+    pub payment: Option<&'a PaymentRow<'a>>,
+    pub attempt_no: Option<i32>,
+    /// This attempt of the order made the payment: settled, its kept request no longer needed.
+    pub complete: Option<i32>,
+    /// From now on the order moves with the payment's news.
+    pub follow: bool,
+    pub moves: Option<Move<'a>>,
+}
+
+impl Writes<'_> {
+    pub fn any(&self) -> bool {
+        self.payment.is_some() || self.complete.is_some() || self.follow || self.moves.is_some()
+    }
+}
+
+/// One statement for all of `writes`: the payment row, the attempt's state, the order's
+/// payment and status, and the history row.
+pub async fn record(
+    tx: &mut Transaction<'_, Postgres>,
+    writes: &Writes<'_>,
+) -> Result<(), sqlx::Error> {
+    if !writes.any() {
+        return Ok(());
+    }
+    let p = writes.payment;
+    let moves = writes.moves.as_ref();
     sqlx::query!(
-        r#"insert into payments
-           (id, order_id, attempt_no, status, status_detail, payment_method_id, payment_type_id,
-            currency, amount_minor, refunded_minor, raw)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           on conflict (id) do update set status = excluded.status,
-             status_detail = excluded.status_detail, refunded_minor = excluded.refunded_minor,
-             raw = excluded.raw, updated_at = now()"#,
-        payment.id.0,
-        order_id.0,
-        attempt_no,
-        payment.status as &PaymentStatus,
-        payment.status_detail as &StatusDetail,
-        payment.payment_method_id,
-        payment.payment_type_id,
-        payment.amount.currency().code(),
-        payment.amount.minor(),
-        refunded,
-        payment.raw
+        r#"with pay as (
+               insert into payments
+               (id, order_id, attempt_no, status, status_detail, payment_method_id,
+                payment_type_id, currency, amount_minor, refunded_minor, raw)
+               select $1::bigint, $2::uuid, $3::int, $4::text, $5::text, $6::text, $7::text,
+                      $8::text, $9::bigint, $10::bigint, $11::jsonb
+               where $12::bool
+               on conflict (id) do update set status = excluded.status,
+                 status_detail = excluded.status_detail, refunded_minor = excluded.refunded_minor,
+                 raw = excluded.raw, updated_at = now()),
+           settled as (
+               update payment_attempts set state = $13, payment_id = $1::bigint, error = null,
+                 request = null, updated_at = now()
+               where order_id = $2::uuid and attempt_no = $14::int
+                 and state in ('in_flight', 'unknown', 'completed')),
+           moved as (
+               update orders set payment_id = case when $15::bool then $1::bigint else payment_id end,
+                      status = coalesce($16::text, status),
+                      updated_at = case when $16::text is null then updated_at else now() end
+               where id = $2::uuid and ($15::bool or $16::text is not null))
+           insert into order_history (order_id, from_status, to_status, source, payment_id, note)
+           select $2::uuid, $17::text, $16::text, $18::text, $1::bigint, $19::text
+           where $16::text is not null"#,
+        writes.payment_id.0,
+        writes.order_id.0,
+        writes.attempt_no,
+        p.map(|p| p.status) as Option<&PaymentStatus>,
+        p.map(|p| p.status_detail) as Option<&StatusDetail>,
+        p.map(|p| p.payment_method_id),
+        p.and_then(|p| p.payment_type_id),
+        p.map(|p| p.amount.currency().code()),
+        p.map(|p| p.amount.minor()),
+        p.map(|p| p.refunded_minor),
+        p.map(|p| p.raw),
+        p.is_some(),
+        AttemptState::Completed as AttemptState,
+        writes.complete,
+        writes.follow,
+        moves.map(|m| m.to) as Option<OrderStatus>,
+        moves.map(|m| m.from) as Option<OrderStatus>,
+        moves.map(|m| m.source.as_str()),
+        moves.map(|m| m.note),
     )
     .execute(&mut **tx)
     .await?;
-    Ok(new_outcome)
+    Ok(())
 }
 
 /// The status a payment has here, if it is known here.
