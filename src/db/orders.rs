@@ -228,7 +228,11 @@ pub async fn payment_target(
     .fetch_optional(pool)
     .await?
     .map(|o| {
-        let known = known(o.known_status, o.known_status_detail, o.known_refunded_minor);
+        let known = known(
+            o.known_status,
+            o.known_status_detail,
+            o.known_refunded_minor,
+        );
         Ok((
             PaymentTarget {
                 id,
@@ -271,7 +275,11 @@ pub async fn lock_payment_target(
     .fetch_optional(&mut **tx)
     .await?
     .map(|o| {
-        let known = known(o.known_status, o.known_status_detail, o.known_refunded_minor);
+        let known = known(
+            o.known_status,
+            o.known_status_detail,
+            o.known_refunded_minor,
+        );
         Ok((
             PaymentTarget {
                 id,

@@ -1,7 +1,5 @@
 //! Payments as Mercado Pago reported them, and the anomalies the merchant must look at.
 
-use sqlx::{Postgres, Transaction};
-
 use crate::domain::order_status::Source;
 use crate::domain::{
     AttemptState, Money, OrderId, OrderStatus, PaymentId, PaymentStatus, StatusDetail,
@@ -61,8 +59,17 @@ pub struct Move<'a> {
     pub note: &'a str,
 }
 
-/// Everything news of one payment writes, decided under the order's row lock
-/// (`payments::apply`). Each part is optional.
+/// What a decision about news was taken on: the order's row and the payment's as read. The
+/// writes happen only if both still stand when the order is locked.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub status: OrderStatus,
+    pub payment_id: Option<PaymentId>,
+    pub attempts: i32,
+    pub known: Option<Known>,
+}
+
+/// Everything news of one payment writes (`payments::apply`). Each part is optional.
 pub struct Writes<'a> {
     pub order_id: OrderId,
     pub payment_id: PaymentId,
@@ -83,41 +90,74 @@ impl Writes<'_> {
     }
 }
 
-/// One statement for all of `writes`: the payment row, the attempt's state, the order's
-/// payment and status, and the history row.
-pub async fn record(
-    tx: &mut Transaction<'_, Postgres>,
+/// All of `writes` in one statement (the payment row, the attempt's state, the order's
+/// payment and status, the history row), if what they were decided on still stands: the
+/// statement locks the order, then the payment, and re-checks both against `seen` on their
+/// newest versions. False when they changed meanwhile: nothing was written, decide again.
+///
+/// Committed on its own (`&PgPool`) it needs no transaction around it: the lock lasts as long
+/// as the statement. In a transaction that already holds the lock, `seen` is what it read.
+pub async fn record<'e, E>(
+    executor: E,
+    seen: &Seen,
     writes: &Writes<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
     if !writes.any() {
-        return Ok(());
+        return Ok(true);
     }
     let p = writes.payment;
     let moves = writes.moves.as_ref();
-    sqlx::query!(
-        r#"with pay as (
+    let known = seen.known.as_ref();
+    // A payment read as absent that another writer inserted meanwhile is met by the insert's
+    // `on conflict`: updated only when it was read as present (and `k` found it unchanged).
+    sqlx::query_scalar!(
+        r#"with g as (
+               select id from orders
+               where id = $2::uuid and status = $20::text
+                 and payment_id is not distinct from $21::bigint and attempts = $22::int
+               for update),
+           k as (
+               select id from payments
+               where id = $1::bigint and exists (select from g)
+                 and status = $23::text and status_detail = $24::text
+                 and refunded_minor = $25::bigint
+               for update),
+           ok as (
+               select exists (select from g) and ($23::text is null or exists (select from k)) as ok),
+           pay as (
                insert into payments
                (id, order_id, attempt_no, status, status_detail, payment_method_id,
                 payment_type_id, currency, amount_minor, refunded_minor, raw)
                select $1::bigint, $2::uuid, $3::int, $4::text, $5::text, $6::text, $7::text,
                       $8::text, $9::bigint, $10::bigint, $11::jsonb
-               where $12::bool
+               where $12::bool and (select ok from ok)
                on conflict (id) do update set status = excluded.status,
                  status_detail = excluded.status_detail, refunded_minor = excluded.refunded_minor,
-                 raw = excluded.raw, updated_at = now()),
+                 raw = excluded.raw, updated_at = now()
+               where $23::text is not null
+               returning id),
+           done as (
+               select (select ok from ok) and (not $12::bool or exists (select from pay)) as done),
            settled as (
                update payment_attempts set state = $13, payment_id = $1::bigint, error = null,
                  request = null, updated_at = now()
                where order_id = $2::uuid and attempt_no = $14::int
-                 and state in ('in_flight', 'unknown', 'completed')),
+                 and state in ('in_flight', 'unknown', 'completed')
+                 and (select done from done)),
            moved as (
                update orders set payment_id = case when $15::bool then $1::bigint else payment_id end,
                       status = coalesce($16::text, status),
                       updated_at = case when $16::text is null then updated_at else now() end
-               where id = $2::uuid and ($15::bool or $16::text is not null))
-           insert into order_history (order_id, from_status, to_status, source, payment_id, note)
-           select $2::uuid, $17::text, $16::text, $18::text, $1::bigint, $19::text
-           where $16::text is not null"#,
+               where id = $2::uuid and ($15::bool or $16::text is not null)
+                 and (select done from done)),
+           history as (
+               insert into order_history (order_id, from_status, to_status, source, payment_id, note)
+               select $2::uuid, $17::text, $16::text, $18::text, $1::bigint, $19::text
+               where $16::text is not null and (select done from done))
+           select done as "done!" from done"#,
         writes.payment_id.0,
         writes.order_id.0,
         writes.attempt_no,
@@ -137,10 +177,15 @@ pub async fn record(
         moves.map(|m| m.from) as Option<OrderStatus>,
         moves.map(|m| m.source.as_str()),
         moves.map(|m| m.note),
+        seen.status as OrderStatus,
+        seen.payment_id.map(|p| p.0),
+        seen.attempts,
+        known.map(|k| &k.status) as Option<&PaymentStatus>,
+        known.map(|k| &k.status_detail) as Option<&StatusDetail>,
+        known.map(|k| k.refunded_minor),
     )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .fetch_one(executor)
+    .await
 }
 
 /// The status a payment has here, if it is known here.

@@ -12,7 +12,7 @@
 use sqlx::PgPool;
 
 use crate::db::orders::{self, PaymentTarget};
-use crate::db::payments::{flag, news, record, AnomalyKind, Known, Move, PaymentRow, Writes};
+use crate::db::payments::{flag, news, record, AnomalyKind, Known, Move, PaymentRow, Seen, Writes};
 use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId, OrderStatus, PaymentId};
 use crate::mercadopago::{MercadoPagoClient, Payment};
@@ -44,12 +44,17 @@ pub enum Applied {
 /// Where a duplicate is refunded at once, the client to refund it with.
 pub type RefundWith<'a> = Option<&'a MercadoPagoClient>;
 
+/// How many times news is decided on an unlocked read and written under a re-check before it
+/// is decided under the order's lock instead (the order or the payment kept changing).
+const OPTIMISTIC_TRIES: usize = 3;
+
 /// Records `payment` and applies it to its order; see the module's rule.
 ///
-/// News (a webhook's re-read, a poll) is first weighed against an unlocked read: when it would
-/// write nothing, as for most notifications, that read is all it costs. Otherwise, and always
-/// for an attempt's own answer, the order is locked with the payment in one statement, the
-/// decision is taken again under the lock, and everything it writes is one more statement.
+/// The decision is taken on one unlocked read of the order and the payment. What it writes is
+/// one statement, committed on its own, that locks the order and the payment and writes only
+/// if neither changed since that read; otherwise it is decided again. News that writes
+/// nothing (most notifications) costs the read alone. Should the order keep changing, the
+/// decision is taken under the order's row lock in a transaction, as a last resort.
 #[tracing::instrument(skip(pool, metrics, payment, refund), fields(payment_id = %payment.id, status = %payment.status))]
 pub async fn apply(
     pool: &PgPool,
@@ -67,15 +72,13 @@ pub async fn apply(
     let Some(order_id) = order_id else {
         return unknown_order(pool, payment.id, reference).await;
     };
-    if claimant == Claimant::News {
-        let Some((order, known)) = orders::payment_target(pool, order_id, payment.id).await?
-        else {
+    for _ in 0..OPTIMISTIC_TRIES {
+        let Some((order, known)) = orders::payment_target(pool, order_id, payment.id).await? else {
             return unknown_order(pool, payment.id, reference).await;
         };
-        let seen = Decision::of(&order, known.as_ref(), payment, source, claimant);
-        // Nothing to write, flag or refund: as if applied at the moment of that read.
-        if !seen.writes().any() && seen.after.is_none() {
-            return Ok(seen.applied);
+        let decision = Decision::of(&order, known.as_ref(), payment, source, claimant);
+        if record(pool, &seen(&order, known), &decision.writes()).await? {
+            return finish(pool, metrics, payment, refund, decision).await;
         }
     }
     let mut tx = pool.begin().await?;
@@ -85,13 +88,44 @@ pub async fn apply(
         return unknown_order(pool, payment.id, reference).await;
     };
     let decision = Decision::of(&order, known.as_ref(), payment, source, claimant);
-    record(&mut tx, &decision.writes()).await?;
-    tx.commit().await?;
+    let writes = decision.writes();
+    if !writes.any() {
+        // Nothing written: a rollback does not wait for a flush as a commit would.
+        tx.rollback().await?;
+    } else if record(&mut *tx, &seen(&order, known), &writes).await? {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+        return Err(sqlx::Error::Protocol(
+            "the order changed under its own row lock".into(),
+        ));
+    }
+    finish(pool, metrics, payment, refund, decision).await
+}
+
+fn seen(order: &PaymentTarget, known: Option<Known>) -> Seen {
+    Seen {
+        status: order.status,
+        payment_id: order.payment_id,
+        attempts: order.attempts,
+        known,
+    }
+}
+
+/// After the commit: the new outcome counted (once, however often the write was retried),
+/// the merchant told, a duplicate refunded when the merchant asked for that.
+async fn finish(
+    pool: &PgPool,
+    metrics: &Metrics,
+    payment: &Payment,
+    refund: RefundWith<'_>,
+    decision: Decision<'_>,
+) -> Result<Applied, sqlx::Error> {
     if decision.new_outcome {
         metrics.payment_recorded(payment.payment_type_id.as_deref(), &payment.status);
     }
     if let Some((kind, detail)) = &decision.after {
-        flag(pool, Some(order.id), payment.id, *kind, detail).await?;
+        flag(pool, Some(decision.order_id), payment.id, *kind, detail).await?;
         if matches!(kind, AnomalyKind::DuplicatePayment) {
             if let Some(client) = refund {
                 refund_duplicate(client, payment.id).await;
@@ -111,7 +145,14 @@ async fn unknown_order(
         "external_reference '{}' is no order of ours",
         reference.chars().take(64).collect::<String>()
     );
-    flag(pool, None, payment_id, AnomalyKind::UnknownReference, &detail).await?;
+    flag(
+        pool,
+        None,
+        payment_id,
+        AnomalyKind::UnknownReference,
+        &detail,
+    )
+    .await?;
     Ok(Applied::UnknownOrder)
 }
 
