@@ -1,8 +1,8 @@
 //! Payment attempts: the bookkeeping that makes "one order, at most one charge" hold.
 //!
-//! A submit first *claims* the order in one short transaction (row lock on the order, a
-//! partial unique index allowing one in-flight attempt), then calls Mercado Pago with no
-//! transaction or pooled connection held, then *records* the outcome in another transaction.
+//! A submit first *claims* the order in one statement (row lock on the order, a partial
+//! unique index allowing one in-flight attempt), then calls Mercado Pago with no transaction
+//! or pooled connection held, then *records* the outcome (`payments::apply`).
 //!
 //! A state an attempt moves to is a typed bind (`AttemptState`); a state a query filters on
 //! stays a literal in the SQL, as the partial index `payment_attempts_one_in_flight` names it.
