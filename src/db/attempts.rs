@@ -18,7 +18,7 @@ use crate::domain::{
 };
 
 use super::money;
-use super::orders::{latest_payment, transition, PaymentLine, PaymentRecord};
+use super::orders::{latest_payment, PaymentLine, PaymentRecord};
 
 /// Bounds on payment attempts, against card testing.
 #[derive(Debug, Clone, Copy)]
@@ -297,7 +297,7 @@ async fn in_flight_or_abandoned(
         return Ok(Claim::InFlight);
     }
     mark_unknown(
-        &mut tx,
+        &mut *tx,
         order_id,
         order.attempts,
         "abandoned in flight",
@@ -339,6 +339,10 @@ async fn refuse_amount(
 
 /// The call created nothing (Mercado Pago refused it, or it never left): the order is payable
 /// again, in the state it had before the attempt.
+///
+/// One statement: it locks the order first (as a payment's news does), then settles the
+/// attempt unless news of its payment settled it meanwhile, and only an order still waiting
+/// on it goes back, with its history row; news that came meanwhile stays.
 #[tracing::instrument(skip(pool))]
 pub async fn record_failure(
     pool: &PgPool,
@@ -346,53 +350,33 @@ pub async fn record_failure(
     attempt_no: i32,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let Some(previous) = sqlx::query_scalar!(
-        r#"update payment_attempts set state = $4, error = $3, request = null, updated_at = now()
-           where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
-           returning previous_status as "previous_status: OrderStatus""#,
+    sqlx::query!(
+        r#"with o as (
+               select id, status from orders where id = $1 for update),
+           failed as (
+               update payment_attempts set state = $4, error = $3, request = null,
+                 updated_at = now()
+               where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
+                 and exists (select from o)
+               returning coalesce(previous_status, $5) as previous),
+           back as (
+               select o.id, o.status as current, failed.previous from o, failed
+               where o.status in ('processing', 'payment_unknown')),
+           moved as (
+               update orders set status = back.previous, updated_at = now()
+               from back where orders.id = back.id)
+           insert into order_history (order_id, from_status, to_status, source, note)
+           select id, current, previous, $6, $3 from back"#,
         order_id.0,
         attempt_no,
         error,
-        AttemptState::Failed as AttemptState
+        AttemptState::Failed as AttemptState,
+        OrderStatus::Created as OrderStatus,
+        Source::Checkout.as_str(),
     )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
-        // Settled meanwhile by news of its payment: nothing to hand back.
-        return tx.commit().await;
-    };
-    let previous = previous.unwrap_or(OrderStatus::Created);
-    let current = sqlx::query_scalar!(
-        r#"select status as "status: OrderStatus" from orders where id = $1"#,
-        order_id.0
-    )
-    .fetch_one(&mut *tx)
+    .execute(pool)
     .await?;
-    // Only an order still waiting on this attempt goes back; news that came meanwhile stays.
-    if matches!(
-        current,
-        OrderStatus::Processing | OrderStatus::PaymentUnknown
-    ) {
-        sqlx::query!(
-            "update orders set status = $2, updated_at = now() where id = $1",
-            order_id.0,
-            previous as OrderStatus
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query!(
-            r#"insert into order_history (order_id, from_status, to_status, source, note)
-               values ($1, $2, $3, 'checkout', $4)"#,
-            order_id.0,
-            current as OrderStatus,
-            previous as OrderStatus,
-            error
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await
+    Ok(())
 }
 
 /// The call ended without an answer: the payment may exist, so the order must not be paid again
@@ -405,43 +389,57 @@ pub async fn record_unknown(
     error: &str,
     request: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    mark_unknown(&mut tx, order_id, attempt_no, error, request).await?;
-    tx.commit().await
+    mark_unknown(pool, order_id, attempt_no, error, request).await
 }
 
-async fn mark_unknown(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+/// One statement: locks the order, marks the attempt unknown unless news of its payment
+/// (a webhook) settled it meanwhile (then the order already stands where that payment put
+/// it), and moves the order to `payment_unknown` with its history row where the forward-only
+/// rule allows.
+async fn mark_unknown<'e, E>(
+    executor: E,
     order_id: OrderId,
     attempt_no: i32,
     error: &str,
     request: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    let marked = sqlx::query!(
-        r#"update payment_attempts set state = $5, error = $3,
-             request = coalesce($4, request), updated_at = now()
-           where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')"#,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let to = OrderStatus::PaymentUnknown;
+    // The statuses the rule lets move to `payment_unknown`, from the rule itself.
+    let movable: Vec<&str> = OrderStatus::ALL
+        .into_iter()
+        .filter(|s| s.can_move_to(to))
+        .map(OrderStatus::as_str)
+        .collect();
+    sqlx::query!(
+        r#"with o as (
+               select id, status from orders where id = $1 for update),
+           marked as (
+               update payment_attempts set state = $5, error = $3,
+                 request = coalesce($4, request), updated_at = now()
+               where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
+                 and exists (select from o)
+               returning 1),
+           m as (
+               select id, status from o
+               where exists (select from marked) and status = any($7::text[])),
+           moved as (
+               update orders set status = $6, updated_at = now()
+               from m where orders.id = m.id)
+           insert into order_history (order_id, from_status, to_status, source, note)
+           select id, status, $6, $8, $3 from m"#,
         order_id.0,
         attempt_no,
         error,
         request,
-        AttemptState::Unknown as AttemptState
+        AttemptState::Unknown as AttemptState,
+        to as OrderStatus,
+        &movable as &[&str],
+        Source::Checkout.as_str(),
     )
-    .execute(&mut **tx)
-    .await?;
-    // News of the attempt's payment (a webhook) may have settled it meanwhile: then the order
-    // already stands where that payment put it.
-    if marked.rows_affected() == 0 {
-        return Ok(());
-    }
-    transition(
-        tx,
-        order_id,
-        OrderStatus::PaymentUnknown,
-        Source::Checkout,
-        None,
-        Some(error),
-    )
+    .execute(executor)
     .await?;
     Ok(())
 }
