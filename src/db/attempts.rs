@@ -1,21 +1,24 @@
 //! Payment attempts: the bookkeeping that makes "one order, at most one charge" hold.
 //!
-//! A submit first *claims* the order in one short transaction (row lock on the order, a
-//! partial unique index allowing one in-flight attempt), then calls Mercado Pago with no
-//! transaction or pooled connection held, then *records* the outcome in another transaction.
+//! A submit first *claims* the order in one statement (row lock on the order, a partial
+//! unique index allowing one in-flight attempt), then calls Mercado Pago with no transaction
+//! or pooled connection held, then *records* the outcome (`payments::apply`).
 //!
 //! A state an attempt moves to is a typed bind (`AttemptState`); a state a query filters on
 //! stays a literal in the SQL, as the partial index `payment_attempts_one_in_flight` names it.
 
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::domain::order_status::Source;
 use crate::domain::Timings;
-use crate::domain::{AttemptState, Money, MoneyError, OrderId, OrderStatus, PaymentId, ShopperId};
+use crate::domain::{
+    AttemptState, Money, MoneyError, OrderId, OrderStatus, PaymentId, PaymentStatus, ShopperId,
+    StatusDetail,
+};
 
 use super::money;
-use super::orders::{latest_payment, transition, PaymentRecord};
+use super::orders::{latest_payment, PaymentLine, PaymentRecord};
 
 /// Bounds on payment attempts, against card testing.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +37,8 @@ pub struct Ticket {
     /// Deterministic per order attempt: a retry of the same attempt can never charge twice.
     pub idempotency_key: String,
     pub total: Money,
+    /// The order's lines, with what the catalog says of each product now, for the body.
+    pub lines: Vec<PaymentLine>,
 }
 
 #[derive(Debug)]
@@ -71,16 +76,6 @@ pub fn idempotency_key(order_id: OrderId, attempt_no: i32) -> String {
     format!("checkout-{order_id}-{attempt_no}")
 }
 
-/// The order as a claim reads it, under its row lock.
-struct LockedOrder {
-    shopper_id: uuid::Uuid,
-    status: OrderStatus,
-    total_minor: i64,
-    currency: String,
-    attempts: i32,
-    priced_at: OffsetDateTime,
-}
-
 /// What the shopper submitted, as far as a claim looks at it.
 struct Submitted<'a> {
     claimed: &'a Result<Money, MoneyError>,
@@ -90,6 +85,12 @@ struct Submitted<'a> {
 
 /// Decides, under the order's row lock, whether this submit may call Mercado Pago: one case
 /// per state of the order.
+///
+/// The common case is one statement, committed on its own: it locks the order, counts the
+/// shopper's recent calls, and when the order takes this payment it numbers the attempt,
+/// inserts it, moves the order to `processing` with its history row, and returns the order's
+/// lines for the payment's body. Otherwise it returns what the other cases need (the order's
+/// state, why it may not be paid now, its newest payment, since when a call is in flight).
 #[tracing::instrument(skip(pool, claimed, claimed_text))]
 pub async fn claim(
     pool: &PgPool,
@@ -100,76 +101,203 @@ pub async fn claim(
     payment_method_id: &str,
     rules: ClaimRules,
 ) -> Result<Claim, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let Some(order) = sqlx::query_as!(
-        LockedOrder,
-        r#"select shopper_id, status as "status: OrderStatus", total_minor, currency, attempts,
-                  priced_at
-           from orders where id = $1 for update"#,
-        order_id.0
+    let claimed_money = claimed.as_ref().ok();
+    // The freshness window is the store's clock, as the re-pricing's is.
+    let priced_since = OffsetDateTime::now_utc() - rules.freshness;
+    // The row lock is taken first (`o`); every write reads `go`, which reads `o`. The count of
+    // the shopper's calls sees the attempts committed when the statement began, as the count
+    // over several of the shopper's orders always did; the count of the order's own calls
+    // (`attempts`) is the locked row's.
+    let Some(row) = sqlx::query!(
+        r#"with o as (
+               select id, status, total_minor, currency, attempts, priced_at
+               from orders where id = $1 and shopper_id = $2 for update),
+           calls as (
+               select count(*) as n from o, payment_attempts a join orders s on s.id = a.order_id
+               where o.status in ('created', 'rejected') and s.shopper_id = $2
+                 and a.attempt_no is not null and a.created_at > now() - interval '1 hour'),
+           checked as (
+               select o.*, o.priced_at >= $3 as fresh,
+                      coalesce(o.total_minor = $4 and o.currency = $5, false) as amount_ok,
+                      o.attempts < $6 and (select n from calls) < $7 as allowed
+               from o),
+           go as (
+               select id, status, attempts + 1 as attempt_no,
+                      'checkout-' || id::text || '-' || (attempts + 1)::text as idempotency_key
+               from checked
+               where status in ('created', 'rejected') and fresh and amount_ok and allowed),
+           moved as (
+               -- The order follows the new attempt from now on: news of an older attempt's
+               -- payment can no longer move it (only an approval could, and a later one
+               -- would be flagged).
+               update orders set attempts = go.attempt_no, payment_id = null, status = $8,
+                      updated_at = now()
+               from go where orders.id = go.id),
+           attempt as (
+               insert into payment_attempts
+               (order_id, attempt_no, idempotency_key, state, payment_method_id, claimed_amount,
+                previous_status)
+               select id, attempt_no, idempotency_key, $9, $10, $11, status from go
+               returning attempt_no, idempotency_key),
+           history as (
+               insert into order_history (order_id, from_status, to_status, source, note)
+               select id, status, $8, $12, idempotency_key from go)
+           select c.status as "status!: OrderStatus", c.total_minor as "total_minor!",
+                  c.currency as "currency!",
+                  c.fresh as "fresh!", c.amount_ok as "amount_ok!", c.allowed as "allowed!",
+                  a.attempt_no as "attempt_no?", a.idempotency_key as "idempotency_key?",
+                  (select coalesce(json_agg(json_build_object(
+                              'product_id', i.product_id, 'name', i.name, 'quantity', i.quantity,
+                              'unit_price_minor', i.unit_price_minor,
+                              'description', p.description, 'category_id', p.category_id)
+                              order by i.line_no), '[]')
+                   from order_items i left join products p on p.id = i.product_id
+                   where i.order_id = c.id and a.attempt_no is not null) as "lines: sqlx::types::Json<Vec<PaymentLine>>",
+                  case when c.status = 'processing' then
+                      (select created_at from payment_attempts
+                       where order_id = c.id and state = 'in_flight') end as in_flight_since,
+                  r.id as "replay_id?", r.status as "replay_status?: PaymentStatus",
+                  r.status_detail as "replay_status_detail?: StatusDetail",
+                  r.payment_method_id as "replay_method?", r.payment_type_id as "replay_type?",
+                  r.amount_minor as "replay_amount?", r.currency as "replay_currency?",
+                  r.raw as "replay_raw?"
+           from checked c
+           left join attempt a on true
+           left join lateral (
+               select id, status, status_detail, payment_method_id, payment_type_id,
+                      amount_minor, currency, raw
+               from payments
+               where order_id = c.id
+                 and c.status in ('paid', 'partially_refunded', 'payment_pending', 'payment_in_process')
+               order by created_at desc, id desc limit 1) r on true"#,
+        order_id.0,
+        shopper.0,
+        priced_since,
+        claimed_money.map(|m| m.minor()),
+        claimed_money.map(|m| m.currency().code()),
+        rules.limits.per_order,
+        rules.limits.per_shopper_hour,
+        OrderStatus::Processing as OrderStatus,
+        AttemptState::InFlight as AttemptState,
+        payment_method_id,
+        claimed_text,
+        Source::Checkout.as_str(),
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?
-    .filter(|o| o.shopper_id == shopper.0) else {
+    else {
         return Ok(Claim::NotFound);
     };
+    let total = money(row.total_minor, &row.currency)?;
+    if let (Some(attempt_no), Some(key)) = (row.attempt_no, row.idempotency_key) {
+        debug_assert_eq!(key, idempotency_key(order_id, attempt_no));
+        return Ok(Claim::Proceed(Ticket {
+            order_id,
+            attempt_no,
+            idempotency_key: key,
+            total,
+            lines: row.lines.map(|l| l.0).unwrap_or_default(),
+        }));
+    }
     let submitted = Submitted {
         claimed,
         claimed_text,
         payment_method_id,
     };
-    match order.status {
+    match row.status {
         OrderStatus::Paid
         | OrderStatus::PartiallyRefunded
         | OrderStatus::PaymentPending
         | OrderStatus::PaymentInProcess => {
-            drop(tx);
-            replay(pool, order_id, order.status).await
+            let replayed = match (row.replay_id, row.replay_status, row.replay_status_detail) {
+                (Some(id), Some(status), Some(status_detail)) => Some(PaymentRecord {
+                    id: PaymentId(id),
+                    status,
+                    status_detail,
+                    payment_method_id: row.replay_method.unwrap_or_default(),
+                    payment_type_id: row.replay_type,
+                    amount: money(
+                        row.replay_amount.unwrap_or_default(),
+                        row.replay_currency.as_deref().unwrap_or_default(),
+                    )?,
+                    raw: row.replay_raw.unwrap_or_default(),
+                }),
+                // The statement's snapshot predates the lock it waited for: the payment that
+                // moved the order may be newer than it. Read again.
+                _ => latest_payment(pool, order_id).await?,
+            };
+            Ok(match replayed {
+                Some(p) => Claim::Replay(p),
+                None => Claim::Closed(row.status),
+            })
         }
-        OrderStatus::Processing => in_flight_or_abandoned(tx, order_id, &order, rules).await,
+        OrderStatus::Processing => {
+            let live = row
+                .in_flight_since
+                .is_some_and(|t| OffsetDateTime::now_utc() - t <= rules.timings.stale_after);
+            if live {
+                Ok(Claim::InFlight)
+            } else {
+                in_flight_or_abandoned(pool, order_id, shopper, rules).await
+            }
+        }
         OrderStatus::PaymentUnknown => Ok(Claim::Unknown),
         OrderStatus::Cancelled | OrderStatus::Refunded | OrderStatus::ChargedBack => {
-            Ok(Claim::Closed(order.status))
+            Ok(Claim::Closed(row.status))
         }
         OrderStatus::Created | OrderStatus::Rejected => {
-            proceed(tx, order_id, shopper, &order, &submitted, rules).await
+            if !row.fresh {
+                Ok(Claim::Stale)
+            } else if !row.amount_ok {
+                refuse_amount(pool, order_id, total, &submitted).await?;
+                Ok(Claim::AmountMismatch { expected: total })
+            } else if !row.allowed {
+                Ok(Claim::TooManyAttempts)
+            } else {
+                Err(sqlx::Error::Protocol(
+                    "a claim that met every condition made no attempt".into(),
+                ))
+            }
         }
     }
 }
 
-/// A payment that may still succeed or already did: the shopper is answered with it.
-async fn replay(
+/// Another call is under way, unless it outlived any timeout: then its process died, and its
+/// payment may exist. Decided again under the order's row lock, in a transaction of its own:
+/// the claim's statement may have read the attempts before the call it waited for began. Rare
+/// (an abandoned call, or a claim that waited on another), so not folded into the claim.
+async fn in_flight_or_abandoned(
     pool: &PgPool,
     order_id: OrderId,
-    status: OrderStatus,
-) -> Result<Claim, sqlx::Error> {
-    Ok(match latest_payment(pool, order_id).await? {
-        Some(p) => Claim::Replay(p),
-        None => Claim::Closed(status),
-    })
-}
-
-/// Another call is under way, unless it outlived any timeout: then its process died, and its
-/// payment may exist.
-async fn in_flight_or_abandoned(
-    mut tx: Transaction<'_, Postgres>,
-    order_id: OrderId,
-    order: &LockedOrder,
+    shopper: ShopperId,
     rules: ClaimRules,
 ) -> Result<Claim, sqlx::Error> {
-    let started = sqlx::query_scalar!(
-        r#"select created_at from payment_attempts
-           where order_id = $1 and state = 'in_flight'"#,
-        order_id.0
+    let mut tx = pool.begin().await?;
+    let Some(order) = sqlx::query!(
+        r#"select status as "status: OrderStatus", attempts,
+                  (select created_at from payment_attempts
+                   where order_id = o.id and state = 'in_flight') as started
+           from orders o where id = $1 and shopper_id = $2 for update"#,
+        order_id.0,
+        shopper.0
     )
     .fetch_optional(&mut *tx)
-    .await?;
-    let stale = started.is_none_or(|t| OffsetDateTime::now_utc() - t > rules.timings.stale_after);
+    .await?
+    else {
+        return Ok(Claim::NotFound);
+    };
+    if order.status != OrderStatus::Processing {
+        // Settled meanwhile: the shopper's next submit sees where it stands.
+        return Ok(Claim::InFlight);
+    }
+    let stale = order
+        .started
+        .is_none_or(|t| OffsetDateTime::now_utc() - t > rules.timings.stale_after);
     if !stale {
         return Ok(Claim::InFlight);
     }
     mark_unknown(
-        &mut tx,
+        &mut *tx,
         order_id,
         order.attempts,
         "abandoned in flight",
@@ -180,38 +308,9 @@ async fn in_flight_or_abandoned(
     Ok(Claim::Unknown)
 }
 
-/// An order waiting for its payment: a new attempt, unless its prices need a re-check, the
-/// amount is not the order's, or the attempts are used up.
-async fn proceed(
-    mut tx: Transaction<'_, Postgres>,
-    order_id: OrderId,
-    shopper: ShopperId,
-    order: &LockedOrder,
-    submitted: &Submitted<'_>,
-    rules: ClaimRules,
-) -> Result<Claim, sqlx::Error> {
-    let total = money(order.total_minor, &order.currency)?;
-    if OffsetDateTime::now_utc() - order.priced_at > rules.freshness {
-        return Ok(Claim::Stale);
-    }
-    if submitted.claimed.as_ref().ok() != Some(&total) {
-        refuse_amount(&mut tx, order_id, total, submitted).await?;
-        tx.commit().await?;
-        return Ok(Claim::AmountMismatch { expected: total });
-    }
-    if order.attempts >= rules.limits.per_order
-        || recent_calls(&mut tx, shopper).await? >= rules.limits.per_shopper_hour
-    {
-        return Ok(Claim::TooManyAttempts);
-    }
-    let ticket = start_attempt(&mut tx, order_id, order, total, submitted).await?;
-    tx.commit().await?;
-    Ok(Claim::Proceed(ticket))
-}
-
 /// Keeps a submit whose amount is not the order's total, refused before any call.
 async fn refuse_amount(
-    tx: &mut Transaction<'_, Postgres>,
+    pool: &PgPool,
     order_id: OrderId,
     total: Money,
     submitted: &Submitted<'_>,
@@ -233,94 +332,17 @@ async fn refuse_amount(
         submitted.claimed_text.chars().take(40).collect::<String>(),
         reason
     )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Numbers the new attempt and marks the order `processing`; the caller commits.
-async fn start_attempt(
-    tx: &mut Transaction<'_, Postgres>,
-    order_id: OrderId,
-    order: &LockedOrder,
-    total: Money,
-    submitted: &Submitted<'_>,
-) -> Result<Ticket, sqlx::Error> {
-    let attempt_no = order.attempts + 1;
-    let key = idempotency_key(order_id, attempt_no);
-    // The order follows the new attempt from now on: news of an older attempt's payment can
-    // no longer move it (only an approval could, and a later one would be flagged).
-    sqlx::query!(
-        r#"with counted as (update orders set attempts = $2, payment_id = null where id = $1)
-           insert into payment_attempts
-           (order_id, attempt_no, idempotency_key, state, payment_method_id, claimed_amount, previous_status)
-           values ($1, $2, $3, $4, $5, $6, $7)"#,
-        order_id.0,
-        attempt_no,
-        key,
-        AttemptState::InFlight as AttemptState,
-        submitted.payment_method_id,
-        submitted.claimed_text,
-        order.status as OrderStatus
-    )
-    .execute(&mut **tx)
-    .await?;
-    transition(
-        tx,
-        order_id,
-        OrderStatus::Processing,
-        Source::Checkout,
-        None,
-        Some(&key),
-    )
-    .await?;
-    Ok(Ticket {
-        order_id,
-        attempt_no,
-        idempotency_key: key,
-        total,
-    })
-}
-
-/// Calls to Mercado Pago the shopper caused in the last hour, over all their orders.
-async fn recent_calls(
-    tx: &mut Transaction<'_, Postgres>,
-    shopper: ShopperId,
-) -> Result<i64, sqlx::Error> {
-    let n = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from payment_attempts a join orders o on o.id = a.order_id
-           where o.shopper_id = $1 and a.attempt_no is not null
-             and a.created_at > now() - interval '1 hour'"#,
-        shopper.0
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(n)
-}
-
-/// The attempt's call made `payment_id`: settled, and its kept request is no longer needed.
-pub async fn complete(
-    tx: &mut Transaction<'_, Postgres>,
-    order_id: OrderId,
-    attempt_no: i32,
-    payment_id: PaymentId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"update payment_attempts set state = $4, payment_id = $3, error = null,
-             request = null, updated_at = now()
-           where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown', 'completed')"#,
-        order_id.0,
-        attempt_no,
-        payment_id.0,
-        AttemptState::Completed as AttemptState
-    )
-    .execute(&mut **tx)
+    .execute(pool)
     .await?;
     Ok(())
 }
 
 /// The call created nothing (Mercado Pago refused it, or it never left): the order is payable
 /// again, in the state it had before the attempt.
+///
+/// One statement: it locks the order first (as a payment's news does), then settles the
+/// attempt unless news of its payment settled it meanwhile, and only an order still waiting
+/// on it goes back, with its history row; news that came meanwhile stays.
 #[tracing::instrument(skip(pool))]
 pub async fn record_failure(
     pool: &PgPool,
@@ -328,53 +350,33 @@ pub async fn record_failure(
     attempt_no: i32,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let Some(previous) = sqlx::query_scalar!(
-        r#"update payment_attempts set state = $4, error = $3, request = null, updated_at = now()
-           where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
-           returning previous_status as "previous_status: OrderStatus""#,
+    sqlx::query!(
+        r#"with o as (
+               select id, status from orders where id = $1 for update),
+           failed as (
+               update payment_attempts set state = $4, error = $3, request = null,
+                 updated_at = now()
+               where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
+                 and exists (select from o)
+               returning coalesce(previous_status, $5) as previous),
+           back as (
+               select o.id, o.status as current, failed.previous from o, failed
+               where o.status in ('processing', 'payment_unknown')),
+           moved as (
+               update orders set status = back.previous, updated_at = now()
+               from back where orders.id = back.id)
+           insert into order_history (order_id, from_status, to_status, source, note)
+           select id, current, previous, $6, $3 from back"#,
         order_id.0,
         attempt_no,
         error,
-        AttemptState::Failed as AttemptState
+        AttemptState::Failed as AttemptState,
+        OrderStatus::Created as OrderStatus,
+        Source::Checkout.as_str(),
     )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
-        // Settled meanwhile by news of its payment: nothing to hand back.
-        return tx.commit().await;
-    };
-    let previous = previous.unwrap_or(OrderStatus::Created);
-    let current = sqlx::query_scalar!(
-        r#"select status as "status: OrderStatus" from orders where id = $1"#,
-        order_id.0
-    )
-    .fetch_one(&mut *tx)
+    .execute(pool)
     .await?;
-    // Only an order still waiting on this attempt goes back; news that came meanwhile stays.
-    if matches!(
-        current,
-        OrderStatus::Processing | OrderStatus::PaymentUnknown
-    ) {
-        sqlx::query!(
-            "update orders set status = $2, updated_at = now() where id = $1",
-            order_id.0,
-            previous as OrderStatus
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query!(
-            r#"insert into order_history (order_id, from_status, to_status, source, note)
-               values ($1, $2, $3, 'checkout', $4)"#,
-            order_id.0,
-            current as OrderStatus,
-            previous as OrderStatus,
-            error
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await
+    Ok(())
 }
 
 /// The call ended without an answer: the payment may exist, so the order must not be paid again
@@ -387,43 +389,57 @@ pub async fn record_unknown(
     error: &str,
     request: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    mark_unknown(&mut tx, order_id, attempt_no, error, request).await?;
-    tx.commit().await
+    mark_unknown(pool, order_id, attempt_no, error, request).await
 }
 
-async fn mark_unknown(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+/// One statement: locks the order, marks the attempt unknown unless news of its payment
+/// (a webhook) settled it meanwhile (then the order already stands where that payment put
+/// it), and moves the order to `payment_unknown` with its history row where the forward-only
+/// rule allows.
+async fn mark_unknown<'e, E>(
+    executor: E,
     order_id: OrderId,
     attempt_no: i32,
     error: &str,
     request: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    let marked = sqlx::query!(
-        r#"update payment_attempts set state = $5, error = $3,
-             request = coalesce($4, request), updated_at = now()
-           where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')"#,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let to = OrderStatus::PaymentUnknown;
+    // The statuses the rule lets move to `payment_unknown`, from the rule itself.
+    let movable: Vec<&str> = OrderStatus::ALL
+        .into_iter()
+        .filter(|s| s.can_move_to(to))
+        .map(OrderStatus::as_str)
+        .collect();
+    sqlx::query!(
+        r#"with o as (
+               select id, status from orders where id = $1 for update),
+           marked as (
+               update payment_attempts set state = $5, error = $3,
+                 request = coalesce($4, request), updated_at = now()
+               where order_id = $1 and attempt_no = $2 and state in ('in_flight', 'unknown')
+                 and exists (select from o)
+               returning 1),
+           m as (
+               select id, status from o
+               where exists (select from marked) and status = any($7::text[])),
+           moved as (
+               update orders set status = $6, updated_at = now()
+               from m where orders.id = m.id)
+           insert into order_history (order_id, from_status, to_status, source, note)
+           select id, status, $6, $8, $3 from m"#,
         order_id.0,
         attempt_no,
         error,
         request,
-        AttemptState::Unknown as AttemptState
+        AttemptState::Unknown as AttemptState,
+        to as OrderStatus,
+        &movable as &[&str],
+        Source::Checkout.as_str(),
     )
-    .execute(&mut **tx)
-    .await?;
-    // News of the attempt's payment (a webhook) may have settled it meanwhile: then the order
-    // already stands where that payment put it.
-    if marked.rows_affected() == 0 {
-        return Ok(());
-    }
-    transition(
-        tx,
-        order_id,
-        OrderStatus::PaymentUnknown,
-        Source::Checkout,
-        None,
-        Some(error),
-    )
+    .execute(executor)
     .await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::domain::{
 };
 
 use super::money;
+use super::payments::Known;
 use super::products::Product;
 
 #[derive(Debug, Clone)]
@@ -207,43 +208,102 @@ pub struct PaymentTarget {
     pub total: Money,
 }
 
-pub async fn lock_for_payment(
-    tx: &mut Transaction<'_, Postgres>,
+/// The order a payment's news is about, and the payment as recorded here (if it is), read
+/// without a lock: enough to tell news that changes nothing, which then writes nothing.
+pub async fn payment_target(
+    pool: &PgPool,
     id: OrderId,
-) -> Result<Option<PaymentTarget>, sqlx::Error> {
+    payment_id: PaymentId,
+) -> Result<Option<(PaymentTarget, Option<Known>)>, sqlx::Error> {
     sqlx::query!(
-        r#"select status as "status: OrderStatus", payment_id, attempts, total_minor, currency
-           from orders where id = $1 for update"#,
-        id.0
+        r#"select o.status as "status: OrderStatus", o.payment_id, o.attempts, o.total_minor,
+                  o.currency, k.status as "known_status?: PaymentStatus",
+                  k.status_detail as "known_status_detail?: StatusDetail",
+                  k.refunded_minor as "known_refunded_minor?"
+           from orders o left join payments k on k.id = $2
+           where o.id = $1"#,
+        id.0,
+        payment_id.0
     )
-    .fetch_optional(&mut **tx)
+    .fetch_optional(pool)
     .await?
     .map(|o| {
-        Ok(PaymentTarget {
-            id,
-            status: o.status,
-            payment_id: o.payment_id.map(PaymentId),
-            attempts: o.attempts,
-            total: money(o.total_minor, &o.currency)?,
-        })
+        let known = known(
+            o.known_status,
+            o.known_status_detail,
+            o.known_refunded_minor,
+        );
+        Ok((
+            PaymentTarget {
+                id,
+                status: o.status,
+                payment_id: o.payment_id.map(PaymentId),
+                attempts: o.attempts,
+                total: money(o.total_minor, &o.currency)?,
+            },
+            known,
+        ))
     })
     .transpose()
 }
 
-/// From now on the order moves with `payment_id`'s news.
-pub async fn follow_payment(
+/// `payment_target` under the order's row lock, then the payment's, in that order (the order
+/// first, as every writer of an order and its payments locks them), in one round trip.
+pub async fn lock_payment_target(
     tx: &mut Transaction<'_, Postgres>,
     id: OrderId,
     payment_id: PaymentId,
-) -> Result<(), sqlx::Error> {
+) -> Result<Option<(PaymentTarget, Option<Known>)>, sqlx::Error> {
+    // `exists (select from o)` mentions nothing of `payments`: the planner makes it a one-time
+    // filter, evaluated (locking the order) before the payment is read and locked.
     sqlx::query!(
-        "update orders set payment_id = $2 where id = $1",
+        r#"with o as (
+               select status, payment_id, attempts, total_minor, currency
+               from orders where id = $1 for update),
+           k as (
+               select status, status_detail, refunded_minor from payments
+               where id = $2 and exists (select from o) for update)
+           select o.status as "status!: OrderStatus", o.payment_id, o.attempts as "attempts!",
+                  o.total_minor as "total_minor!", o.currency as "currency!",
+                  k.status as "known_status?: PaymentStatus",
+                  k.status_detail as "known_status_detail?: StatusDetail",
+                  k.refunded_minor as "known_refunded_minor?"
+           from o left join k on true"#,
         id.0,
         payment_id.0
     )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|o| {
+        let known = known(
+            o.known_status,
+            o.known_status_detail,
+            o.known_refunded_minor,
+        );
+        Ok((
+            PaymentTarget {
+                id,
+                status: o.status,
+                payment_id: o.payment_id.map(PaymentId),
+                attempts: o.attempts,
+                total: money(o.total_minor, &o.currency)?,
+            },
+            known,
+        ))
+    })
+    .transpose()
+}
+
+fn known(
+    status: Option<PaymentStatus>,
+    status_detail: Option<StatusDetail>,
+    refunded_minor: Option<i64>,
+) -> Option<Known> {
+    Some(Known {
+        status: status?,
+        status_detail: status_detail?,
+        refunded_minor: refunded_minor?,
+    })
 }
 
 /// Keeps the order's wallet preference and when it stops being payable.
@@ -389,6 +449,7 @@ pub async fn expire_unpaid(
 }
 
 /// A line of an order with what the catalog says of its product now, for the payment's items.
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct PaymentLine {
     pub product_id: i64,
     pub name: String,
@@ -396,22 +457,6 @@ pub struct PaymentLine {
     pub unit_price_minor: i64,
     pub description: Option<String>,
     pub category_id: Option<String>,
-}
-
-pub async fn lines_for_payment(
-    pool: &PgPool,
-    id: OrderId,
-) -> Result<Vec<PaymentLine>, sqlx::Error> {
-    sqlx::query_as!(
-        PaymentLine,
-        r#"select i.product_id, i.name, i.quantity, i.unit_price_minor,
-                  p.description as "description?", p.category_id
-           from order_items i left join products p on p.id = i.product_id
-           where i.order_id = $1 order by i.line_no"#,
-        id.0
-    )
-    .fetch_all(pool)
-    .await
 }
 
 /// Where an order stands now.

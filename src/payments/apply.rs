@@ -9,10 +9,10 @@
 //! is already paid, refunded or cancelled is flagged as a duplicate for the merchant to
 //! refund, and refunded at once when the merchant asked for that.
 
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::PgPool;
 
-use crate::db::payments::{flag, upsert, AnomalyKind, PaymentRow};
-use crate::db::{attempts, orders};
+use crate::db::orders::{self, PaymentTarget};
+use crate::db::payments::{flag, news, record, AnomalyKind, Known, Move, PaymentRow, Seen, Writes};
 use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId, OrderStatus, PaymentId};
 use crate::mercadopago::{MercadoPagoClient, Payment};
@@ -44,7 +44,17 @@ pub enum Applied {
 /// Where a duplicate is refunded at once, the client to refund it with.
 pub type RefundWith<'a> = Option<&'a MercadoPagoClient>;
 
+/// How many times news is decided on an unlocked read and written under a re-check before it
+/// is decided under the order's lock instead (the order or the payment kept changing).
+const OPTIMISTIC_TRIES: usize = 3;
+
 /// Records `payment` and applies it to its order; see the module's rule.
+///
+/// The decision is taken on one unlocked read of the order and the payment. What it writes is
+/// one statement, committed on its own, that locks the order and the payment and writes only
+/// if neither changed since that read; otherwise it is decided again. News that writes
+/// nothing (most notifications) costs the read alone. Should the order keep changing, the
+/// decision is taken under the order's row lock in a transaction, as a last resort.
 #[tracing::instrument(skip(pool, metrics, payment, refund), fields(payment_id = %payment.id, status = %payment.status))]
 pub async fn apply(
     pool: &PgPool,
@@ -55,166 +65,252 @@ pub async fn apply(
     refund: RefundWith<'_>,
 ) -> Result<Applied, sqlx::Error> {
     let reference = payment.external_reference.as_deref().unwrap_or("");
-    let mut tx = pool.begin().await?;
     let order_id = match claimant {
         Claimant::Attempt { order_id, .. } => Some(order_id),
         Claimant::News => OrderId::parse(reference),
     };
-    let order = match order_id {
-        Some(id) => orders::lock_for_payment(&mut tx, id).await?,
-        None => None,
+    let Some(order_id) = order_id else {
+        return unknown_order(pool, payment.id, reference).await;
     };
-    let Some(order) = order else {
+    for _ in 0..OPTIMISTIC_TRIES {
+        let Some((order, known)) = orders::payment_target(pool, order_id, payment.id).await? else {
+            return unknown_order(pool, payment.id, reference).await;
+        };
+        let decision = Decision::of(&order, known.as_ref(), payment, source, claimant);
+        if record(pool, &seen(&order, known), &decision.writes()).await? {
+            return finish(pool, metrics, payment, refund, decision).await;
+        }
+    }
+    let mut tx = pool.begin().await?;
+    let Some((order, known)) = orders::lock_payment_target(&mut tx, order_id, payment.id).await?
+    else {
         tx.rollback().await?;
-        let detail = format!(
-            "external_reference '{}' is no order of ours",
-            reference.chars().take(64).collect::<String>()
-        );
-        flag(
-            pool,
-            None,
-            payment.id,
-            AnomalyKind::UnknownReference,
-            &detail,
-        )
-        .await?;
-        return Ok(Applied::UnknownOrder);
+        return unknown_order(pool, payment.id, reference).await;
     };
-    let amount = recorded_amount(payment, order.total);
-    let attempt_no = match claimant {
-        Claimant::Attempt { attempt_no, .. } => Some(attempt_no),
-        Claimant::News => payment.attempt(),
-    };
-    let refunded_minor = payment
-        .transaction_amount_refunded
-        .as_ref()
-        .and_then(|n| Money::parse_decimal(&n.to_string(), amount.currency()).ok())
-        .map(Money::minor)
-        .unwrap_or(0);
-    let row = PaymentRow {
-        id: payment.id,
-        status: &payment.status,
-        status_detail: &payment.status_detail,
-        payment_method_id: payment.payment_method_id.as_deref().unwrap_or(""),
-        payment_type_id: payment.payment_type_id.as_deref(),
-        amount,
-        refunded_minor,
-        raw: &payment.raw,
-    };
-    let new_outcome = upsert(&mut tx, order.id, attempt_no, &row).await?;
-    let counted = new_outcome.then_some((metrics, payment));
-    let to = OrderStatus::from_payment(&payment.status, &payment.status_detail);
-    let waiting = matches!(
-        order.status,
-        OrderStatus::Processing | OrderStatus::PaymentUnknown
-    );
-    let of_awaited_attempt = waiting && attempt_no == Some(order.attempts);
-    if let Some(n) =
-        attempt_no.filter(|_| matches!(claimant, Claimant::Attempt { .. }) || of_awaited_attempt)
-    {
-        attempts::complete(&mut tx, order.id, n, payment.id).await?;
+    let decision = Decision::of(&order, known.as_ref(), payment, source, claimant);
+    let writes = decision.writes();
+    if !writes.any() {
+        // Nothing written: a rollback does not wait for a flush as a commit would.
+        tx.rollback().await?;
+    } else if record(&mut *tx, &seen(&order, known), &writes).await? {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+        return Err(sqlx::Error::Protocol(
+            "the order changed under its own row lock".into(),
+        ));
     }
-    let follows = order.payment_id == Some(payment.id)
-        || of_awaited_attempt
-        // Nothing followed yet and no attempt waiting: the first payment we hear of (the wallet's).
-        || (order.payment_id.is_none() && !waiting);
-    let approved = matches!(to, OrderStatus::Paid | OrderStatus::PartiallyRefunded);
-    let amount_ok = amount == order.total
-        && payment
-            .currency_id
-            .as_deref()
-            .is_none_or(|c| c == order.total.currency().code());
-    let already_paid_or_closed = matches!(
-        order.status,
-        OrderStatus::Paid
-            | OrderStatus::PartiallyRefunded
-            | OrderStatus::Refunded
-            | OrderStatus::ChargedBack
-            | OrderStatus::Cancelled
-    );
-    let duplicate = approved
-        && (order.status == OrderStatus::Cancelled || (!follows && already_paid_or_closed));
-    if duplicate {
-        commit(tx, counted).await?;
-        let detail = format!(
-            "approved payment for an order that is already {}; the order follows payment {}",
-            order.status.as_str(),
-            order
-                .payment_id
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "none".into())
-        );
-        flag(
-            pool,
-            Some(order.id),
-            payment.id,
-            AnomalyKind::DuplicatePayment,
-            &detail,
-        )
-        .await?;
-        if let Some(client) = refund {
-            refund_duplicate(client, payment.id).await;
-        }
-        return Ok(Applied::Duplicate);
-    }
-    if !follows && !approved {
-        // An older attempt's payment, or a duplicate's refund: the order does not follow it.
-        commit(tx, counted).await?;
-        return Ok(Applied::Recorded { moved: false });
-    }
-    if to == OrderStatus::Paid && !amount_ok {
-        if waiting && follows {
-            // Not paid, but no longer waiting on a call either: the merchant must look.
-            orders::follow_payment(&mut tx, order.id, payment.id).await?;
-            let note = "approved amount differs from the order";
-            orders::transition(
-                &mut tx,
-                order.id,
-                OrderStatus::PaymentInProcess,
-                source,
-                Some(payment.id),
-                Some(note),
-            )
-            .await?;
-        }
-        commit(tx, counted).await?;
-        let detail = format!(
-            "approved {} {} for an order of {} {}",
-            payment.currency_id.as_deref().unwrap_or("?"),
-            amount.to_decimal_string(),
-            order.total.currency(),
-            order.total.to_decimal_string()
-        );
-        flag(
-            pool,
-            Some(order.id),
-            payment.id,
-            AnomalyKind::AmountMismatch,
-            &detail,
-        )
-        .await?;
-        return Ok(Applied::Flagged);
-    }
-    if order.payment_id != Some(payment.id) {
-        orders::follow_payment(&mut tx, order.id, payment.id).await?;
-    }
-    let note = format!("{}/{}", payment.status, payment.status_detail);
-    let moved =
-        orders::transition(&mut tx, order.id, to, source, Some(payment.id), Some(&note)).await?;
-    commit(tx, counted).await?;
-    Ok(Applied::Recorded { moved })
+    finish(pool, metrics, payment, refund, decision).await
 }
 
-/// A payment's new status is counted once committed: a write retried after a failure counts once.
-async fn commit(
-    tx: Transaction<'_, Postgres>,
-    count: Option<(&Metrics, &Payment)>,
-) -> Result<(), sqlx::Error> {
-    tx.commit().await?;
-    if let Some((metrics, payment)) = count {
+fn seen(order: &PaymentTarget, known: Option<Known>) -> Seen {
+    Seen {
+        status: order.status,
+        payment_id: order.payment_id,
+        attempts: order.attempts,
+        known,
+    }
+}
+
+/// After the commit: the new outcome counted (once, however often the write was retried),
+/// the merchant told, a duplicate refunded when the merchant asked for that.
+async fn finish(
+    pool: &PgPool,
+    metrics: &Metrics,
+    payment: &Payment,
+    refund: RefundWith<'_>,
+    decision: Decision<'_>,
+) -> Result<Applied, sqlx::Error> {
+    if decision.new_outcome {
         metrics.payment_recorded(payment.payment_type_id.as_deref(), &payment.status);
     }
-    Ok(())
+    if let Some((kind, detail)) = &decision.after {
+        flag(pool, Some(decision.order_id), payment.id, *kind, detail).await?;
+        if matches!(kind, AnomalyKind::DuplicatePayment) {
+            if let Some(client) = refund {
+                refund_duplicate(client, payment.id).await;
+            }
+        }
+    }
+    Ok(decision.applied)
+}
+
+/// Its `external_reference` names no order of ours: flagged.
+async fn unknown_order(
+    pool: &PgPool,
+    payment_id: PaymentId,
+    reference: &str,
+) -> Result<Applied, sqlx::Error> {
+    let detail = format!(
+        "external_reference '{}' is no order of ours",
+        reference.chars().take(64).collect::<String>()
+    );
+    flag(
+        pool,
+        None,
+        payment_id,
+        AnomalyKind::UnknownReference,
+        &detail,
+    )
+    .await?;
+    Ok(Applied::UnknownOrder)
+}
+
+/// What news of a payment does to its order, decided from the order and the payment as this
+/// database has them; no I/O.
+struct Decision<'a> {
+    order_id: OrderId,
+    payment_id: PaymentId,
+    attempt_no: Option<i32>,
+    /// The payment row, when the news is to be written.
+    row: Option<PaymentRow<'a>>,
+    /// The news is a new outcome (new here, or a new status): counted once committed.
+    new_outcome: bool,
+    complete: Option<i32>,
+    follow: bool,
+    /// (from, to, source, note)
+    moves: Option<(OrderStatus, OrderStatus, Source, String)>,
+    /// What the merchant is shown once committed; a duplicate may be refunded too.
+    after: Option<(AnomalyKind, String)>,
+    applied: Applied,
+}
+
+impl<'a> Decision<'a> {
+    fn of(
+        order: &PaymentTarget,
+        known: Option<&Known>,
+        payment: &'a Payment,
+        source: Source,
+        claimant: Claimant,
+    ) -> Self {
+        let amount = recorded_amount(payment, order.total);
+        let attempt_no = match claimant {
+            Claimant::Attempt { attempt_no, .. } => Some(attempt_no),
+            Claimant::News => payment.attempt(),
+        };
+        let refunded_minor = payment
+            .transaction_amount_refunded
+            .as_ref()
+            .and_then(|n| Money::parse_decimal(&n.to_string(), amount.currency()).ok())
+            .map(Money::minor)
+            .unwrap_or(0);
+        let row = PaymentRow {
+            id: payment.id,
+            status: &payment.status,
+            status_detail: &payment.status_detail,
+            payment_method_id: payment.payment_method_id.as_deref().unwrap_or(""),
+            payment_type_id: payment.payment_type_id.as_deref(),
+            amount,
+            refunded_minor,
+            raw: &payment.raw,
+        };
+        let (write, new_outcome) = news(known, &row);
+        let mut decision = Decision {
+            order_id: order.id,
+            payment_id: payment.id,
+            attempt_no,
+            row: write.then_some(row),
+            new_outcome,
+            complete: None,
+            follow: false,
+            moves: None,
+            after: None,
+            applied: Applied::Recorded { moved: false },
+        };
+        let to = OrderStatus::from_payment(&payment.status, &payment.status_detail);
+        let waiting = matches!(
+            order.status,
+            OrderStatus::Processing | OrderStatus::PaymentUnknown
+        );
+        let of_awaited_attempt = waiting && attempt_no == Some(order.attempts);
+        decision.complete = attempt_no
+            .filter(|_| matches!(claimant, Claimant::Attempt { .. }) || of_awaited_attempt);
+        let follows = order.payment_id == Some(payment.id)
+            || of_awaited_attempt
+            // Nothing followed yet and no attempt waiting: the first payment we hear of (the wallet's).
+            || (order.payment_id.is_none() && !waiting);
+        let approved = matches!(to, OrderStatus::Paid | OrderStatus::PartiallyRefunded);
+        let amount_ok = amount == order.total
+            && payment
+                .currency_id
+                .as_deref()
+                .is_none_or(|c| c == order.total.currency().code());
+        let already_paid_or_closed = matches!(
+            order.status,
+            OrderStatus::Paid
+                | OrderStatus::PartiallyRefunded
+                | OrderStatus::Refunded
+                | OrderStatus::ChargedBack
+                | OrderStatus::Cancelled
+        );
+        let duplicate = approved
+            && (order.status == OrderStatus::Cancelled || (!follows && already_paid_or_closed));
+        if duplicate {
+            let detail = format!(
+                "approved payment for an order that is already {}; the order follows payment {}",
+                order.status.as_str(),
+                order
+                    .payment_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "none".into())
+            );
+            decision.after = Some((AnomalyKind::DuplicatePayment, detail));
+            decision.applied = Applied::Duplicate;
+            return decision;
+        }
+        if !follows && !approved {
+            // An older attempt's payment, or a duplicate's refund: the order does not follow it.
+            return decision;
+        }
+        if to == OrderStatus::Paid && !amount_ok {
+            if waiting && follows {
+                // Not paid, but no longer waiting on a call either: the merchant must look.
+                decision.follow = order.payment_id != Some(payment.id);
+                let note = "approved amount differs from the order".to_string();
+                decision.moves = order
+                    .status
+                    .can_move_to(OrderStatus::PaymentInProcess)
+                    .then_some((order.status, OrderStatus::PaymentInProcess, source, note));
+            }
+            let detail = format!(
+                "approved {} {} for an order of {} {}",
+                payment.currency_id.as_deref().unwrap_or("?"),
+                amount.to_decimal_string(),
+                order.total.currency(),
+                order.total.to_decimal_string()
+            );
+            decision.after = Some((AnomalyKind::AmountMismatch, detail));
+            decision.applied = Applied::Flagged;
+            return decision;
+        }
+        decision.follow = order.payment_id != Some(payment.id);
+        let moved = order.status.can_move_to(to);
+        if moved {
+            let note = format!("{}/{}", payment.status, payment.status_detail);
+            decision.moves = Some((order.status, to, source, note));
+        } else if order.status != to {
+            tracing::info!(from = %order.status, to = %to, "order stays: the news would move it backwards");
+        }
+        decision.applied = Applied::Recorded { moved };
+        decision
+    }
+
+    fn writes(&self) -> Writes<'_> {
+        Writes {
+            order_id: self.order_id,
+            payment_id: self.payment_id,
+            payment: self.row.as_ref(),
+            attempt_no: self.attempt_no,
+            complete: self.complete,
+            follow: self.follow,
+            moves: self.moves.as_ref().map(|(from, to, source, note)| Move {
+                from: *from,
+                to: *to,
+                source: *source,
+                note,
+            }),
+        }
+    }
 }
 
 /// Gives a duplicate back at once (`MP_REFUND_DUPLICATES`). A failure leaves the flag for the

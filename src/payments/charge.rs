@@ -189,22 +189,11 @@ async fn charge(
     payment: &PaymentRequest,
     context: &PayRequest<'_>,
 ) -> Result<Outcome, ChargeError> {
-    let lines = match orders::lines_for_payment(&svc.pool, ticket.order_id).await {
-        Ok(lines) => lines,
-        Err(e) => {
-            attempts::record_failure(
-                &svc.pool,
-                ticket.order_id,
-                ticket.attempt_no,
-                "database failed before the call",
-            )
-            .await
-            .ok();
-            return Err(e.into());
-        }
-    };
-    let lines: Vec<Line> = lines
-        .into_iter()
+    // The claim returned them: no read of its own.
+    let lines: Vec<Line> = ticket
+        .lines
+        .iter()
+        .cloned()
         .map(|l| Line {
             product_id: l.product_id,
             name: l.name,
