@@ -42,6 +42,14 @@ pub fn news(known: Option<&Known>, payment: &PaymentRow<'_>) -> (bool, bool) {
     {
         return (false, false);
     }
+    // A decided payment is never undecided again: such news was read before the decision and
+    // arrived after it (a re-read racing a failed 3-D Secure challenge). The order rule alone
+    // would let a rejected order take it, since a new attempt may well be pending.
+    let decided = !known.status.is_undecided() && !matches!(known.status, PaymentStatus::Other(_));
+    if decided && payment.status.is_undecided() {
+        tracing::info!(payment_id = %payment.id, was = %known.status, news = %payment.status, "stale news: the payment was decided already");
+        return (false, false);
+    }
     let was = OrderStatus::from_payment(&known.status, &known.status_detail);
     let now = OrderStatus::from_payment(payment.status, payment.status_detail);
     if was != now && !was.can_move_to(now) {
@@ -244,4 +252,65 @@ pub async fn flag(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(
+        status: &'a PaymentStatus,
+        detail: &'a StatusDetail,
+        raw: &'a serde_json::Value,
+    ) -> PaymentRow<'a> {
+        PaymentRow {
+            id: PaymentId(1),
+            status,
+            status_detail: detail,
+            payment_method_id: "master",
+            payment_type_id: Some("credit_card"),
+            amount: Money::from_minor(1000, crate::domain::Currency::Brl).unwrap(),
+            refunded_minor: 0,
+            raw,
+        }
+    }
+
+    fn known(status: &str, detail: &str) -> Known {
+        Known {
+            status: PaymentStatus::from(status),
+            status_detail: StatusDetail::from(detail),
+            refunded_minor: 0,
+        }
+    }
+
+    #[test]
+    fn a_decided_payment_never_takes_undecided_news() {
+        let raw = serde_json::Value::Null;
+        let pending = PaymentStatus::from("pending");
+        let challenge = StatusDetail::from("pending_challenge");
+        for decided in [
+            ("rejected", "cc_rejected_3ds_challenge"),
+            ("approved", "accredited"),
+            ("cancelled", "expired"),
+        ] {
+            let k = known(decided.0, decided.1);
+            assert_eq!(
+                news(Some(&k), &row(&pending, &challenge, &raw)),
+                (false, false),
+                "{decided:?}"
+            );
+        }
+        // Forward news still counts: pending, then rejected.
+        let rejected = PaymentStatus::from("rejected");
+        let detail = StatusDetail::from("cc_rejected_3ds_challenge");
+        let k = known("pending", "pending_challenge");
+        assert_eq!(news(Some(&k), &row(&rejected, &detail, &raw)), (true, true));
+        // Undecided to undecided (in_process after pending) is news too.
+        let in_process = PaymentStatus::from("in_process");
+        let review = StatusDetail::from("pending_review_manual");
+        assert_eq!(
+            news(Some(&k), &row(&in_process, &review, &raw)),
+            (true, true)
+        );
+    }
 }

@@ -102,6 +102,15 @@ impl PaymentStatus {
         )
     }
 
+    /// Not decided yet: waiting for the shopper, the issuer or a capture. A payment leaves
+    /// these for good once decided (approved, rejected, cancelled...).
+    pub fn is_undecided(&self) -> bool {
+        matches!(
+            self,
+            PaymentStatus::Pending | PaymentStatus::InProcess | PaymentStatus::Authorized
+        )
+    }
+
     /// Mercado Pago cancels only a payment still pending or in process.
     pub fn is_cancellable(&self) -> bool {
         matches!(self, PaymentStatus::Pending | PaymentStatus::InProcess)
