@@ -58,6 +58,11 @@ pub struct Settings {
     pub csp: CspSettings,
     /// How long a stopping store waits for requests in flight (a payment call among them).
     pub shutdown_grace: Duration,
+    /// How long a request waits for a pooled database connection: shoppers queue here when
+    /// thousands pay at once, so it is patience, not a health check (`/readyz` has its own).
+    pub database_acquire_timeout: Duration,
+    /// Mercado Pago calls in flight at once; the rest wait their turn, holding nothing.
+    pub mp_max_concurrent_calls: usize,
     /// An order older than this is re-priced against the catalog before it is paid.
     pub order_freshness: Duration,
     /// An order still unpaid (and with no payment under way) after this is cancelled.
@@ -158,6 +163,8 @@ impl Settings {
                 extra_hosts: csp_hosts(get("CSP_EXTRA_HOSTS").as_deref().unwrap_or(""))?,
             },
             shutdown_grace: secs("SHUTDOWN_GRACE_SECS", 1..=600, 30)?,
+            database_acquire_timeout: secs("DATABASE_ACQUIRE_TIMEOUT_SECS", 1..=120, 30)?,
+            mp_max_concurrent_calls: number("MP_MAX_CONCURRENT_CALLS", 1..=10_000, 1_024)? as usize,
             order_freshness: Duration::from_secs(minutes(
                 "ORDER_FRESHNESS_MINUTES",
                 1..=1_440,
@@ -444,6 +451,9 @@ mod tests {
         assert_eq!(s.site, Site::Mla);
         assert!(!s.is_sandbox());
         assert_eq!(s.port, 8000);
+        // Thousands of shoppers may queue for the database; a few hundred calls carry them.
+        assert_eq!(s.database_acquire_timeout, Duration::from_secs(30));
+        assert_eq!(s.mp_max_concurrent_calls, 1024);
     }
 
     #[test]
@@ -461,7 +471,7 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_variable_and_hides_secrets() {
-        let cases: [(&str, Option<&str>); 10] = [
+        let cases: [(&str, Option<&str>); 12] = [
             ("DATABASE_URL", None),
             ("DATABASE_URL", Some("mysql://x")),
             ("MP_SITE", Some("XXX")),
@@ -472,6 +482,8 @@ mod tests {
             ("MP_PUBLIC_KEY", None),
             ("MP_WEBHOOK_SECRET", None),
             ("MP_TIMEOUT_SECS", Some("0")),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", Some("0")),
+            ("MP_MAX_CONCURRENT_CALLS", Some("many")),
         ];
         for (var, value) in cases {
             let mut vars = live();

@@ -2,7 +2,6 @@
 
 use std::net::TcpListener;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use actix_session::storage::CookieSessionStore;
 use actix_session::SessionMiddleware;
@@ -62,7 +61,7 @@ impl Application {
     /// Connects to the database, runs migrations, binds, and wires every route.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = database(&settings).await?;
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+        let listener = listen(&settings.host, settings.port)
             .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         let base_url = match &settings.app_base_url {
@@ -95,7 +94,8 @@ impl Application {
             mp.timeout,
         )
         .context("building the HTTP client for Mercado Pago")?
-        .with_metrics(metrics.clone());
+        .with_metrics(metrics.clone())
+        .with_max_in_flight(settings.mp_max_concurrent_calls);
         let policy = csp::policy(&csp::CspInputs {
             site: settings.site,
             base: &base_url,
@@ -326,12 +326,31 @@ pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
 async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(20)
-        .acquire_timeout(Duration::from_secs(3))
+        .acquire_timeout(settings.database_acquire_timeout)
         // Checking every connection on acquire costs a round trip per query.
         .test_before_acquire(false)
         .connect(settings.database_url.expose_secret())
         .await
         .context("connecting to the database (DATABASE_URL)")
+}
+
+/// The listening socket, with room for a burst of new connections: std's backlog of 128 would
+/// make thousands of shoppers arriving at once retry their SYN a second later.
+fn listen(host: &str, port: u16) -> std::io::Result<TcpListener> {
+    use std::net::ToSocketAddrs;
+    let addr = (host, port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::other("the host resolves to no address"))?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(4096)?;
+    Ok(socket.into())
 }
 
 fn display_host(host: &str) -> &str {

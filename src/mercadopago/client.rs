@@ -14,6 +14,8 @@ use crate::metrics::{CallError, Metrics};
 
 const POOL_IDLE: Duration = Duration::from_secs(4);
 
+const DEFAULT_IN_FLIGHT: usize = 1_024;
+
 /// One shared HTTP client for every call: connection reuse, and timeouts that bound how long
 /// a shopper waits on Mercado Pago.
 #[derive(Clone)]
@@ -22,6 +24,10 @@ pub struct MercadoPagoClient {
     base: Url,
     access_token: SecretString,
     metrics: Arc<Metrics>,
+    /// Calls in flight at once; the others queue for a permit. Thousands of shoppers paying
+    /// at once would otherwise open as many sockets and buffers to Mercado Pago as there are
+    /// shoppers, when a few hundred carry the throughput the database allows.
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl MercadoPagoClient {
@@ -44,7 +50,16 @@ impl MercadoPagoClient {
             base,
             access_token,
             metrics: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(DEFAULT_IN_FLIGHT)),
         })
+    }
+
+    /// At most `calls` in flight at once (`MP_MAX_CONCURRENT_CALLS`).
+    pub fn with_max_in_flight(self, calls: usize) -> Self {
+        Self {
+            in_flight: Arc::new(tokio::sync::Semaphore::new(calls.max(1))),
+            ..self
+        }
     }
 
     /// Counts every call into the application's metrics.
@@ -277,6 +292,8 @@ impl MercadoPagoClient {
         let (http, request) = request.build_split();
         let request = request.map_err(classify)?;
         let endpoint = endpoint(request.method(), request.url().path(), self.base.path());
+        // Never closed, so acquiring only waits; the wait is not the call's own latency.
+        let _permit = self.in_flight.acquire().await.expect("never closed");
         let started = Instant::now();
         let result = self.exchange(&http, request).await;
         let failure = result.as_ref().err().map(call_error);
