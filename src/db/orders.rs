@@ -208,6 +208,36 @@ pub struct PaymentTarget {
     pub total: Money,
 }
 
+/// What both `payment_target` queries read: the order, and the payment if it is known here.
+struct TargetRow {
+    status: OrderStatus,
+    payment_id: Option<i64>,
+    attempts: i32,
+    total_minor: i64,
+    currency: String,
+    known_status: Option<PaymentStatus>,
+    known_status_detail: Option<StatusDetail>,
+    known_refunded_minor: Option<i64>,
+}
+
+impl TargetRow {
+    fn into_target(self, id: OrderId) -> Result<(PaymentTarget, Option<Known>), sqlx::Error> {
+        let known = known(
+            self.known_status,
+            self.known_status_detail,
+            self.known_refunded_minor,
+        );
+        let target = PaymentTarget {
+            id,
+            status: self.status,
+            payment_id: self.payment_id.map(PaymentId),
+            attempts: self.attempts,
+            total: money(self.total_minor, &self.currency)?,
+        };
+        Ok((target, known))
+    }
+}
+
 /// The order a payment's news is about, and the payment as recorded here (if it is), read
 /// without a lock: enough to tell news that changes nothing, which then writes nothing.
 pub async fn payment_target(
@@ -215,7 +245,8 @@ pub async fn payment_target(
     id: OrderId,
     payment_id: PaymentId,
 ) -> Result<Option<(PaymentTarget, Option<Known>)>, sqlx::Error> {
-    sqlx::query!(
+    sqlx::query_as!(
+        TargetRow,
         r#"select o.status as "status: OrderStatus", o.payment_id, o.attempts, o.total_minor,
                   o.currency, k.status as "known_status?: PaymentStatus",
                   k.status_detail as "known_status_detail?: StatusDetail",
@@ -227,23 +258,7 @@ pub async fn payment_target(
     )
     .fetch_optional(pool)
     .await?
-    .map(|o| {
-        let known = known(
-            o.known_status,
-            o.known_status_detail,
-            o.known_refunded_minor,
-        );
-        Ok((
-            PaymentTarget {
-                id,
-                status: o.status,
-                payment_id: o.payment_id.map(PaymentId),
-                attempts: o.attempts,
-                total: money(o.total_minor, &o.currency)?,
-            },
-            known,
-        ))
-    })
+    .map(|row| row.into_target(id))
     .transpose()
 }
 
@@ -256,7 +271,8 @@ pub async fn lock_payment_target(
 ) -> Result<Option<(PaymentTarget, Option<Known>)>, sqlx::Error> {
     // `exists (select from o)` mentions nothing of `payments`: the planner makes it a one-time
     // filter, evaluated (locking the order) before the payment is read and locked.
-    sqlx::query!(
+    sqlx::query_as!(
+        TargetRow,
         r#"with o as (
                select status, payment_id, attempts, total_minor, currency
                from orders where id = $1 for update),
@@ -274,23 +290,7 @@ pub async fn lock_payment_target(
     )
     .fetch_optional(&mut **tx)
     .await?
-    .map(|o| {
-        let known = known(
-            o.known_status,
-            o.known_status_detail,
-            o.known_refunded_minor,
-        );
-        Ok((
-            PaymentTarget {
-                id,
-                status: o.status,
-                payment_id: o.payment_id.map(PaymentId),
-                attempts: o.attempts,
-                total: money(o.total_minor, &o.currency)?,
-            },
-            known,
-        ))
-    })
+    .map(|row| row.into_target(id))
     .transpose()
 }
 

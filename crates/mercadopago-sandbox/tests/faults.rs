@@ -22,17 +22,6 @@ async fn put_faults(sb: &RunningSandbox, faults: Value) -> Value {
     res.json().await.unwrap()
 }
 
-async fn control(sb: &RunningSandbox, path: &str) -> Value {
-    client()
-        .get(format!("{}/sandbox/control/{path}", sb.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 async fn payments(sb: &RunningSandbox) -> Vec<Value> {
     control(sb, "payments").await.as_array().unwrap().clone()
 }

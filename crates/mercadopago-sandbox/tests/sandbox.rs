@@ -448,14 +448,7 @@ async fn webhooks_are_signed_with_the_documented_manifest_and_retried_until_ackn
         assert_eq!(body["type"], "payment");
         assert_eq!(body["data"]["id"], data_id, "data.id is a string");
     }
-    let deliveries: Value = client()
-        .get(format!("{}/sandbox/control/deliveries", sb.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let deliveries = control(&sb, "deliveries").await;
     assert!(deliveries
         .as_array()
         .unwrap()
@@ -566,14 +559,7 @@ async fn each_payment_creation_reports_its_own_answer_time_by_key() {
     let sb = mercadopago_sandbox::start_standalone(config).await.unwrap();
     let token = card_token(&sb, "APRO").await;
     post_payment(&sb, &card_payment(&token, "10"), "checkout-timed-1").await;
-    let times: Value = client()
-        .get(format!("{}/sandbox/control/answer_times", sb.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let times = control(&sb, "answer_times").await;
     let times = times.as_array().unwrap();
     assert_eq!(times.len(), 1, "{times:?}");
     assert_eq!(times[0]["idempotency_key"], "checkout-timed-1");

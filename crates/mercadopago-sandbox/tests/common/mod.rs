@@ -96,3 +96,15 @@ where
     }
     false
 }
+
+/// `GET /sandbox/control/{path}`, as JSON.
+pub async fn control(sb: &RunningSandbox, path: &str) -> Value {
+    client()
+        .get(format!("{}/sandbox/control/{path}", sb.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
