@@ -61,3 +61,26 @@ pub async fn echo_request_id(
     }
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cause_chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("error sending request")]
+    struct Top(#[source] std::io::Error);
+
+    #[test]
+    fn the_cause_chain_names_every_source_in_order() {
+        let e = Top(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "connection refused",
+        ));
+        assert_eq!(
+            cause_chain(&e, ": "),
+            "error sending request: connection refused"
+        );
+        let alone = std::io::Error::other("alone");
+        assert_eq!(cause_chain(&alone, " / "), "alone");
+    }
+}

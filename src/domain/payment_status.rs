@@ -155,6 +155,18 @@ mod tests {
     }
 
     #[test]
+    fn only_pending_in_process_and_authorized_are_undecided() {
+        let mut undecided: Vec<&str> = PaymentStatus::KNOWN
+            .iter()
+            .filter(|s| s.is_undecided())
+            .map(|s| s.as_str())
+            .collect();
+        undecided.sort();
+        assert_eq!(undecided, ["authorized", "in_process", "pending"]);
+        assert!(!PaymentStatus::from("something_new").is_undecided());
+    }
+
+    #[test]
     fn every_known_detail_round_trips_as_mercado_pagos_text() {
         round_trips(StatusDetail::KNOWN);
     }

@@ -27,3 +27,20 @@ pub async fn serve(name: web::Path<String>) -> HttpResponse {
         None => HttpResponse::NotFound().finish(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ASSETS;
+
+    #[test]
+    fn each_asset_has_one_name_a_type_and_a_body() {
+        for (i, (name, content_type, body)) in ASSETS.iter().enumerate() {
+            assert!(!body.is_empty(), "{name}");
+            assert!(content_type.ends_with("charset=utf-8"), "{name}");
+            assert!(
+                !ASSETS[i + 1..].iter().any(|(other, _, _)| other == name),
+                "{name} twice"
+            );
+        }
+    }
+}
