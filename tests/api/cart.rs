@@ -82,6 +82,12 @@ async fn bad_cart_forms_are_refused_and_change_nothing() {
             format!("csrf_token=forged&product_id={b}"),
             403,
         ),
+        // The token is checked before anything else, even whether the product exists.
+        (
+            "/cart/add",
+            "csrf_token=forged&product_id=999999".to_string(),
+            403,
+        ),
         ("/cart/add", format!("product_id={b}"), 400),
         (
             "/cart/add",

@@ -105,13 +105,15 @@ pub async fn add(
     session: TypedSession,
     form: web::Form<CartForm>,
 ) -> Result<HttpResponse, PageError> {
+    // Read from memory; nothing is changed before the token is checked.
     let catalog = state.catalog.active(&state.pool).await?;
-    if !catalog.iter().any(|p| p.id == form.product_id) {
-        return Err(PageError::NotFound);
-    }
-    session.shopper()?;
     change_cart(&session, &form, CartNotice::Added, |cart, form| {
+        if !catalog.iter().any(|p| p.id == form.product_id) {
+            return Err(PageError::NotFound);
+        }
+        session.shopper()?;
         cart.add(form.product_id, form.quantity.unwrap_or(1))
+            .map_err(bad_form)
     })
 }
 
@@ -120,8 +122,9 @@ pub async fn update(
     form: web::Form<CartForm>,
 ) -> Result<HttpResponse, PageError> {
     change_cart(&session, &form, CartNotice::Updated, |cart, form| {
-        let quantity = form.quantity.ok_or(CartError::QuantityMissing)?;
-        cart.set_quantity(form.product_id, quantity)
+        let quantity = form.quantity.ok_or(CartError::QuantityMissing);
+        cart.set_quantity(form.product_id, quantity.map_err(bad_form)?)
+            .map_err(bad_form)
     })
 }
 
@@ -141,16 +144,20 @@ fn change_cart(
     session: &TypedSession,
     form: &CartForm,
     notice: CartNotice,
-    change: impl FnOnce(&mut Cart, &CartForm) -> Result<(), CartError>,
+    change: impl FnOnce(&mut Cart, &CartForm) -> Result<(), PageError>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(session, &form.csrf_token)?;
     let mut cart = session.cart()?;
-    change(&mut cart, form).map_err(|e| PageError::BadForm(e.to_string()))?;
+    change(&mut cart, form)?;
     session.set_cart(&cart)?;
     session.set_cart_notice(notice)?;
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, "/cart"))
         .finish())
+}
+
+fn bad_form(e: CartError) -> PageError {
+    PageError::BadForm(e.to_string())
 }
 
 pub fn check_csrf(session: &TypedSession, presented: &str) -> Result<(), PageError> {
