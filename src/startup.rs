@@ -95,7 +95,7 @@ impl Application {
         )
         .context("building the HTTP client for Mercado Pago")?
         .with_metrics(metrics.clone())
-        .with_max_in_flight(settings.mp_max_concurrent_calls);
+        .with_max_in_flight(settings.mp_max_concurrent_calls, settings.mp_queue_wait);
         let policy = csp::policy(&csp::CspInputs {
             site: settings.site,
             base: &base_url,
