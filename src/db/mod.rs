@@ -9,6 +9,7 @@ pub mod migrations;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod pictures;
 pub mod products;
 pub mod reconciliation;
 

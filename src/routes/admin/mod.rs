@@ -4,6 +4,7 @@
 pub mod auth;
 mod dashboard;
 mod orders;
+mod pictures;
 mod products;
 mod refunds;
 
@@ -27,7 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(dashboard::routes)
             .configure(orders::routes)
             .configure(refunds::routes)
-            .configure(products::routes),
+            .configure(products::routes)
+            .configure(pictures::routes),
     );
 }
 
