@@ -15,6 +15,7 @@ mod limits;
 mod methods;
 mod metrics;
 mod payment_truth;
+mod pictures;
 mod process_payment;
 mod provider_answers;
 mod reconciliation;
