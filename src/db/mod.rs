@@ -4,6 +4,7 @@ pub mod admin;
 pub mod attempts;
 pub mod backoffice;
 pub mod catalog;
+pub mod charts;
 pub mod gauges;
 pub mod migrations;
 pub mod notifications;

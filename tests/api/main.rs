@@ -4,6 +4,7 @@ mod admin;
 mod against_sandbox;
 mod cart;
 mod checkout_page;
+mod dashboard_charts;
 mod doctor;
 mod fraud_data;
 mod going_live;

@@ -2,6 +2,7 @@
 //! refunds, cancellations) and catalog. Every route but sign-in needs an `Admin`.
 
 pub mod auth;
+mod charts;
 mod dashboard;
 mod orders;
 mod pictures;
