@@ -409,3 +409,75 @@ async fn uploads_need_a_signed_in_merchant_and_the_forms_token() {
     assert_eq!(res.status(), 303);
     assert_eq!(stored(&app).await, (1, 1));
 }
+
+#[tokio::test]
+async fn a_new_picture_replaces_the_old_one_and_the_alt_text_can_change_alone() {
+    let app = spawn_with_admin(Options::default()).await;
+    let admin = app.admin().await;
+    let (product, csrf) = product_and_token(&app, &admin).await;
+    let first = upload(
+        &app,
+        &admin,
+        product,
+        &[("csrf_token", &csrf), ("alt", "First")],
+        Some(("a.jpg", "image/jpeg", &jpeg_with_exif(700, 350))),
+    )
+    .await;
+    assert_eq!(first.status(), 303);
+    let old = srcset_of(&app.get_html("/").await);
+    assert_eq!(old.len(), 2);
+
+    // Only the words: the same bytes, the same URLs.
+    let res = upload(
+        &app,
+        &admin,
+        product,
+        &[("csrf_token", &csrf), ("alt", "A mug, from above")],
+        Some(("", "application/octet-stream", b"")),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let html = app.get_html("/").await;
+    assert!(html.contains("alt=\"A mug, from above\""), "{html}");
+    assert_eq!(srcset_of(&html), old);
+    let form = admin
+        .get(app.url(&format!("/admin/products/{product}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("id=\"current-picture\""), "{form}");
+    assert!(form.contains("value=\"A mug, from above\""), "{form}");
+
+    // A new picture: new names; the old ones are gone.
+    let res = upload(
+        &app,
+        &admin,
+        product,
+        &[("csrf_token", &csrf), ("alt", "Second")],
+        Some(("b.png", "image/png", &{
+            let img = image::RgbaImage::from_pixel(300, 300, image::Rgba([10, 20, 30, 128]));
+            let mut png = Vec::new();
+            img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                .unwrap();
+            png
+        })),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let new = srcset_of(&app.get_html("/").await);
+    assert_eq!(new.len(), 1, "300 pixels wide: served as it is");
+    assert_eq!(new[0].1, 300);
+    let res = browser().get(app.url(&new[0].0)).send().await.unwrap();
+    assert_eq!(
+        res.headers()["content-type"],
+        "image/png",
+        "transparency kept"
+    );
+    for (path, _) in old {
+        let res = browser().get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+}
