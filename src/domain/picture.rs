@@ -217,6 +217,19 @@ mod tests {
     }
 
     #[test]
+    fn webp_and_png_are_read_and_transparency_is_kept() {
+        let img = image::RgbaImage::from_pixel(400, 200, image::Rgba([200, 10, 10, 100]));
+        for format in [ImageFormat::WebP, ImageFormat::Png] {
+            let mut file = Vec::new();
+            img.write_to(&mut Cursor::new(&mut file), format).unwrap();
+            let variants = process(&file, 5 << 20).unwrap();
+            assert_eq!(variants.len(), 1, "{format:?}");
+            assert_eq!(variants[0].content_type, "image/png", "{format:?}");
+            assert_eq!((variants[0].width, variants[0].height), (320, 160));
+        }
+    }
+
+    #[test]
     fn refuses_a_file_over_the_limit() {
         let file = jpeg(64, 64);
         assert_eq!(

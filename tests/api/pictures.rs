@@ -129,8 +129,15 @@ async fn an_uploaded_picture_is_served_for_good_and_shown_with_srcset() {
         format!("/admin/products/{product}")
     );
 
-    // The storefront: every width up to the original's, never larger.
-    let html = app.get_html("/").await;
+    // The storefront: every width up to the original's, never larger. The pictures are the
+    // store's own, which its Content-Security-Policy allows.
+    let res = app.get("/").await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("img-src 'self'"), "{csp}");
+    let html = res.text().await.unwrap();
     assert!(
         html.contains("alt=\"A bag of dark roasted beans\""),
         "{html}"
