@@ -70,6 +70,8 @@ pub struct Settings {
     pub order_freshness: Duration,
     /// An order still unpaid (and with no payment under way) after this is cancelled.
     pub unpaid_order_expiry: Duration,
+    /// The largest product picture the back office accepts, in bytes.
+    pub picture_max_bytes: usize,
     pub metrics: crate::metrics::MetricsSettings,
     /// Trusted proxies and rate limits (`TRUSTED_PROXIES`, `RATE_LIMIT_*`).
     pub limits: crate::limits::LimitSettings,
@@ -177,6 +179,8 @@ impl Settings {
             unpaid_order_expiry: Duration::from_secs(
                 3600 * number("UNPAID_ORDER_EXPIRY_HOURS", 1..=720, 24)?,
             ),
+            picture_max_bytes: number("PICTURE_MAX_BYTES", 65_536..=52_428_800, 5_242_880)?
+                as usize,
             metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
             limits: crate::limits::LimitSettings::from_lookup(&get)?,
             approval: crate::payments::approval::ApprovalSettings::from_lookup(&get)?,

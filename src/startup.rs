@@ -149,6 +149,7 @@ impl Application {
             test_credentials: settings.test_credentials(),
             csp_reports: Default::default(),
             order_freshness: settings.order_freshness,
+            picture_max_bytes: settings.picture_max_bytes,
             draining: Default::default(),
             metrics,
             status_screen: settings

@@ -4,7 +4,9 @@
 //! values a sentence needs); only this module says it.
 
 pub mod admin;
+pub mod charts;
 pub mod messages;
+pub mod pictures;
 pub mod status;
 
 use crate::domain::Lang;

@@ -2,8 +2,10 @@
 //! refunds, cancellations) and catalog. Every route but sign-in needs an `Admin`.
 
 pub mod auth;
+mod charts;
 mod dashboard;
 mod orders;
+mod pictures;
 mod products;
 mod refunds;
 
@@ -27,7 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(dashboard::routes)
             .configure(orders::routes)
             .configure(refunds::routes)
-            .configure(products::routes),
+            .configure(products::routes)
+            .configure(pictures::routes),
     );
 }
 

@@ -41,6 +41,8 @@ struct ResultPage {
     instructions: Option<Instructions>,
     challenge: Option<Challenge>,
     status_screen: Option<StatusScreen>,
+    /// The summary's pictures.
+    pictures: crate::routes::pictures::LinePictures,
 }
 
 /// Asks Mercado Pago about an unanswered call; true when the order changed.
@@ -161,7 +163,10 @@ pub async fn result(
             crate::security::csp::with_challenge_origin(policy, &c.origin),
         )
     });
+    let pictures =
+        crate::routes::pictures::LinePictures::of(&state.catalog.active(&state.pool).await?);
     let page = render(&ResultPage {
+        pictures,
         refresh: poll && challenge.is_none(),
         poll,
         status_screen: payment.as_ref().and_then(|p| StatusScreen::of(&state, p)),
