@@ -67,6 +67,8 @@ pub struct Settings {
     pub order_freshness: Duration,
     /// An order still unpaid (and with no payment under way) after this is cancelled.
     pub unpaid_order_expiry: Duration,
+    /// How long opening the checkout holds the order's units of products with a stock.
+    pub stock_reservation: Duration,
     pub metrics: crate::metrics::MetricsSettings,
     /// Trusted proxies and rate limits (`TRUSTED_PROXIES`, `RATE_LIMIT_*`).
     pub limits: crate::limits::LimitSettings,
@@ -173,6 +175,11 @@ impl Settings {
             unpaid_order_expiry: Duration::from_secs(
                 3600 * number("UNPAID_ORDER_EXPIRY_HOURS", 1..=720, 24)?,
             ),
+            stock_reservation: Duration::from_secs(minutes(
+                "STOCK_RESERVATION_MINUTES",
+                1..=1_440,
+                15,
+            )?),
             metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
             limits: crate::limits::LimitSettings::from_lookup(&get)?,
             approval: crate::payments::approval::ApprovalSettings::from_lookup(&get)?,

@@ -4,6 +4,8 @@ pub mod admin;
 pub mod attempts;
 pub mod backoffice;
 pub mod catalog;
+pub mod delivery;
+pub mod fulfilment;
 pub mod gauges;
 pub mod migrations;
 pub mod notifications;
@@ -11,6 +13,7 @@ pub mod orders;
 pub mod payments;
 pub mod products;
 pub mod reconciliation;
+pub mod stock;
 
 use crate::domain::{Currency, Money};
 

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod messages;
+pub mod ship;
 pub mod status;
 
 use crate::domain::Lang;

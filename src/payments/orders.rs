@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use crate::db::orders::{self, Order, OrderLine};
+use crate::db::stock::{self, SoldOut};
 use crate::domain::{Money, OrderId, ShopperId, Site};
 use crate::mercadopago::{BackUrls, CreatePreference, MercadoPagoClient, PreferenceItem};
 
@@ -17,6 +18,8 @@ pub struct NewOrder<'a> {
     pub fingerprint: &'a str,
     /// An open order whose prices changed: cancelled in the same transaction.
     pub replaces: Option<OrderId>,
+    /// How long the order holds its units of products with a stock.
+    pub hold: Duration,
 }
 
 pub enum Placed {
@@ -24,6 +27,8 @@ pub enum Placed {
     /// The order to be replaced is being paid in another tab right now: that payment decides,
     /// on the result page, and no new order is placed.
     BeingPaid(Order),
+    /// Not enough units of a product are left: no order was placed (nothing was written).
+    SoldOut(SoldOut),
 }
 
 pub async fn place(pool: &PgPool, new: NewOrder<'_>) -> Result<Placed, sqlx::Error> {
@@ -48,6 +53,11 @@ pub async fn place(pool: &PgPool, new: NewOrder<'_>) -> Result<Placed, sqlx::Err
         new.fingerprint,
     )
     .await?;
+    // In the order's own transaction: no order exists whose units were not there.
+    if let Err(sold_out) = stock::reserve(&mut tx, id, new.hold).await? {
+        drop(tx);
+        return Ok(Placed::SoldOut(sold_out));
+    }
     tx.commit().await?;
     tracing::info!(order_id = %id, total = %new.total.to_decimal_string(), replaces = ?new.replaces, "order placed");
     orders::find_for_shopper(pool, id, new.shopper)

@@ -20,5 +20,6 @@ mod provider_answers;
 mod reconciliation;
 mod result_page;
 mod security;
+mod stock;
 mod three_ds;
 mod webhooks;

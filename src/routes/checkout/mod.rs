@@ -1,11 +1,16 @@
-//! The checkout page: makes (or reuses) the order for the cart and embeds the Payment Brick.
+//! The checkout page: makes (or reuses) the order for the cart, asks for the delivery of
+//! physical goods (`delivery`), and embeds the Payment Brick.
+
+pub mod delivery;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::db::orders::{self, Order, OrderLine};
+use crate::db::stock::{self, SoldOut};
 use crate::domain::{Money, OrderId, ShopperId};
+use crate::i18n::ship::{delivery_texts, stock_texts, DeliveryTexts, StockTexts};
 use crate::payments::freshness::prices_still_hold;
 use crate::payments::orders as ordering;
 use crate::session::{OpenOrder, TypedSession};
@@ -31,6 +36,16 @@ struct CheckoutPage {
     preference_id: String,
     /// The shopper's earlier order was replaced because its prices changed.
     repriced: bool,
+    d: &'static DeliveryTexts,
+    /// Physical goods: where to and how (its price is in the order's total).
+    delivery: Option<DeliveryView>,
+}
+
+/// The chosen delivery, as the payment page shows it.
+struct DeliveryView {
+    address: String,
+    shipping_name: String,
+    shipping: String,
 }
 
 pub async fn checkout(
@@ -58,6 +73,15 @@ pub async fn checkout(
         Some(order)
             if !order.status.accepts_payment() || prices_hold(&state, &order, &catalog).await? =>
         {
+            if order.status.accepts_payment() {
+                // A reused order whose units lapsed takes them again, or the shopper hears
+                // "sold out" here, before the payment form.
+                if let Err(sold_out) =
+                    stock::renew(&state.pool, order.id, state.stock_reservation).await?
+                {
+                    return sold_out_page(&state, &session, sold_out);
+                }
+            }
             order
         }
         stale => {
@@ -69,13 +93,38 @@ pub async fn checkout(
                 fingerprint: &fingerprint,
                 replaces: stale.map(|o| o.id),
             };
-            place(&state, &session, new).await?
+            match place(&state, &session, new).await? {
+                Ok(order) => order,
+                Err(sold_out) => return sold_out_page(&state, &session, sold_out),
+            }
         }
     };
     if !order.status.accepts_payment() {
         // Paid, pending or being decided: the result page says where it stands.
         return Ok(redirect(&format!("/orders/{}", order.id)));
     }
+    // Physical goods: the address and shipping option come first, as their price is part of
+    // the amount the Brick is given.
+    let delivery = match delivery::need(&state, &order).await? {
+        delivery::Need::Digital => None,
+        delivery::Need::Missing => {
+            return delivery::form(
+                &state,
+                &session,
+                order,
+                &Default::default(),
+                None,
+                None,
+                actix_web::http::StatusCode::OK,
+            )
+            .await
+        }
+        delivery::Need::Chosen(d) => Some(DeliveryView {
+            address: d.address.one_line(),
+            shipping_name: d.shipping_name,
+            shipping: d.shipping.to_string(),
+        }),
+    };
     let profile = state.site.profile();
     let preference_id = preference_for(&state, &order).await;
     let mut payment_methods = state.site.brick_payment_methods();
@@ -96,6 +145,8 @@ pub async fn checkout(
         payment_methods: payment_methods.to_string(),
         preference_id: preference_id.unwrap_or_default(),
         repriced,
+        d: delivery_texts(state.site.lang()),
+        delivery,
     })
 }
 
@@ -127,7 +178,7 @@ async fn place(
     state: &AppState,
     session: &TypedSession,
     new: NewOrder<'_>,
-) -> Result<Order, PageError> {
+) -> Result<Result<Order, SoldOut>, PageError> {
     let lines: Vec<OrderLine> = new
         .rows
         .iter()
@@ -148,6 +199,7 @@ async fn place(
             total: new.total,
             fingerprint: new.fingerprint,
             replaces: new.replaces,
+            hold: state.stock_reservation,
         },
     )
     .await?;
@@ -158,10 +210,38 @@ async fn place(
                 cart_fingerprint: new.fingerprint.to_string(),
             })?;
             session.renew();
-            Ok(order)
+            Ok(Ok(order))
         }
-        ordering::Placed::BeingPaid(order) => Ok(order),
+        ordering::Placed::BeingPaid(order) => Ok(Ok(order)),
+        ordering::Placed::SoldOut(sold_out) => Ok(Err(sold_out)),
     }
+}
+
+#[derive(Template)]
+#[template(path = "sold_out.html")]
+struct SoldOutPage {
+    ctx: PageContext,
+    s: &'static StockTexts,
+    product: String,
+    message: String,
+}
+
+/// "Sold out", naming the product, as a 409: no order was placed or kept for the payment form.
+fn sold_out_page(
+    state: &AppState,
+    session: &TypedSession,
+    sold_out: SoldOut,
+) -> Result<HttpResponse, PageError> {
+    let lang = state.site.lang();
+    let page = SoldOutPage {
+        ctx: PageContext::new(state, session)?,
+        s: stock_texts(lang),
+        message: crate::i18n::ship::sold_out(lang, &sold_out.product),
+        product: sold_out.product,
+    };
+    let mut response = render(&page)?;
+    *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
+    Ok(response)
 }
 
 async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
