@@ -194,3 +194,22 @@ pub async fn choose(
         _ => Ok(Chosen::Fixed),
     }
 }
+
+/// Whether the product is physical; `None`: no such product.
+pub async fn product_needs_delivery(pool: &PgPool, id: i64) -> Result<Option<bool>, sqlx::Error> {
+    sqlx::query_scalar!("select needs_delivery from products where id = $1", id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Marks the product physical (orders of it ask for a delivery) or digital.
+pub async fn set_needs_delivery(pool: &PgPool, id: i64, needs: bool) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update products set needs_delivery = $2, updated_at = now() where id = $1",
+        id,
+        needs
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -111,6 +111,11 @@ pub struct AdminTexts {
 }
 
 impl AdminTexts {
+    /// The words of stock, delivery and fulfilment (`ship`), in this language.
+    pub fn ship(&self) -> &'static super::ship::DeliveryTexts {
+        super::ship::delivery_texts(self.lang)
+    }
+
     /// The sandbox banner, as on the shopper's pages.
     pub fn sandbox_banner(&self) -> &'static str {
         super::texts(self.lang).sandbox_banner

@@ -75,6 +75,9 @@ pub struct PreferenceTerms {
     /// Where Mercado Pago sends the shopper back (success, failure and pending alike).
     pub back: String,
     pub notification_url: Option<String>,
+    /// Physical goods: the shipping option's name and price, part of the order's total, so an
+    /// item of the preference too (the wallet charges the items' sum).
+    pub shipping: Option<(String, crate::domain::Money)>,
 }
 
 /// The order's preference for the wallet and credits options. It expires (a preference left
@@ -94,18 +97,28 @@ pub async fn wallet_preference(
         }
     }
     let expires_at = now + terms.expiration;
+    let mut items: Vec<PreferenceItem> = order
+        .lines
+        .iter()
+        .map(|l| PreferenceItem {
+            id: l.product_id.to_string(),
+            title: l.name.clone(),
+            quantity: l.quantity,
+            currency_id: l.unit_price.currency().code().to_string(),
+            unit_price: l.unit_price.to_json_number(),
+        })
+        .collect();
+    if let Some((name, price)) = terms.shipping.filter(|(_, p)| p.minor() > 0) {
+        items.push(PreferenceItem {
+            id: "shipping".to_string(),
+            title: name,
+            quantity: 1,
+            currency_id: price.currency().code().to_string(),
+            unit_price: price.to_json_number(),
+        });
+    }
     let body = CreatePreference {
-        items: order
-            .lines
-            .iter()
-            .map(|l| PreferenceItem {
-                id: l.product_id.to_string(),
-                title: l.name.clone(),
-                quantity: l.quantity,
-                currency_id: l.unit_price.currency().code().to_string(),
-                unit_price: l.unit_price.to_json_number(),
-            })
-            .collect(),
+        items,
         external_reference: order.id.to_string(),
         notification_url: terms.notification_url,
         back_urls: BackUrls {

@@ -18,6 +18,8 @@ struct DashboardPage {
     ctx: AdminContext,
     d: Dashboard,
     anomalies: Vec<AnomalyRow>,
+    /// Paid orders with a delivery not shipped yet.
+    to_ship: i64,
 }
 
 pub async fn dashboard(
@@ -28,6 +30,7 @@ pub async fn dashboard(
         ctx: AdminContext::new(&state, admin),
         d: backoffice::dashboard(&state.pool, state.site.currency()).await?,
         anomalies: backoffice::anomalies(&state.pool, None).await?,
+        to_ship: crate::db::fulfilment::to_ship_count(&state.pool).await?,
     })
 }
 

@@ -6,6 +6,7 @@ mod dashboard;
 mod orders;
 mod products;
 mod refunds;
+mod shipping;
 
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
@@ -27,7 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(dashboard::routes)
             .configure(orders::routes)
             .configure(refunds::routes)
-            .configure(products::routes),
+            .configure(products::routes)
+            .configure(shipping::routes),
     );
 }
 

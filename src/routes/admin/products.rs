@@ -198,6 +198,7 @@ struct ProductPage {
     categories: Vec<CategoryOption>,
     s: &'static StockTexts,
     stock: StockCells,
+    needs_delivery: bool,
 }
 
 pub async fn edit(
@@ -215,6 +216,9 @@ pub async fn edit(
         categories: category_options(state.site.lang(), p.category),
         s,
         stock: StockCells::of(level_of(&state, p.id).await?, s),
+        needs_delivery: crate::db::delivery::product_needs_delivery(&state.pool, p.id)
+            .await?
+            .unwrap_or(false),
         p,
     })
 }
@@ -236,6 +240,9 @@ pub struct StockForm {
     /// Units left to sell (reserved ones included); empty for unlimited.
     #[serde(default)]
     on_hand: String,
+    /// Checked: a physical product, whose orders ask for a delivery.
+    #[serde(default)]
+    needs_delivery: Option<String>,
 }
 
 impl CsrfProtected for StockForm {
@@ -260,6 +267,7 @@ pub async fn adjust_stock(
     if !stock::set_on_hand(&state.pool, id, on_hand).await? {
         return Err(AdminError::NotFound);
     }
+    crate::db::delivery::set_needs_delivery(&state.pool, id, form.needs_delivery.is_some()).await?;
     tracing::info!(product_id = id, on_hand = ?on_hand, "stock adjusted");
     Ok(see(&format!("/admin/products/{id}")))
 }

@@ -46,6 +46,7 @@ struct DeliveryView {
     address: String,
     shipping_name: String,
     shipping: String,
+    shipping_money: Money,
 }
 
 pub async fn checkout(
@@ -123,10 +124,14 @@ pub async fn checkout(
             address: d.address.one_line(),
             shipping_name: d.shipping_name,
             shipping: d.shipping.to_string(),
+            shipping_money: d.shipping,
         }),
     };
     let profile = state.site.profile();
-    let preference_id = preference_for(&state, &order).await;
+    let shipping = delivery
+        .as_ref()
+        .map(|d| (d.shipping_name.clone(), d.shipping_money));
+    let preference_id = preference_for(&state, &order, shipping).await;
     let mut payment_methods = state.site.brick_payment_methods();
     if preference_id.is_none() {
         // Without a preference the Brick cannot offer the wallet; cards and the rest still work.
@@ -244,7 +249,11 @@ fn sold_out_page(
     Ok(response)
 }
 
-async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
+async fn preference_for(
+    state: &AppState,
+    order: &Order,
+    shipping: Option<(String, Money)>,
+) -> Option<String> {
     ordering::wallet_preference(
         &state.mercadopago,
         &state.pool,
@@ -253,6 +262,7 @@ async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
             expiration: state.preference_expiration,
             back: state.url(&format!("/orders/{}/return", order.id)),
             notification_url: state.notification_url(),
+            shipping,
         },
     )
     .await

@@ -41,6 +41,9 @@ struct ResultPage {
     instructions: Option<Instructions>,
     challenge: Option<Challenge>,
     status_screen: Option<StatusScreen>,
+    /// Physical goods: where to, and whether shipped (carrier, tracking) or delivered.
+    delivery: Option<crate::db::delivery::Delivery>,
+    dt: &'static crate::i18n::ship::DeliveryTexts,
 }
 
 /// Asks Mercado Pago about an unanswered call; true when the order changed.
@@ -161,7 +164,10 @@ pub async fn result(
             crate::security::csp::with_challenge_origin(policy, &c.origin),
         )
     });
+    let delivery = crate::db::delivery::delivery_of(&state.pool, order.id).await?;
     let page = render(&ResultPage {
+        delivery,
+        dt: crate::i18n::ship::delivery_texts(state.site.lang()),
         refresh: poll && challenge.is_none(),
         poll,
         status_screen: payment.as_ref().and_then(|p| StatusScreen::of(&state, p)),
