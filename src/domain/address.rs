@@ -274,7 +274,8 @@ mod tests {
 
     #[test]
     fn bad_brazilian_addresses_say_what_is_wrong() {
-        let cases: [(fn(&mut RawAddress), AddressError); 5] = [
+        type Spoil = fn(&mut RawAddress);
+        let cases: [(Spoil, AddressError); 5] = [
             (
                 |a| a.postal_code = "0131-100".into(),
                 AddressError::PostalCode,

@@ -13,6 +13,7 @@ struct Shopper {
 }
 
 /// An open checkout: the page's token, amount and order.
+#[derive(Debug)]
 struct Open {
     csrf: String,
     amount: String,
@@ -148,21 +149,13 @@ async fn an_expired_reservation_releases_its_units_and_its_payment_is_refused_wi
     let (first, second) = (Shopper::new(), Shopper::new());
     first.add(&app, product, 1).await;
     second.add(&app, product, 1).await;
-    let held = first
-        .checkout(&app)
-        .await
-        .ok()
-        .expect("the first gets the unit");
-    let (status, html) = second.checkout(&app).await.err().expect("sold out");
+    let held = first.checkout(&app).await.expect("the first gets the unit");
+    let (status, html) = second.checkout(&app).await.expect_err("sold out");
     assert!(says_sold_out(status, &html), "{status} {html}");
     assert!(html.contains("Café especial 250 g"), "names the product");
 
     age_reservations(&app, &held.order_id).await;
-    let second_open = second
-        .checkout(&app)
-        .await
-        .ok()
-        .expect("the unit is free again");
+    let second_open = second.checkout(&app).await.expect("the unit is free again");
 
     // The first shopper's reservation lapsed and the unit is taken: 409, nobody is called.
     let (status, body) = first.pay(&app, &held).await;
@@ -206,11 +199,7 @@ async fn a_declined_payment_releases_its_units() {
     assert_eq!((status, body["status"].as_str()), (200, Some("rejected")));
 
     // Released by the decline: the second shopper gets the unit...
-    second
-        .checkout(&app)
-        .await
-        .ok()
-        .expect("the unit is free again");
+    second.checkout(&app).await.expect("the unit is free again");
     // ...and the first, trying again, is told it is gone, with no second call.
     let (status, body) = first.pay(&app, &held).await;
     assert_eq!((status, body["error"].as_str()), (409, Some("sold_out")));
@@ -228,7 +217,7 @@ async fn a_pending_offline_payment_keeps_its_units_past_the_reservation() {
     let (_, body) = first.pay(&app, &held).await;
     assert_eq!(body["status"], "pending");
     age_reservations(&app, &held.order_id).await;
-    let (status, html) = second.checkout(&app).await.err().expect("still held");
+    let (status, html) = second.checkout(&app).await.expect_err("still held");
     assert!(says_sold_out(status, &html));
     // The payment expires: Mercado Pago cancels it, the order is cancelled, the unit is free.
     app.execute(&format!(
@@ -239,7 +228,6 @@ async fn a_pending_offline_payment_keeps_its_units_past_the_reservation() {
     second
         .checkout(&app)
         .await
-        .ok()
         .expect("free after the payment's expiry");
 }
 
@@ -255,7 +243,7 @@ async fn a_paid_order_consumes_its_units_and_the_back_office_shows_them() {
     age_reservations(&app, &open.order_id).await;
 
     later.add(&app, product, 2).await;
-    let (status, html) = later.checkout(&app).await.err().expect("only one left");
+    let (status, html) = later.checkout(&app).await.expect_err("only one left");
     assert!(says_sold_out(status, &html));
 
     let admin = app.admin().await;

@@ -118,11 +118,13 @@ pub async fn form(
     Ok(response)
 }
 
-/// The delivery of an order that needs one, if chosen yet; `Ok(None)` for digital goods.
+/// Whether the order needs a delivery, and the one chosen if any.
 pub enum Need {
+    /// Digital goods only: no address, no shipping.
     Digital,
+    /// Physical goods, no delivery chosen yet: the form comes before the payment.
     Missing,
-    Chosen(Delivery),
+    Chosen(Box<Delivery>),
 }
 
 pub async fn need(state: &AppState, order: &Order) -> Result<Need, PageError> {
@@ -130,7 +132,7 @@ pub async fn need(state: &AppState, order: &Order) -> Result<Need, PageError> {
         return Ok(Need::Digital);
     }
     Ok(match delivery::delivery_of(&state.pool, order.id).await? {
-        Some(d) => Need::Chosen(d),
+        Some(d) => Need::Chosen(Box::new(d)),
         None => Need::Missing,
     })
 }
