@@ -3,8 +3,12 @@
 
 use serde_json::Value;
 
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
 use common::{
-    attr, browser, card_submission, csrf_of, json_of, spawn_with_admin, Options, TestApp,
+    attr, browser, card_submission, csrf_of, json_of, mp_payment, next_payment_id, now_ms,
+    spawn_with_admin, Options, TestApp,
 };
 
 /// A shopper of their own (their own cookies), as `TestApp`'s helpers are for its one client.
@@ -355,23 +359,41 @@ async fn an_approval_for_units_released_and_sold_meanwhile_is_flagged_as_oversol
     let (late, buyer) = (Shopper::new(), Shopper::new());
     late.add(&app, product, 1).await;
     buyer.add(&app, product, 1).await;
-    let lapsed = late.checkout(&app).await.ok().unwrap();
+    let lapsed = late.checkout(&app).await.expect("the first gets the unit");
     age_reservations(&app, &lapsed.order_id).await;
-    let open = buyer.checkout(&app).await.ok().unwrap();
+    let open = buyer
+        .checkout(&app)
+        .await
+        .expect("released, so the second gets it");
     let (_, body) = buyer.pay(&app, &open).await;
     assert_eq!(body["status"], "approved");
     app.assert_count("select count(*) from anomalies where kind = 'oversold'", 0)
         .await;
-    // A wallet payment of the lapsed order is approved anyway: its outcome write moves the
-    // order to paid, and the unit is now sold twice.
-    app.execute(&format!(
-        "update orders set status = 'paid' where id = '{}'",
-        lapsed.order_id
-    ))
-    .await;
+    // The first shopper's wallet payment (made with the order's preference) is approved anyway
+    // and notified: the order is paid, and the merchant is told the unit was sold twice.
+    let id = next_payment_id();
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/payments/{id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(mp_payment(
+            id,
+            "approved",
+            "accredited",
+            &lapsed.amount,
+            &lapsed.order_id,
+            "account_money",
+            None,
+        )))
+        .mount(&app.mp)
+        .await;
+    assert_eq!(
+        app.notify_signed(id, now_ms(), "req-late-wallet").await,
+        200
+    );
+    app.wait_for_status(&lapsed.order_id, "paid").await;
     app.assert_count(
         &format!(
-            "select count(*) from anomalies where kind = 'oversold' and order_id = '{}'",
+            "select count(*) from anomalies where kind = 'oversold' and order_id = '{}'
+             and detail like '%Café especial 250 g (2 units held or sold, 1 in stock)%'",
             lapsed.order_id
         ),
         1,
