@@ -49,8 +49,29 @@ pub async fn renew(
     order_id: OrderId,
     hold: Duration,
 ) -> Result<Result<(), SoldOut>, sqlx::Error> {
+    // Checkout pages are reloaded often: a read without a lock settles the common cases (a
+    // live reservation, only unlimited products, an order not waiting for a payment).
+    let live = sqlx::query_scalar!(
+        r#"select not (o.status in ('created', 'rejected')) or not exists (
+                      select from order_items i join products p on p.id = i.product_id
+                      left join stock_reservations r
+                             on r.order_id = i.order_id and r.product_id = i.product_id
+                      where i.order_id = o.id and p.stock is not null
+                        and (r.order_id is null or r.attempt <> o.attempts
+                             or r.expires_at <= now() + make_interval(secs => $2))
+                  ) as "live!"
+           from orders o where o.id = $1"#,
+        order_id.0,
+        CLAIM_MARGIN.as_secs_f64()
+    )
+    .fetch_optional(pool)
+    .await?;
+    if live != Some(false) {
+        return Ok(Ok(()));
+    }
     let mut tx = pool.begin().await?;
-    // The order's lock first, as every writer of an order takes it.
+    // Lapsed: again under the order's lock (taken first, as every writer of an order takes
+    // it), so that a claim or another renewal of this order waits for us.
     let row = sqlx::query!(
         r#"select o.attempts,
                   o.status in ('created', 'rejected') as "waiting!",

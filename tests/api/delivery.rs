@@ -261,3 +261,53 @@ async fn the_merchant_configures_the_shipping_options() {
     app.add_to_cart(product, 1).await;
     assert!(app.get_html("/checkout").await.contains("Motoboy — "));
 }
+
+#[tokio::test]
+async fn each_site_asks_for_its_own_address_format() {
+    let app = spawn_with_admin(Options::default().site("MLA")).await;
+    let product = app.product_ids().await[0];
+    app.execute(&format!(
+        "update products set needs_delivery = true where id = {product}"
+    ))
+    .await;
+    app.execute(
+        "insert into shipping_options (site, currency, name, price_minor)
+         values ('MLA', 'ARS', 'Correo Argentino', 250000)",
+    )
+    .await;
+    let option = app.text("select id::text from shipping_options").await;
+    app.add_to_cart(product, 1).await;
+    let page = app.get_html("/checkout").await;
+    for label in [
+        ">Código postal<",
+        ">Provincia<",
+        ">Localidad<",
+        ">Piso<",
+        ">Depto<",
+    ] {
+        assert!(page.contains(label), "{label}");
+    }
+    assert!(!page.contains(">Bairro<") && !page.contains("name=\"district\""));
+    let argentine = |code: &str| {
+        [
+            ("postal_code", code),
+            ("state", "Buenos Aires"),
+            ("city", "CABA"),
+            ("street", "Av. Corrientes"),
+            ("number", "1234"),
+            ("floor", "5"),
+            ("apartment", "B"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect::<Vec<_>>()
+    };
+    let res = choose_delivery(&app, argentine("01310100"), option.clone()).await;
+    assert_eq!(res.status(), 422, "a Brazilian CEP is no Argentine code");
+    let res = choose_delivery(&app, argentine("c1043aak"), option).await;
+    assert_eq!(res.status(), 303);
+    let checkout = app.open_checkout().await;
+    assert!(checkout
+        .html
+        .contains("Av. Corrientes 1234, 5, B, CABA, Buenos Aires, C1043AAK"));
+}
