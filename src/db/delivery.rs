@@ -93,6 +93,8 @@ pub async fn needs_delivery(pool: &PgPool, order_id: OrderId) -> Result<bool, sq
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub address: DeliveryAddress,
+    /// The option chosen, while it exists.
+    pub option_id: Option<i64>,
     pub shipping_name: String,
     pub shipping: Money,
     pub carrier: Option<String>,
@@ -106,7 +108,7 @@ pub async fn delivery_of(
     order_id: OrderId,
 ) -> Result<Option<Delivery>, sqlx::Error> {
     let Some(r) = sqlx::query!(
-        r#"select d.address, d.shipping_name, d.shipping_minor, o.currency, d.carrier,
+        r#"select d.address, d.shipping_option_id, d.shipping_name, d.shipping_minor, o.currency, d.carrier,
                   d.tracking_code, d.shipped_at, d.delivered_at
            from order_deliveries d join orders o on o.id = d.order_id where d.order_id = $1"#,
         order_id.0
@@ -118,6 +120,7 @@ pub async fn delivery_of(
     };
     Ok(Some(Delivery {
         address: serde_json::from_value(r.address).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        option_id: r.shipping_option_id,
         shipping_name: r.shipping_name,
         shipping: money(r.shipping_minor, &r.currency)?,
         carrier: r.carrier,

@@ -216,6 +216,22 @@ impl DeliveryAddress {
     }
 }
 
+/// The form filled with an address already chosen, to change it.
+impl From<&DeliveryAddress> for RawAddress {
+    fn from(a: &DeliveryAddress) -> Self {
+        Self {
+            postal_code: a.postal_code.clone(),
+            state: a.state.clone(),
+            city: a.city.clone(),
+            district: a.district.clone().unwrap_or_default(),
+            street: a.street.clone(),
+            number: a.number.clone(),
+            floor: a.floor.clone().unwrap_or_default(),
+            apartment: a.apartment.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// The site's postal code, normalised (separators dropped, letters upper-cased).
 fn postal_code(raw: &str, site: Site) -> Result<String, AddressError> {
     let code: String = raw

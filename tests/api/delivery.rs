@@ -123,7 +123,7 @@ async fn a_bad_address_is_refused_saying_why_and_changes_nothing() {
 
 #[tokio::test]
 async fn the_shipping_price_is_part_of_the_total_and_the_address_goes_to_mercado_pago() {
-    let (app, product, (_, sedex)) = physical_store().await;
+    let (app, product, (pac, sedex)) = physical_store().await;
     app.mp_answers("approved", "accredited").await;
     app.add_to_cart(product, 2).await;
     let res = choose_delivery(&app, address(), sedex.to_string()).await;
@@ -134,6 +134,16 @@ async fn the_shipping_price_is_part_of_the_total_and_the_address_goes_to_mercado
     assert!(checkout
         .html
         .contains("Avenida Paulista 1578, Sala 2, Bela Vista, São Paulo, SP, 01310100"));
+    // The shopper changes their mind before paying: the total follows, server-side.
+    let form = app.get_html("/checkout?delivery=change").await;
+    assert!(
+        form.contains("value=\"Avenida Paulista\""),
+        "filled with the address"
+    );
+    choose_delivery(&app, address(), pac.to_string()).await;
+    assert_eq!(app.open_checkout().await.amount, "114.80");
+    choose_delivery(&app, address(), sedex.to_string()).await;
+    let checkout = app.open_checkout().await;
     let (status, body) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(
         (status, body["status"].as_str()),

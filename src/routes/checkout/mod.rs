@@ -9,7 +9,7 @@ use askama::Template;
 
 use crate::db::orders::{self, Order, OrderLine};
 use crate::db::stock::{self, SoldOut};
-use crate::domain::{Money, OrderId, ShopperId};
+use crate::domain::{Money, OrderId, RawAddress, ShopperId};
 use crate::i18n::ship::{delivery_texts, stock_texts, DeliveryTexts, StockTexts};
 use crate::payments::freshness::prices_still_hold;
 use crate::payments::orders as ordering;
@@ -49,9 +49,17 @@ struct DeliveryView {
     shipping_money: Money,
 }
 
+/// `?delivery=change`: the delivery form again, filled with the chosen address (a change is
+/// only recorded while no payment was tried: `delivery::choose`).
+#[derive(serde::Deserialize)]
+pub struct CheckoutQuery {
+    delivery: Option<String>,
+}
+
 pub async fn checkout(
     state: web::Data<AppState>,
     session: TypedSession,
+    query: web::Query<CheckoutQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (cart, catalog, rows, total) = priced_cart(&state, &session).await?;
     if rows.is_empty() {
@@ -115,6 +123,18 @@ pub async fn checkout(
                 order,
                 &Default::default(),
                 None,
+                None,
+                actix_web::http::StatusCode::OK,
+            )
+            .await
+        }
+        delivery::Need::Chosen(d) if query.delivery.as_deref() == Some("change") => {
+            return delivery::form(
+                &state,
+                &session,
+                order,
+                &RawAddress::from(&d.address),
+                d.option_id,
                 None,
                 actix_web::http::StatusCode::OK,
             )
