@@ -160,15 +160,17 @@ impl Checkout {
             }
             claimed_now = claim(&self.pool).await?;
         }
-        if let Claim::Lapsed = claimed_now {
-            // Before any call: a shopper is never charged for units that are gone.
-            if let Err(sold_out) =
-                stock::renew(&self.pool, req.order_id, self.stock_reservation).await?
-            {
-                return Err(ChargeError::SoldOut {
+        // Before any call: a shopper is never charged for units that are gone.
+        let renew = || async {
+            match stock::renew(&self.pool, req.order_id, self.stock_reservation).await? {
+                Ok(()) => Ok(()),
+                Err(sold_out) => Err(ChargeError::SoldOut {
                     product: sold_out.product,
-                });
+                }),
             }
+        };
+        if let Claim::Lapsed = claimed_now {
+            renew().await?;
             claimed_now = claim(&self.pool).await?;
         }
         let outcome = match claimed_now {
@@ -181,6 +183,16 @@ impl Checkout {
                     // Mercado Pago has no payment for it, long after the call: pay afresh.
                     None => match claim(&self.pool).await? {
                         Claim::Proceed(ticket) => charge(self, ticket, payment, req).await?,
+                        // The failed attempt released the units: take them again, if there.
+                        Claim::Lapsed => {
+                            renew().await?;
+                            match claim(&self.pool).await? {
+                                Claim::Proceed(ticket) => {
+                                    charge(self, ticket, payment, req).await?
+                                }
+                                _ => return Err(ChargeError::InProgress),
+                            }
+                        }
                         Claim::Replay(record) => Outcome::of_record(req.order_id, &record),
                         _ => return Err(ChargeError::InProgress),
                     },
