@@ -116,6 +116,12 @@ async fn a_bad_address_is_refused_saying_why_and_changes_nothing() {
             "what was typed is kept"
         );
     }
+    // A good address without the page's token: 403, nothing recorded.
+    let mut forged = address();
+    forged.push(("csrf_token", "forged".to_string()));
+    forged.push(("shipping_option", pac.to_string()));
+    let res = app.post_form("/checkout/delivery", &forged).await;
+    assert_eq!(res.status(), 403);
     app.assert_count("select count(*) from order_deliveries", 0)
         .await;
     assert_eq!(order_total(&app).await, before);
