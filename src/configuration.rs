@@ -72,6 +72,8 @@ pub struct Settings {
     pub unpaid_order_expiry: Duration,
     /// The largest product picture the back office accepts, in bytes.
     pub picture_max_bytes: usize,
+    /// How long opening the checkout holds the order's units of products with a stock.
+    pub stock_reservation: Duration,
     pub metrics: crate::metrics::MetricsSettings,
     /// Trusted proxies and rate limits (`TRUSTED_PROXIES`, `RATE_LIMIT_*`).
     pub limits: crate::limits::LimitSettings,
@@ -181,6 +183,11 @@ impl Settings {
             ),
             picture_max_bytes: number("PICTURE_MAX_BYTES", 65_536..=52_428_800, 5_242_880)?
                 as usize,
+            stock_reservation: Duration::from_secs(minutes(
+                "STOCK_RESERVATION_MINUTES",
+                1..=1_440,
+                15,
+            )?),
             metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
             limits: crate::limits::LimitSettings::from_lookup(&get)?,
             approval: crate::payments::approval::ApprovalSettings::from_lookup(&get)?,

@@ -124,6 +124,7 @@ impl Application {
             timings,
             limits: settings.attempt_limits,
             freshness: settings.order_freshness,
+            stock_reservation: settings.stock_reservation,
             approval: settings.approval.clone(),
             pix_expiration: settings.pix_expiration,
             notification_url: crate::state::notification_url(&base_url),
@@ -150,6 +151,7 @@ impl Application {
             csp_reports: Default::default(),
             order_freshness: settings.order_freshness,
             picture_max_bytes: settings.picture_max_bytes,
+            stock_reservation: settings.stock_reservation,
             draining: Default::default(),
             metrics,
             status_screen: settings

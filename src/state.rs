@@ -40,6 +40,8 @@ pub struct AppState {
     pub order_freshness: Duration,
     /// The largest product picture the back office accepts, in bytes.
     pub picture_max_bytes: usize,
+    /// How long opening the checkout holds the order's units (`STOCK_RESERVATION_MINUTES`).
+    pub stock_reservation: Duration,
     /// Set when the store is stopping: no new payment starts, `/readyz` answers 503.
     pub draining: std::sync::atomic::AtomicBool,
     /// This application's counters, shared with its Mercado Pago client.

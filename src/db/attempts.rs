@@ -39,6 +39,16 @@ pub struct Ticket {
     pub total: Money,
     /// The order's lines, with what the catalog says of each product now, for the body.
     pub lines: Vec<PaymentLine>,
+    /// Physical goods: where to, and the shipping price in the total.
+    pub delivery: Option<PaymentDelivery>,
+}
+
+/// An order's delivery as the payment's body needs it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PaymentDelivery {
+    pub address: crate::domain::DeliveryAddress,
+    pub shipping_name: String,
+    pub shipping_minor: i64,
 }
 
 #[derive(Debug)]
@@ -60,6 +70,9 @@ pub enum Claim {
     /// The order's prices were last checked longer ago than the freshness window: re-check
     /// them against the catalog (`payments::freshness`) before it is paid.
     Stale,
+    /// The order's units are no longer held (its reservation expired, or a declined or failed
+    /// attempt released them): take them again (`stock::renew`) before it is paid.
+    Lapsed,
     NotFound,
 }
 
@@ -119,13 +132,24 @@ pub async fn claim(
            checked as (
                select o.*, o.priced_at >= $3 as fresh,
                       coalesce(o.total_minor = $4 and o.currency = $5, false) as amount_ok,
-                      o.attempts < $6 and (select n from calls) < $7 as allowed
+                      o.attempts < $6 and (select n from calls) < $7 as allowed,
+                      -- Every limited product's units held by this attempt's reservation, with
+                      -- time to spare (`stock::CLAIM_MARGIN`); else the caller renews it.
+                      not exists (
+                          select from order_items i join products p on p.id = i.product_id
+                          left join stock_reservations r
+                                 on r.order_id = i.order_id and r.product_id = i.product_id
+                          where i.order_id = o.id and p.stock is not null
+                            and (r.order_id is null or r.attempt <> o.attempts
+                                 or r.expires_at <= now() + make_interval(secs => $13))
+                      ) as stock_held
                from o),
            go as (
                select id, status, attempts + 1 as attempt_no,
                       'checkout-' || id::text || '-' || (attempts + 1)::text as idempotency_key
                from checked
-               where status in ('created', 'rejected') and fresh and amount_ok and allowed),
+               where status in ('created', 'rejected') and fresh and amount_ok and allowed
+                 and stock_held),
            moved as (
                -- The order follows the new attempt from now on: news of an older attempt's
                -- payment can no longer move it (only an approval could, and a later one
@@ -145,6 +169,7 @@ pub async fn claim(
            select c.status as "status!: OrderStatus", c.total_minor as "total_minor!",
                   c.currency as "currency!",
                   c.fresh as "fresh!", c.amount_ok as "amount_ok!", c.allowed as "allowed!",
+                  c.stock_held as "stock_held!",
                   a.attempt_no as "attempt_no?", a.idempotency_key as "idempotency_key?",
                   (select coalesce(json_agg(json_build_object(
                               'product_id', i.product_id, 'name', i.name, 'quantity', i.quantity,
@@ -153,6 +178,10 @@ pub async fn claim(
                               order by i.line_no), '[]')
                    from order_items i left join products p on p.id = i.product_id
                    where i.order_id = c.id and a.attempt_no is not null) as "lines: sqlx::types::Json<Vec<PaymentLine>>",
+                  (select json_build_object('address', d.address, 'shipping_name', d.shipping_name,
+                                            'shipping_minor', d.shipping_minor)
+                   from order_deliveries d
+                   where d.order_id = c.id and a.attempt_no is not null) as "delivery: sqlx::types::Json<PaymentDelivery>",
                   case when c.status = 'processing' then
                       (select created_at from payment_attempts
                        where order_id = c.id and state = 'in_flight') end as in_flight_since,
@@ -182,6 +211,7 @@ pub async fn claim(
         payment_method_id,
         claimed_text,
         Source::Checkout.as_str(),
+        super::stock::CLAIM_MARGIN.as_secs_f64(),
     )
     .fetch_optional(pool)
     .await?
@@ -197,6 +227,7 @@ pub async fn claim(
             idempotency_key: key,
             total,
             lines: row.lines.map(|l| l.0).unwrap_or_default(),
+            delivery: row.delivery.map(|d| d.0),
         }));
     }
     let submitted = Submitted {
@@ -253,6 +284,8 @@ pub async fn claim(
                 Ok(Claim::AmountMismatch { expected: total })
             } else if !row.allowed {
                 Ok(Claim::TooManyAttempts)
+            } else if !row.stock_held {
+                Ok(Claim::Lapsed)
             } else {
                 Err(sqlx::Error::Protocol(
                     "a claim that met every condition made no attempt".into(),

@@ -18,6 +18,8 @@ pub struct OrderFilter {
     pub until: Option<OffsetDateTime>,
     /// An order id, a payment id or a payer's email.
     pub search: Option<String>,
+    /// Only paid orders with a delivery not shipped yet.
+    pub to_ship: bool,
 }
 
 pub struct OrderRow {
@@ -27,6 +29,19 @@ pub struct OrderRow {
     pub total: Money,
     pub payer_email: String,
     pub payment_id: Option<PaymentId>,
+    /// Physical goods: where to, how, and how far the merchant got (for the CSV).
+    pub delivery: Option<DeliveryColumns>,
+}
+
+/// An order's delivery as the CSV shows it.
+pub struct DeliveryColumns {
+    pub address: String,
+    pub shipping_name: String,
+    pub shipping: Money,
+    pub carrier: String,
+    pub tracking_code: String,
+    pub shipped_at: Option<OffsetDateTime>,
+    pub delivered_at: Option<OffsetDateTime>,
 }
 
 pub async fn orders(
@@ -39,9 +54,15 @@ pub async fn orders(
         r#"select o.id, o.created_at, o.status as "status: OrderStatus", o.total_minor, o.currency,
              (select p.raw->'payer'->>'email' from payments p where p.order_id = o.id
                order by p.created_at desc limit 1) as payer_email,
-             (select p.id from payments p where p.order_id = o.id order by p.created_at desc limit 1) as payment_id
-           from orders o
+             (select p.id from payments p where p.order_id = o.id order by p.created_at desc limit 1) as payment_id,
+             d.address as "address?", d.shipping_name as "shipping_name?",
+             d.shipping_minor as "shipping_minor?", d.carrier as "carrier?",
+             d.tracking_code as "tracking_code?", d.shipped_at as "shipped_at?",
+             d.delivered_at as "delivered_at?"
+           from orders o left join order_deliveries d on d.order_id = o.id
            where ($1::text is null or o.status = $1)
+             and (not $8 or (d.order_id is not null and d.shipped_at is null
+                             and o.status in ('paid', 'partially_refunded')))
              and ($2::timestamptz is null or o.created_at >= $2)
              and ($3::timestamptz is null or o.created_at < $3)
              and ($4::text is null or o.id::text = $4 or exists (
@@ -55,7 +76,8 @@ pub async fn orders(
         f.search,
         limit,
         offset,
-        f.site.map(Site::id)
+        f.site.map(Site::id),
+        f.to_ship
     )
     .fetch_all(pool)
     .await?;
@@ -68,6 +90,24 @@ pub async fn orders(
                 total: money(r.total_minor, &r.currency)?,
                 payer_email: r.payer_email.unwrap_or_default(),
                 payment_id: r.payment_id.map(PaymentId),
+                delivery: match (r.address, r.shipping_name, r.shipping_minor) {
+                    (Some(address), Some(shipping_name), Some(shipping_minor)) => {
+                        Some(DeliveryColumns {
+                            address: serde_json::from_value::<crate::domain::DeliveryAddress>(
+                                address,
+                            )
+                            .map(|a| a.one_line())
+                            .unwrap_or_default(),
+                            shipping_name,
+                            shipping: money(shipping_minor, &r.currency)?,
+                            carrier: r.carrier.unwrap_or_default(),
+                            tracking_code: r.tracking_code.unwrap_or_default(),
+                            shipped_at: r.shipped_at,
+                            delivered_at: r.delivered_at,
+                        })
+                    }
+                    _ => None,
+                },
             })
         })
         .collect()

@@ -5,6 +5,8 @@ pub mod attempts;
 pub mod backoffice;
 pub mod catalog;
 pub mod charts;
+pub mod delivery;
+pub mod fulfilment;
 pub mod gauges;
 pub mod migrations;
 pub mod notifications;
@@ -13,6 +15,7 @@ pub mod payments;
 pub mod pictures;
 pub mod products;
 pub mod reconciliation;
+pub mod stock;
 
 use crate::domain::{Currency, Money};
 

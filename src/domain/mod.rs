@@ -1,5 +1,6 @@
 //! Values of the checkout that parse from untrusted input and cannot then be wrong.
 
+pub mod address;
 pub mod attempt_state;
 pub mod cart;
 pub mod category;
@@ -16,6 +17,7 @@ pub mod site;
 pub mod timings;
 pub(crate) mod vocabulary;
 
+pub use address::{AddressError, AddressField, DeliveryAddress, RawAddress};
 pub use attempt_state::AttemptState;
 pub use cart::{Cart, CartError};
 pub use category::ItemCategory;

@@ -111,6 +111,11 @@ pub struct AdminTexts {
 }
 
 impl AdminTexts {
+    /// The words of stock, delivery and fulfilment (`ship`), in this language.
+    pub fn ship(&self) -> &'static super::ship::DeliveryTexts {
+        super::ship::delivery_texts(self.lang)
+    }
+
     /// The sandbox banner, as on the shopper's pages.
     pub fn sandbox_banner(&self) -> &'static str {
         super::texts(self.lang).sandbox_banner
@@ -642,6 +647,8 @@ pub enum FormProblem {
     NoPendingPayment,
     /// A product picture that cannot be used (see `i18n::pictures`).
     Picture(crate::domain::PictureProblem),
+    /// Stock, delivery and fulfilment forms (`i18n::ship`).
+    Ship(super::ship::ShipProblem),
 }
 
 fn form_problem(lang: Lang, problem: &FormProblem) -> String {
@@ -669,6 +676,7 @@ fn form_problem(lang: Lang, problem: &FormProblem) -> String {
         (F::NoPendingPayment, Lang::Es) => "Este pedido no tiene un pago pendiente para cancelar.".into(),
         (F::NoPendingPayment, Lang::En) => "This order has no pending payment to cancel.".into(),
         (F::Picture(p), lang) => super::pictures::picture_problem(lang, p),
+        (F::Ship(problem), lang) => super::ship::problem(lang, problem),
     }
 }
 

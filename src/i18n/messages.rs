@@ -17,6 +17,10 @@ pub enum PaymentMessage {
     },
     OrderClosed,
     PricesChanged,
+    /// Not enough units left of this product; nothing was charged.
+    SoldOut {
+        product: String,
+    },
     ShuttingDown,
     InProgress,
     TooManyAttempts,
@@ -72,6 +76,7 @@ pub fn payment_message(lang: Lang, message: &PaymentMessage) -> String {
             "Este pedido ya no acepta pagos.",
             "This order takes no more payments.",
         ),
+        M::SoldOut { product } => super::ship::sold_out(lang, product),
         M::PricesChanged => p(
             "Os preços deste pedido mudaram desde que você abriu a página. Recarregue-a para ver o valor atual; nada foi cobrado.",
             "Los precios de este pedido cambiaron desde que abriste la página. Recárgala para ver el monto actual; no se cobró nada.",

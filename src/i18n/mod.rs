@@ -7,6 +7,7 @@ pub mod admin;
 pub mod charts;
 pub mod messages;
 pub mod pictures;
+pub mod ship;
 pub mod status;
 
 use crate::domain::Lang;

@@ -12,5 +12,5 @@ pub use error::{Cause, MpError};
 pub use types::{
     Account, AdditionalInfo, AdditionalPayer, Address, BackUrls, CreatePayment, CreatePreference,
     Identification, IdentificationType, Item, Payer, Payment, Preference, PreferenceItem,
-    ThreeDsInfo,
+    ReceiverAddress, Shipments, ThreeDsInfo,
 };

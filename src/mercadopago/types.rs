@@ -77,6 +77,28 @@ pub struct AdditionalInfo {
     /// The shopper's address as the store sees it (fraud scoring; required for PSE).
     pub ip_address: Option<String>,
     pub payer: Option<AdditionalPayer>,
+    /// Where physical goods go (fraud scoring reads it too).
+    pub shipments: Option<Shipments>,
+}
+
+/// `additional_info.shipments`.
+#[derive(Debug, Serialize)]
+pub struct Shipments {
+    pub receiver_address: ReceiverAddress,
+}
+
+/// `additional_info.shipments.receiver_address`: `{zip_code, street_name, street_number,
+/// floor, apartment, city_name, state_name}` (FACTS.md §2.2).
+#[skip_serializing_none]
+#[derive(Debug, Serialize)]
+pub struct ReceiverAddress {
+    pub zip_code: Option<String>,
+    pub street_name: String,
+    pub street_number: String,
+    pub floor: Option<String>,
+    pub apartment: Option<String>,
+    pub city_name: String,
+    pub state_name: String,
 }
 
 /// `additional_info.payer`: who is buying, beyond the card's holder (fraud scoring).

@@ -13,7 +13,12 @@ const WHOLE_READ: Duration = Duration::from_secs(3);
 
 /// The anomaly kinds the schema allows: each is shown, at 0 when none is open, so an alert on
 /// it has a series from the start.
-const ANOMALY_KINDS: [&str; 3] = ["amount_mismatch", "unknown_reference", "duplicate_payment"];
+const ANOMALY_KINDS: [&str; 4] = [
+    "amount_mismatch",
+    "unknown_reference",
+    "duplicate_payment",
+    "oversold",
+];
 
 pub struct Gauges {
     awaiting_reconciliation: i64,

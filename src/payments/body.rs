@@ -9,7 +9,9 @@ use super::approval::ApprovalSettings;
 use crate::db::attempts::Ticket;
 use crate::domain::payment_submission::OfflineKind;
 use crate::domain::{ItemCategory, Money, PaymentRequest};
-use crate::mercadopago::{AdditionalInfo, AdditionalPayer, CreatePayment, Item};
+use crate::mercadopago::{
+    AdditionalInfo, AdditionalPayer, CreatePayment, Item, ReceiverAddress, Shipments,
+};
 
 pub struct Line {
     pub product_id: i64,
@@ -59,7 +61,7 @@ pub fn payment_body(
     client_ip: Option<IpAddr>,
 ) -> CreatePayment {
     let currency = ticket.total.currency();
-    let items = lines
+    let mut items: Vec<Item> = lines
         .iter()
         .map(|l| Item {
             id: l.product_id.to_string(),
@@ -72,6 +74,34 @@ pub fn payment_body(
                 .unwrap_or_else(|_| 0.into()),
         })
         .collect();
+    // Physical goods: the shipping price is in the amount, so it is an item too (the items
+    // sum to the amount), and the address is the shipment's receiver.
+    let shipments = ticket.delivery.as_ref().map(|d| {
+        if d.shipping_minor > 0 {
+            items.push(Item {
+                id: "shipping".to_string(),
+                title: d.shipping_name.clone(),
+                description: None,
+                category_id: None,
+                quantity: 1,
+                unit_price: Money::from_minor(d.shipping_minor, currency)
+                    .map(Money::to_json_number)
+                    .unwrap_or_else(|_| 0.into()),
+            });
+        }
+        let a = &d.address;
+        Shipments {
+            receiver_address: ReceiverAddress {
+                zip_code: Some(a.postal_code.clone()).filter(|z| !z.is_empty()),
+                street_name: a.street.clone(),
+                street_number: a.number.clone(),
+                floor: a.floor.clone(),
+                apartment: a.apartment.clone(),
+                city_name: a.city.clone(),
+                state_name: a.state.clone(),
+            },
+        }
+    });
     let mut metadata = serde_json::json!({ "order_id": ticket.order_id.to_string(), "attempt": ticket.attempt_no });
     let mut body = CreatePayment {
         // The order's own amount, never the browser's.
@@ -93,6 +123,7 @@ pub fn payment_body(
             items,
             ip_address: client_ip.map(|ip| ip.to_string()),
             payer: None,
+            shipments,
         },
         date_of_expiration: None,
         three_d_secure_mode: None,

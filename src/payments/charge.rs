@@ -11,6 +11,7 @@ use sqlx::PgPool;
 
 use crate::db::attempts::{self, AttemptLimits, Claim, ClaimRules, Ticket};
 use crate::db::orders::{self, PaymentRecord};
+use crate::db::stock;
 use crate::domain::order_status::Source;
 use crate::domain::payment_status::awaits_challenge;
 use crate::domain::timings::{CALLS_PER_ATTEMPT, MAX_PAUSE};
@@ -35,6 +36,8 @@ pub struct Checkout {
     pub limits: AttemptLimits,
     /// An order older than this is re-priced against the catalog before it is paid.
     pub freshness: Duration,
+    /// How long a lapsed order's units are held again when it is paid.
+    pub stock_reservation: Duration,
     /// What card payments carry for approval (3-D Secure, statement descriptor, binary mode).
     pub approval: ApprovalSettings,
     /// How long a Pix code stays payable.
@@ -101,6 +104,8 @@ pub enum ChargeError {
     OrderClosed,
     #[error("the order's prices are no longer the catalog's")]
     PricesChanged,
+    #[error("sold out: {product}")]
+    SoldOut { product: String },
     #[error("a payment for this order is already being processed")]
     InProgress,
     #[error("the order or the shopper has used up its payment attempts")]
@@ -155,6 +160,19 @@ impl Checkout {
             }
             claimed_now = claim(&self.pool).await?;
         }
+        // Before any call: a shopper is never charged for units that are gone.
+        let renew = || async {
+            match stock::renew(&self.pool, req.order_id, self.stock_reservation).await? {
+                Ok(()) => Ok(()),
+                Err(sold_out) => Err(ChargeError::SoldOut {
+                    product: sold_out.product,
+                }),
+            }
+        };
+        if let Claim::Lapsed = claimed_now {
+            renew().await?;
+            claimed_now = claim(&self.pool).await?;
+        }
         let outcome = match claimed_now {
             Claim::Proceed(ticket) => charge(self, ticket, payment, req).await?,
             Claim::Replay(record) => Outcome::of_record(req.order_id, &record),
@@ -165,6 +183,16 @@ impl Checkout {
                     // Mercado Pago has no payment for it, long after the call: pay afresh.
                     None => match claim(&self.pool).await? {
                         Claim::Proceed(ticket) => charge(self, ticket, payment, req).await?,
+                        // The failed attempt released the units: take them again, if there.
+                        Claim::Lapsed => {
+                            renew().await?;
+                            match claim(&self.pool).await? {
+                                Claim::Proceed(ticket) => {
+                                    charge(self, ticket, payment, req).await?
+                                }
+                                _ => return Err(ChargeError::InProgress),
+                            }
+                        }
                         Claim::Replay(record) => Outcome::of_record(req.order_id, &record),
                         _ => return Err(ChargeError::InProgress),
                     },
@@ -176,6 +204,8 @@ impl Checkout {
             Claim::Closed(_) => return Err(ChargeError::OrderClosed),
             Claim::TooManyAttempts => return Err(ChargeError::TooManyAttempts),
             Claim::Stale => return Err(ChargeError::PricesChanged),
+            // Renewed a moment ago yet lapsed again: another submit is moving the order.
+            Claim::Lapsed => return Err(ChargeError::InProgress),
             Claim::NotFound => return Err(ChargeError::NoOrder),
         };
         Ok(outcome)

@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use crate::db::orders::{self, Order, OrderLine};
+use crate::db::stock::{self, SoldOut};
 use crate::domain::{Money, OrderId, ShopperId, Site};
 use crate::mercadopago::{BackUrls, CreatePreference, MercadoPagoClient, PreferenceItem};
 
@@ -17,6 +18,8 @@ pub struct NewOrder<'a> {
     pub fingerprint: &'a str,
     /// An open order whose prices changed: cancelled in the same transaction.
     pub replaces: Option<OrderId>,
+    /// How long the order holds its units of products with a stock.
+    pub hold: Duration,
 }
 
 pub enum Placed {
@@ -24,6 +27,8 @@ pub enum Placed {
     /// The order to be replaced is being paid in another tab right now: that payment decides,
     /// on the result page, and no new order is placed.
     BeingPaid(Order),
+    /// Not enough units of a product are left: no order was placed (nothing was written).
+    SoldOut(SoldOut),
 }
 
 pub async fn place(pool: &PgPool, new: NewOrder<'_>) -> Result<Placed, sqlx::Error> {
@@ -48,6 +53,11 @@ pub async fn place(pool: &PgPool, new: NewOrder<'_>) -> Result<Placed, sqlx::Err
         new.fingerprint,
     )
     .await?;
+    // In the order's own transaction: no order exists whose units were not there.
+    if let Err(sold_out) = stock::reserve(&mut tx, id, new.hold).await? {
+        drop(tx);
+        return Ok(Placed::SoldOut(sold_out));
+    }
     tx.commit().await?;
     tracing::info!(order_id = %id, total = %new.total.to_decimal_string(), replaces = ?new.replaces, "order placed");
     orders::find_for_shopper(pool, id, new.shopper)
@@ -65,6 +75,9 @@ pub struct PreferenceTerms {
     /// Where Mercado Pago sends the shopper back (success, failure and pending alike).
     pub back: String,
     pub notification_url: Option<String>,
+    /// Physical goods: the shipping option's name and price, part of the order's total, so an
+    /// item of the preference too (the wallet charges the items' sum).
+    pub shipping: Option<(String, crate::domain::Money)>,
 }
 
 /// The order's preference for the wallet and credits options. It expires (a preference left
@@ -84,18 +97,28 @@ pub async fn wallet_preference(
         }
     }
     let expires_at = now + terms.expiration;
+    let mut items: Vec<PreferenceItem> = order
+        .lines
+        .iter()
+        .map(|l| PreferenceItem {
+            id: l.product_id.to_string(),
+            title: l.name.clone(),
+            quantity: l.quantity,
+            currency_id: l.unit_price.currency().code().to_string(),
+            unit_price: l.unit_price.to_json_number(),
+        })
+        .collect();
+    if let Some((name, price)) = terms.shipping.filter(|(_, p)| p.minor() > 0) {
+        items.push(PreferenceItem {
+            id: "shipping".to_string(),
+            title: name,
+            quantity: 1,
+            currency_id: price.currency().code().to_string(),
+            unit_price: price.to_json_number(),
+        });
+    }
     let body = CreatePreference {
-        items: order
-            .lines
-            .iter()
-            .map(|l| PreferenceItem {
-                id: l.product_id.to_string(),
-                title: l.name.clone(),
-                quantity: l.quantity,
-                currency_id: l.unit_price.currency().code().to_string(),
-                unit_price: l.unit_price.to_json_number(),
-            })
-            .collect(),
+        items,
         external_reference: order.id.to_string(),
         notification_url: terms.notification_url,
         back_urls: BackUrls {

@@ -25,6 +25,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cart/remove", web::post().to(cart::remove))
         .route("/checkout", web::get().to(checkout::checkout))
         .route(
+            "/checkout/delivery",
+            web::post().to(checkout::delivery::choose),
+        )
+        .route(
             "/process_payment",
             web::post().to(payments::process_payment),
         )

@@ -272,6 +272,7 @@ async fn back_office_pages(site: &'static str, lang: &'static str) {
             "#order-status",
             "admin: order",
         ),
+        ("/admin/shipping", "#shipping-options", "admin: shipping"),
         ("/admin/products", "#products", "admin: products"),
     ];
     for (path, ready, name) in pages {
@@ -285,6 +286,24 @@ async fn back_office_pages(site: &'static str, lang: &'static str) {
     browser.click("#products a[href^='/admin/products/']").await;
     browser.wait("#current-picture").await;
     audit.check(&browser, "admin: product form").await;
+
+    // A physical product: the checkout's delivery step.
+    app.execute("update products set needs_delivery = true")
+        .await;
+    app.execute(&format!(
+        "insert into shipping_options (site, currency, name, price_minor)
+         select '{site}', currency, 'Express', 1500 from products limit 1"
+    ))
+    .await;
+    // Another product than the order paid above (whose cart would lead to that order).
+    browser.client.goto(&app.url("/")).await.unwrap();
+    browser
+        .click("li.product:nth-child(2) form button[type=submit]")
+        .await;
+    browser.wait_for_path("/cart").await;
+    browser.client.goto(&app.url("/checkout")).await.unwrap();
+    browser.wait("#delivery-form").await;
+    audit.check(&browser, "checkout: delivery").await;
 
     browser.close().await;
     audit.assert_clean();

@@ -20,6 +20,8 @@ struct DashboardPage {
     d: Dashboard,
     anomalies: Vec<AnomalyRow>,
     charts: Charts,
+    /// Paid orders with a delivery not shipped yet.
+    to_ship: i64,
 }
 
 pub async fn dashboard(
@@ -34,6 +36,7 @@ pub async fn dashboard(
         d,
         anomalies: backoffice::anomalies(&state.pool, None).await?,
         charts,
+        to_ship: crate::db::fulfilment::to_ship_count(&state.pool).await?,
     })
 }
 

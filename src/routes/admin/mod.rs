@@ -8,6 +8,7 @@ mod orders;
 mod pictures;
 mod products;
 mod refunds;
+mod shipping;
 
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
@@ -30,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(orders::routes)
             .configure(refunds::routes)
             .configure(products::routes)
-            .configure(pictures::routes),
+            .configure(pictures::routes)
+            .configure(shipping::routes),
     );
 }
 

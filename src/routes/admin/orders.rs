@@ -28,6 +28,8 @@ pub struct Query {
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
+    /// "1": only paid orders waiting to be shipped.
+    to_ship: Option<String>,
     page: Option<i64>,
 }
 
@@ -64,6 +66,7 @@ impl Query {
                 .map(str::trim)
                 .filter(|q| !q.is_empty())
                 .map(String::from),
+            to_ship: self.to_ship.as_deref() == Some("1"),
         })
     }
 
@@ -74,6 +77,7 @@ impl Query {
             ("from", &self.from),
             ("to", &self.to),
             ("q", &self.q),
+            ("to_ship", &self.to_ship),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 s.append_pair(k, v);
@@ -96,6 +100,7 @@ struct OrdersPage {
     from: String,
     to: String,
     q: String,
+    to_ship: bool,
     previous: Option<String>,
     next: Option<String>,
     csv: String,
@@ -132,6 +137,7 @@ pub async fn list(
         from: query.from.clone().unwrap_or_default(),
         to: query.to.clone().unwrap_or_default(),
         q: query.q.clone().unwrap_or_default(),
+        to_ship: filter.to_ship,
         previous: (page_no > 1).then(|| query.query_string(page_no - 1)),
         next: more.then(|| query.query_string(page_no + 1)),
         csv: query.query_string(1),
@@ -145,15 +151,18 @@ pub async fn csv(
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AdminError> {
     let rows = backoffice::orders(&state.pool, &query.filter(&state)?, 100_000, 0).await?;
-    let mut out =
-        String::from("order_id,created_at,status,currency,total,payment_id,payer_email\n");
+    let mut out = String::from(
+        "order_id,created_at,status,currency,total,payment_id,payer_email,\
+         delivery_address,shipping_option,shipping,carrier,tracking_code,shipped_at,delivered_at\n",
+    );
+    let rfc3339 = |t: &OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
     for r in rows {
-        let created = r
-            .created_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let created = rfc3339(&r.created_at);
         out.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{}",
             r.id,
             created,
             r.status,
@@ -162,6 +171,19 @@ pub async fn csv(
             r.payment_id.map(|p| p.to_string()).unwrap_or_default(),
             csv_field(&r.payer_email)
         ));
+        match &r.delivery {
+            Some(d) => out.push_str(&format!(
+                ",{},{},{},{},{},{},{}\n",
+                csv_field(&d.address),
+                csv_field(&d.shipping_name),
+                d.shipping.to_decimal_string(),
+                csv_field(&d.carrier),
+                csv_field(&d.tracking_code),
+                d.shipped_at.as_ref().map(rfc3339).unwrap_or_default(),
+                d.delivered_at.as_ref().map(rfc3339).unwrap_or_default(),
+            )),
+            None => out.push_str(",,,,,,,\n"),
+        }
     }
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -199,6 +221,8 @@ struct OrderPage {
     refund_key: String,
     notice: Option<&'static str>,
     error: Option<&'static str>,
+    /// Physical goods: the address, shipping option and fulfilment.
+    delivery: Option<crate::db::delivery::Delivery>,
 }
 
 /// What the order's page says after an action went through (`?notice=`).
@@ -301,6 +325,7 @@ async fn render_detail(
         refund_key: uuid::Uuid::new_v4().to_string(),
         notice,
         error,
+        delivery: crate::db::delivery::delivery_of(&state.pool, id).await?,
     })
 }
 

@@ -1,11 +1,16 @@
-//! The checkout page: makes (or reuses) the order for the cart and embeds the Payment Brick.
+//! The checkout page: makes (or reuses) the order for the cart, asks for the delivery of
+//! physical goods (`delivery`), and embeds the Payment Brick.
+
+pub mod delivery;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::db::orders::{self, Order, OrderLine};
-use crate::domain::{Money, OrderId, ShopperId};
+use crate::db::stock::{self, SoldOut};
+use crate::domain::{Money, OrderId, RawAddress, ShopperId};
+use crate::i18n::ship::{delivery_texts, stock_texts, DeliveryTexts, StockTexts};
 use crate::payments::freshness::prices_still_hold;
 use crate::payments::orders as ordering;
 use crate::session::{OpenOrder, TypedSession};
@@ -33,11 +38,30 @@ struct CheckoutPage {
     repriced: bool,
     /// The summary's pictures.
     pictures: crate::routes::pictures::LinePictures,
+    d: &'static DeliveryTexts,
+    /// Physical goods: where to and how (its price is in the order's total).
+    delivery: Option<DeliveryView>,
+}
+
+/// The chosen delivery, as the payment page shows it.
+struct DeliveryView {
+    address: String,
+    shipping_name: String,
+    shipping: String,
+    shipping_money: Money,
+}
+
+/// `?delivery=change`: the delivery form again, filled with the chosen address (a change is
+/// only recorded while no payment was tried: `delivery::choose`).
+#[derive(serde::Deserialize)]
+pub struct CheckoutQuery {
+    delivery: Option<String>,
 }
 
 pub async fn checkout(
     state: web::Data<AppState>,
     session: TypedSession,
+    query: web::Query<CheckoutQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (cart, catalog, rows, total) = priced_cart(&state, &session).await?;
     if rows.is_empty() {
@@ -60,6 +84,15 @@ pub async fn checkout(
         Some(order)
             if !order.status.accepts_payment() || prices_hold(&state, &order, &catalog).await? =>
         {
+            if order.status.accepts_payment() {
+                // A reused order whose units lapsed takes them again, or the shopper hears
+                // "sold out" here, before the payment form.
+                if let Err(sold_out) =
+                    stock::renew(&state.pool, order.id, state.stock_reservation).await?
+                {
+                    return sold_out_page(&state, &session, sold_out);
+                }
+            }
             order
         }
         stale => {
@@ -71,15 +104,56 @@ pub async fn checkout(
                 fingerprint: &fingerprint,
                 replaces: stale.map(|o| o.id),
             };
-            place(&state, &session, new).await?
+            match place(&state, &session, new).await? {
+                Ok(order) => order,
+                Err(sold_out) => return sold_out_page(&state, &session, sold_out),
+            }
         }
     };
     if !order.status.accepts_payment() {
         // Paid, pending or being decided: the result page says where it stands.
         return Ok(redirect(&format!("/orders/{}", order.id)));
     }
+    // Physical goods: the address and shipping option come first, as their price is part of
+    // the amount the Brick is given.
+    let delivery = match delivery::need(&state, &order).await? {
+        delivery::Need::Digital => None,
+        delivery::Need::Missing => {
+            return delivery::form(
+                &state,
+                &session,
+                order,
+                &Default::default(),
+                None,
+                None,
+                actix_web::http::StatusCode::OK,
+            )
+            .await
+        }
+        delivery::Need::Chosen(d) if query.delivery.as_deref() == Some("change") => {
+            return delivery::form(
+                &state,
+                &session,
+                order,
+                &RawAddress::from(&d.address),
+                d.option_id,
+                None,
+                actix_web::http::StatusCode::OK,
+            )
+            .await
+        }
+        delivery::Need::Chosen(d) => Some(DeliveryView {
+            address: d.address.one_line(),
+            shipping_name: d.shipping_name,
+            shipping: d.shipping.to_string(),
+            shipping_money: d.shipping,
+        }),
+    };
     let profile = state.site.profile();
-    let preference_id = preference_for(&state, &order).await;
+    let shipping = delivery
+        .as_ref()
+        .map(|d| (d.shipping_name.clone(), d.shipping_money));
+    let preference_id = preference_for(&state, &order, shipping).await;
     let mut payment_methods = state.site.brick_payment_methods();
     if preference_id.is_none() {
         // Without a preference the Brick cannot offer the wallet; cards and the rest still work.
@@ -99,6 +173,8 @@ pub async fn checkout(
         preference_id: preference_id.unwrap_or_default(),
         repriced,
         pictures: crate::routes::pictures::LinePictures::of(&catalog),
+        d: delivery_texts(state.site.lang()),
+        delivery,
     })
 }
 
@@ -130,7 +206,7 @@ async fn place(
     state: &AppState,
     session: &TypedSession,
     new: NewOrder<'_>,
-) -> Result<Order, PageError> {
+) -> Result<Result<Order, SoldOut>, PageError> {
     let lines: Vec<OrderLine> = new
         .rows
         .iter()
@@ -151,6 +227,7 @@ async fn place(
             total: new.total,
             fingerprint: new.fingerprint,
             replaces: new.replaces,
+            hold: state.stock_reservation,
         },
     )
     .await?;
@@ -161,13 +238,45 @@ async fn place(
                 cart_fingerprint: new.fingerprint.to_string(),
             })?;
             session.renew();
-            Ok(order)
+            Ok(Ok(order))
         }
-        ordering::Placed::BeingPaid(order) => Ok(order),
+        ordering::Placed::BeingPaid(order) => Ok(Ok(order)),
+        ordering::Placed::SoldOut(sold_out) => Ok(Err(sold_out)),
     }
 }
 
-async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
+#[derive(Template)]
+#[template(path = "sold_out.html")]
+struct SoldOutPage {
+    ctx: PageContext,
+    s: &'static StockTexts,
+    product: String,
+    message: String,
+}
+
+/// "Sold out", naming the product, as a 409: no order was placed or kept for the payment form.
+fn sold_out_page(
+    state: &AppState,
+    session: &TypedSession,
+    sold_out: SoldOut,
+) -> Result<HttpResponse, PageError> {
+    let lang = state.site.lang();
+    let page = SoldOutPage {
+        ctx: PageContext::new(state, session)?,
+        s: stock_texts(lang),
+        message: crate::i18n::ship::sold_out(lang, &sold_out.product),
+        product: sold_out.product,
+    };
+    let mut response = render(&page)?;
+    *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
+    Ok(response)
+}
+
+async fn preference_for(
+    state: &AppState,
+    order: &Order,
+    shipping: Option<(String, Money)>,
+) -> Option<String> {
     ordering::wallet_preference(
         &state.mercadopago,
         &state.pool,
@@ -176,6 +285,7 @@ async fn preference_for(state: &AppState, order: &Order) -> Option<String> {
             expiration: state.preference_expiration,
             back: state.url(&format!("/orders/{}/return", order.id)),
             notification_url: state.notification_url(),
+            shipping,
         },
     )
     .await

@@ -43,6 +43,9 @@ struct ResultPage {
     status_screen: Option<StatusScreen>,
     /// The summary's pictures.
     pictures: crate::routes::pictures::LinePictures,
+    /// Physical goods: where to, and whether shipped (carrier, tracking) or delivered.
+    delivery: Option<crate::db::delivery::Delivery>,
+    dt: &'static crate::i18n::ship::DeliveryTexts,
 }
 
 /// Asks Mercado Pago about an unanswered call; true when the order changed.
@@ -165,8 +168,11 @@ pub async fn result(
     });
     let pictures =
         crate::routes::pictures::LinePictures::of(&state.catalog.active(&state.pool).await?);
+    let delivery = crate::db::delivery::delivery_of(&state.pool, order.id).await?;
     let page = render(&ResultPage {
         pictures,
+        delivery,
+        dt: crate::i18n::ship::delivery_texts(state.site.lang()),
         refresh: poll && challenge.is_none(),
         poll,
         status_screen: payment.as_ref().and_then(|p| StatusScreen::of(&state, p)),

@@ -49,9 +49,10 @@ impl PaymentError {
                 ChargeError::AmountMismatch { .. } | ChargeError::ProviderRefused(_) => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
-                ChargeError::OrderClosed | ChargeError::PricesChanged | ChargeError::InProgress => {
-                    StatusCode::CONFLICT
-                }
+                ChargeError::OrderClosed
+                | ChargeError::PricesChanged
+                | ChargeError::InProgress
+                | ChargeError::SoldOut { .. } => StatusCode::CONFLICT,
                 ChargeError::TooManyAttempts
                 | ChargeError::ProviderUnavailable(MpError::RateLimited { .. }) => {
                     StatusCode::TOO_MANY_REQUESTS
@@ -114,6 +115,7 @@ impl PaymentError {
                 ChargeError::AmountMismatch { .. } => "amount_mismatch",
                 ChargeError::OrderClosed => "order_closed",
                 ChargeError::PricesChanged => "prices_changed",
+                ChargeError::SoldOut { .. } => "sold_out",
                 ChargeError::InProgress => "payment_in_progress",
                 ChargeError::TooManyAttempts => "too_many_attempts",
                 ChargeError::ProviderRefused(_) => "payment_refused",
@@ -143,6 +145,9 @@ impl PaymentError {
                 },
                 ChargeError::OrderClosed => M::OrderClosed,
                 ChargeError::PricesChanged => M::PricesChanged,
+                ChargeError::SoldOut { product } => M::SoldOut {
+                    product: product.clone(),
+                },
                 ChargeError::InProgress => M::InProgress,
                 ChargeError::TooManyAttempts => M::TooManyAttempts,
                 ChargeError::ProviderRefused(e) if card_token_problem(e) => M::CardExpired,
