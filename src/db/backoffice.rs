@@ -22,6 +22,8 @@ pub struct OrderFilter {
 
 pub struct OrderRow {
     pub id: Uuid,
+    /// The short number the merchant reads (`#1042`).
+    pub number: i64,
     pub created_at: OffsetDateTime,
     pub status: OrderStatus,
     pub total: Money,
@@ -36,7 +38,7 @@ pub async fn orders(
     offset: i64,
 ) -> Result<Vec<OrderRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select o.id, o.created_at, o.status as "status: OrderStatus", o.total_minor, o.currency,
+        r#"select o.id, o.number, o.created_at, o.status as "status: OrderStatus", o.total_minor, o.currency,
              (select p.raw->'payer'->>'email' from payments p where p.order_id = o.id
                order by p.created_at desc limit 1) as payer_email,
              (select p.id from payments p where p.order_id = o.id order by p.created_at desc limit 1) as payment_id
@@ -44,7 +46,7 @@ pub async fn orders(
            where ($1::text is null or o.status = $1)
              and ($2::timestamptz is null or o.created_at >= $2)
              and ($3::timestamptz is null or o.created_at < $3)
-             and ($4::text is null or o.id::text = $4 or exists (
+             and ($4::text is null or o.id::text = $4 or '#' || o.number = $4 or o.number::text = $4 or exists (
                    select 1 from payments p where p.order_id = o.id
                      and (p.id::text = $4 or lower(p.raw->'payer'->>'email') = lower($4))))
              and ($7::text is null or o.site = $7)
@@ -63,6 +65,7 @@ pub async fn orders(
         .map(|r| {
             Ok(OrderRow {
                 id: r.id,
+                number: r.number,
                 created_at: r.created_at,
                 status: r.status,
                 total: money(r.total_minor, &r.currency)?,

@@ -8,6 +8,7 @@ pub mod gauges;
 pub mod migrations;
 pub mod notifications;
 pub mod orders;
+pub mod outbox;
 pub mod payments;
 pub mod products;
 pub mod reconciliation;

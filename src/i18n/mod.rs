@@ -4,6 +4,7 @@
 //! values a sentence needs); only this module says it.
 
 pub mod admin;
+pub mod mail;
 pub mod messages;
 pub mod status;
 

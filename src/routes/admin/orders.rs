@@ -146,14 +146,17 @@ pub async fn csv(
 ) -> Result<HttpResponse, AdminError> {
     let rows = backoffice::orders(&state.pool, &query.filter(&state)?, 100_000, 0).await?;
     let mut out =
-        String::from("order_id,created_at,status,currency,total,payment_id,payer_email\n");
+        String::from(
+        "order_number,order_id,created_at,status,currency,total,payment_id,payer_email\n",
+    );
     for r in rows {
         let created = r
             .created_at
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{}\n",
+            r.number,
             r.id,
             created,
             r.status,
