@@ -4,6 +4,7 @@
 pub mod auth;
 mod dashboard;
 mod orders;
+mod outbox;
 mod products;
 mod refunds;
 
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(dashboard::routes)
             .configure(orders::routes)
+            .configure(outbox::routes)
             .configure(refunds::routes)
             .configure(products::routes),
     );
@@ -120,6 +122,8 @@ pub struct AdminContext {
     pub sandbox: bool,
     pub test_credentials: bool,
     pub admin: Admin,
+    /// The e-mail and Outbox words.
+    pub mail: &'static crate::i18n::mail::MailTexts,
 }
 
 impl AdminContext {
@@ -131,6 +135,7 @@ impl AdminContext {
             sandbox: state.sandbox,
             test_credentials: state.test_credentials,
             admin,
+            mail: crate::i18n::mail::mail_texts(state.site.lang()),
         }
     }
 }
