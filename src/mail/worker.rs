@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -143,7 +144,11 @@ impl Mailer {
             .to(to)
             .subject(subject)
             .message_id(Some(self.message_id(mail)))
-            .multipart(MultiPart::alternative_plain_html(text, html))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(quoted_printable(ContentType::TEXT_PLAIN, text))
+                    .singlepart(quoted_printable(ContentType::TEXT_HTML, html)),
+            )
             .context("building the e-mail")?;
         match transport.send(message).await {
             Ok(_) => {
@@ -195,6 +200,15 @@ impl Mailer {
         };
         Ok(render(mail, &cx)?)
     }
+}
+
+/// One part, always quoted-printable: readable in its raw form (the back office, a test's
+/// mail file), and safe for any server, 8BITMIME or not.
+fn quoted_printable(kind: ContentType, body: String) -> SinglePart {
+    SinglePart::builder()
+        .header(kind)
+        .header(ContentTransferEncoding::QuotedPrintable)
+        .body(body)
 }
 
 /// Runs forever, one pass every interval.
