@@ -112,7 +112,11 @@ impl MailTexts {
         };
         match state {
             "sent" => p("enviado", "enviado", "sent"),
-            "kept" => p("guardado (sem SMTP)", "guardado (sin SMTP)", "kept (no SMTP)"),
+            "kept" => p(
+                "guardado (sem SMTP)",
+                "guardado (sin SMTP)",
+                "kept (no SMTP)",
+            ),
             "skipped" => p("sem destinatário", "sin destinatario", "no recipient"),
             "failed" => p("falhou", "falló", "failed"),
             _ => p("na fila", "en cola", "queued"),

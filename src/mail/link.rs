@@ -54,8 +54,8 @@ impl OrderLinks {
     }
 
     fn mac(&self, order: OrderId, expires: i64) -> HmacSha256 {
-        let mut mac =
-            HmacSha256::new_from_slice(self.key.expose_secret()).expect("HMAC takes any key length");
+        let mut mac = HmacSha256::new_from_slice(self.key.expose_secret())
+            .expect("HMAC takes any key length");
         mac.update(format!("order:{}:{expires}", order.0).as_bytes());
         mac
     }
@@ -74,7 +74,12 @@ impl OrderLinks {
 
     /// Whether `token` opens `order` at `now`. The signature is checked before the expiry, so
     /// an edited expiry is "tampered", never "expired".
-    pub fn verify(&self, order: OrderId, token: &str, now: OffsetDateTime) -> Result<(), LinkProblem> {
+    pub fn verify(
+        &self,
+        order: OrderId,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), LinkProblem> {
         let (expires, tag) = token.split_once('.').ok_or(LinkProblem::Tampered)?;
         let expires: i64 = expires.parse().map_err(|_| LinkProblem::Tampered)?;
         let tag = hex::decode(tag).map_err(|_| LinkProblem::Tampered)?;
@@ -93,7 +98,10 @@ mod tests {
     use super::*;
 
     fn links() -> OrderLinks {
-        OrderLinks::new(b"a session key of some length", std::time::Duration::from_secs(86_400))
+        OrderLinks::new(
+            b"a session key of some length",
+            std::time::Duration::from_secs(86_400),
+        )
     }
 
     #[test]
@@ -125,10 +133,20 @@ mod tests {
             format!("{expires}."),
             format!("{expires}.zz"),
         ] {
-            assert_eq!(l.verify(order, &bad, now), Err(LinkProblem::Tampered), "{bad}");
+            assert_eq!(
+                l.verify(order, &bad, now),
+                Err(LinkProblem::Tampered),
+                "{bad}"
+            );
         }
-        assert_eq!(l.verify(OrderId::new(), &token, now), Err(LinkProblem::Tampered));
+        assert_eq!(
+            l.verify(OrderId::new(), &token, now),
+            Err(LinkProblem::Tampered)
+        );
         let other_key = OrderLinks::new(b"another key", std::time::Duration::from_secs(86_400));
-        assert_eq!(other_key.verify(order, &token, now), Err(LinkProblem::Tampered));
+        assert_eq!(
+            other_key.verify(order, &token, now),
+            Err(LinkProblem::Tampered)
+        );
     }
 }

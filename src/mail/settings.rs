@@ -42,9 +42,12 @@ impl MailSettings {
             None => None,
         };
         let mailbox = |name: &'static str, raw: &str| {
-            raw.trim()
-                .parse::<Mailbox>()
-                .map_err(|_| problem(name, "must be an e-mail address (optionally \"Name <address>\")"))
+            raw.trim().parse::<Mailbox>().map_err(|_| {
+                problem(
+                    name,
+                    "must be an e-mail address (optionally \"Name <address>\")",
+                )
+            })
         };
         let from = match get("MAIL_FROM") {
             Some(raw) => mailbox("MAIL_FROM", &raw)?,
@@ -53,8 +56,20 @@ impl MailSettings {
         let merchant = get("MERCHANT_EMAIL")
             .map(|raw| mailbox("MERCHANT_EMAIL", &raw))
             .transpose()?;
-        let days = env_number(get, "ORDER_LINK_DAYS", 1..=365, 30, "a whole number of days")?;
-        let interval = env_number(get, "MAIL_INTERVAL_SECS", 1..=3_600, 5, "a whole number of seconds")?;
+        let days = env_number(
+            get,
+            "ORDER_LINK_DAYS",
+            1..=365,
+            30,
+            "a whole number of days",
+        )?;
+        let interval = env_number(
+            get,
+            "MAIL_INTERVAL_SECS",
+            1..=3_600,
+            5,
+            "a whole number of seconds",
+        )?;
         Ok(Self {
             smtp_url,
             from,
@@ -117,7 +132,8 @@ mod tests {
             assert_eq!(err.variable, name, "{value}");
             assert!(!err.to_string().contains("secretpw"), "{err}");
         }
-        let s = MailSettings::from_lookup(&pairs(&[("SMTP_URL", "smtp://u:secretpw@h:25")])).unwrap();
+        let s =
+            MailSettings::from_lookup(&pairs(&[("SMTP_URL", "smtp://u:secretpw@h:25")])).unwrap();
         assert!(!format!("{s:?}").contains("secretpw"));
     }
 }

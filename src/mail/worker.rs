@@ -118,8 +118,13 @@ impl Mailer {
             Some(address) => match address.parse::<Mailbox>() {
                 Ok(to) => to,
                 Err(_) => {
-                    outbox::failed(&self.pool, mail.id, "the recipient is not an e-mail address", None)
-                        .await?;
+                    outbox::failed(
+                        &self.pool,
+                        mail.id,
+                        "the recipient is not an e-mail address",
+                        None,
+                    )
+                    .await?;
                     return Ok(());
                 }
             },
@@ -172,7 +177,10 @@ impl Mailer {
     /// The `Message-ID` of a row: the same on every try, unique per row (and per store).
     pub fn message_id(&self, mail: &Mail) -> String {
         let host = self.base_url.host_str().unwrap_or("localhost");
-        let order = mail.order_id.map(|o| o.0.simple().to_string()).unwrap_or_default();
+        let order = mail
+            .order_id
+            .map(|o| o.0.simple().to_string())
+            .unwrap_or_default();
         format!("<outbox.{}.{order}@{host}>", mail.id)
     }
 

@@ -112,9 +112,11 @@ async fn number_of(app: &TestApp, order: &str) -> i64 {
 }
 
 async fn wait_for_mail(to: &str, n: usize) -> Vec<String> {
-    eventually(&format!("{n} mail(s) to {to}"), Duration::from_secs(10), || async {
-        received(to).len() >= n
-    })
+    eventually(
+        &format!("{n} mail(s) to {to}"),
+        Duration::from_secs(10),
+        || async { received(to).len() >= n },
+    )
     .await;
     received(to)
 }
@@ -137,13 +139,22 @@ async fn a_card_approval_mails_the_shopper_once_and_the_merchant_and_the_link_op
     let mails = wait_for_mail(&buyer, 1).await;
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
-    assert_eq!(header(mail, "Subject"), format!("Pedido #{number} confirmado"));
+    assert_eq!(
+        header(mail, "Subject"),
+        format!("Pedido #{number} confirmado")
+    );
     assert!(header(mail, "From").contains("loja@example.com"));
     assert!(header(mail, "Message-ID").starts_with("<outbox."));
     assert!(mail.contains("Recebemos o seu pagamento"), "{mail}");
-    assert!(mail.contains("R$") && mail.contains("158,80"), "total: {mail}");
+    assert!(
+        mail.contains("R$") && mail.contains("158,80"),
+        "total: {mail}"
+    );
     assert!(mail.contains("Forma de pagamento: master"), "{mail}");
-    assert!(!mail.contains(&format!("Pedido {order}")), "the uuid is internal");
+    assert!(
+        !mail.contains(&format!("Pedido {order}")),
+        "the uuid is internal"
+    );
 
     let merchant_mails = wait_for_mail(&merchant, 1).await;
     assert_eq!(merchant_mails.len(), 1);
@@ -156,7 +167,10 @@ async fn a_card_approval_mails_the_shopper_once_and_the_merchant_and_the_link_op
     // The e-mail's link opens the order in a browser that never saw the shop.
     let link = link_in(mail, "Ver o pedido");
     // Sandbox mode: the store's public URL is the address it bound.
-    assert!(link.starts_with(&app.url(&format!("/orders/{order}?t="))), "{link}");
+    assert!(
+        link.starts_with(&app.url(&format!("/orders/{order}?t="))),
+        "{link}"
+    );
     let path = link.trim_start_matches(&app.address);
     let stranger = browser();
     let res = stranger.get(app.url(path)).send().await.unwrap();
@@ -166,7 +180,11 @@ async fn a_card_approval_mails_the_shopper_once_and_the_merchant_and_the_link_op
     assert!(page.contains("id=\"delivery-status\""));
     assert!(page.contains("Pagamento aprovado"));
     // Without the token, that browser gets nothing.
-    let res = stranger.get(app.url(&format!("/orders/{order}"))).send().await.unwrap();
+    let res = stranger
+        .get(app.url(&format!("/orders/{order}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 
     // A second pass sends nothing more.
@@ -192,8 +210,16 @@ async fn a_tampered_or_expired_order_link_is_refused_and_shows_nothing() {
     let other = checkout::domain::OrderId::new();
     let expired = links.token(id, now - time::Duration::days(31));
     let cases = [
-        (format!("{}.{tag}", expires.parse::<i64>().unwrap() + 86_400), 403, "Link inválido"),
-        (format!("{expires}.{}", "0".repeat(64)), 403, "Link inválido"),
+        (
+            format!("{}.{tag}", expires.parse::<i64>().unwrap() + 86_400),
+            403,
+            "Link inválido",
+        ),
+        (
+            format!("{expires}.{}", "0".repeat(64)),
+            403,
+            "Link inválido",
+        ),
         (links.token(other, now), 403, "Link inválido"),
         ("nonsense".to_string(), 403, "Link inválido"),
         (expired, 410, "Link expirado"),
@@ -207,7 +233,10 @@ async fn a_tampered_or_expired_order_link_is_refused_and_shows_nothing() {
         assert_eq!(res.status(), status, "{token}");
         let page = res.text().await.unwrap();
         assert!(page.contains(words), "{token}: {page}");
-        assert!(!page.contains(&format!("#{number}")), "{token}: shows the order");
+        assert!(
+            !page.contains(&format!("#{number}")),
+            "{token}: shows the order"
+        );
         assert!(!page.contains("158,80"), "{token}: shows the order");
     }
     // The status poll refuses the same way.
@@ -236,7 +265,10 @@ async fn a_pending_pix_mails_how_to_pay_then_its_approval_mails_the_status_once(
     let mails = wait_for_mail(&buyer, 1).await;
     assert_eq!(mails.len(), 1);
     let first = &mails[0];
-    assert_eq!(header(first, "Subject"), format!("Pedido #{number}: veja como pagar"));
+    assert_eq!(
+        header(first, "Subject"),
+        format!("Pedido #{number}: veja como pagar")
+    );
     assert!(first.contains("Como pagar"), "{first}");
     assert!(first.contains("000201"), "the Pix code: {first}");
     assert!(first.contains("Pague até"), "{first}");
@@ -258,7 +290,9 @@ async fn a_pending_pix_mails_how_to_pay_then_its_approval_mails_the_status_once(
     assert!(mails[1].contains("foi aprovado"));
     assert!(!mails[1].contains("Como pagar"));
     app.assert_count(
-        &format!("select count(*) from outbox where order_id = '{order}' and recipient is not null"),
+        &format!(
+            "select count(*) from outbox where order_id = '{order}' and recipient is not null"
+        ),
         2,
     )
     .await;
@@ -277,7 +311,11 @@ async fn a_worker_that_crashes_mid_send_delivers_each_mail_once_per_message_id()
 
     // Dies right after claiming: nothing sent, and the row is held while the lease lasts.
     app.mailer.pass_until(Stop::AfterClaim).await.unwrap();
-    assert_eq!(app.mailer.pass().await.unwrap(), 0, "a live lease is respected");
+    assert_eq!(
+        app.mailer.pass().await.unwrap(),
+        0,
+        "a live lease is respected"
+    );
     app.execute(expire_lease).await;
 
     // Dies after the server took the mail, before marking it sent.
@@ -285,7 +323,11 @@ async fn a_worker_that_crashes_mid_send_delivers_each_mail_once_per_message_id()
     assert_eq!(app.mailer.pass_until(Stop::AfterSend).await.unwrap(), 2);
     wait_for_mail(&buyer, 1).await;
     app.assert_count(&row, 0).await;
-    assert_eq!(app.mailer.pass().await.unwrap(), 0, "a live lease is respected");
+    assert_eq!(
+        app.mailer.pass().await.unwrap(),
+        0,
+        "a live lease is respected"
+    );
     app.execute(expire_lease).await;
 
     // The next worker sends it again, as the same message, and marks it sent.
@@ -294,8 +336,16 @@ async fn a_worker_that_crashes_mid_send_delivers_each_mail_once_per_message_id()
     app.assert_count(&row, 1).await;
     assert_eq!(app.mailer.pass().await.unwrap(), 0);
     let ids: BTreeSet<&str> = copies.iter().map(|m| header(m, "Message-ID")).collect();
-    assert_eq!(copies.len(), 2, "at least once: the crashed send and the retry");
-    assert_eq!(ids.len(), 1, "exactly one after de-duplication by Message-ID: {ids:?}");
+    assert_eq!(
+        copies.len(),
+        2,
+        "at least once: the crashed send and the retry"
+    );
+    assert_eq!(
+        ids.len(),
+        1,
+        "exactly one after de-duplication by Message-ID: {ids:?}"
+    );
     let subjects: BTreeSet<&str> = copies.iter().map(|m| header(m, "Subject")).collect();
     assert_eq!(subjects.len(), 1, "every try sends the same mail");
 
@@ -308,7 +358,8 @@ async fn a_worker_that_crashes_mid_send_delivers_each_mail_once_per_message_id()
         ))
         .await;
     }
-    app.assert_count("select count(*) from outbox", before).await;
+    app.assert_count("select count(*) from outbox", before)
+        .await;
     let id = checkout::domain::OrderId::parse(&order).unwrap();
     let mail = checkout::db::outbox::NewMail {
         kind: "shipped",
@@ -319,7 +370,8 @@ async fn a_worker_that_crashes_mid_send_delivers_each_mail_once_per_message_id()
     };
     assert!(checkout::db::outbox::queue(&app.pool, &mail).await.unwrap());
     assert!(!checkout::db::outbox::queue(&app.pool, &mail).await.unwrap());
-    app.assert_count("select count(*) from outbox", before + 1).await;
+    app.assert_count("select count(*) from outbox", before + 1)
+        .await;
 }
 
 #[tokio::test]
@@ -346,15 +398,27 @@ async fn without_smtp_mails_are_kept_and_shown_in_the_back_office_outbox() {
     let list = common::html_of(&admin, app.url("/admin/outbox")).await;
     assert!(list.contains("Sem SMTP_URL"), "{list}");
     assert!(list.contains(&buyer));
-    assert!(list.contains(&format!("Pedido #{number} confirmado")), "{list}");
+    assert!(
+        list.contains(&format!("Pedido #{number} confirmado")),
+        "{list}"
+    );
     let id = app
-        .count(&format!("select id from outbox where order_id = '{order}' and kind = 'confirmation'"))
+        .count(&format!(
+            "select id from outbox where order_id = '{order}' and kind = 'confirmation'"
+        ))
         .await;
     let one = common::html_of(&admin, app.url(&format!("/admin/outbox/{id}"))).await;
     assert!(one.contains("Recebemos o seu pagamento"), "{one}");
-    assert!(one.contains(&format!("/orders/{order}?t=")), "the signed link: {one}");
+    assert!(
+        one.contains(&format!("/orders/{order}?t=")),
+        "the signed link: {one}"
+    );
     // Not for shoppers.
-    let res = browser().get(app.url("/admin/outbox")).send().await.unwrap();
+    let res = browser()
+        .get(app.url("/admin/outbox"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
 }
 
@@ -370,7 +434,10 @@ async fn the_short_order_number_is_shown_to_shoppers_and_merchants_and_in_the_cs
     let list = common::html_of(&admin, app.url("/admin/orders")).await;
     assert!(list.contains(&format!("#{number}")));
     let found = common::html_of(&admin, app.url(&format!("/admin/orders?q=%23{number}"))).await;
-    assert!(found.contains(&format!("/admin/orders/{order}")), "search by #number");
+    assert!(
+        found.contains(&format!("/admin/orders/{order}")),
+        "search by #number"
+    );
     let detail = common::html_of(&admin, app.url(&format!("/admin/orders/{order}"))).await;
     assert!(detail.contains(&format!("#{number}")));
     let csv = common::text_of(&admin, app.url("/admin/orders.csv")).await;

@@ -145,8 +145,7 @@ pub async fn csv(
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AdminError> {
     let rows = backoffice::orders(&state.pool, &query.filter(&state)?, 100_000, 0).await?;
-    let mut out =
-        String::from(
+    let mut out = String::from(
         "order_number,order_id,created_at,status,currency,total,payment_id,payer_email\n",
     );
     for r in rows {

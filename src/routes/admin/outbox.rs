@@ -85,7 +85,10 @@ pub async fn html(
     let body = mail.body_html.ok_or(AdminError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header(("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'"))
+        .insert_header((
+            "Content-Security-Policy",
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+        ))
         .insert_header(("Cache-Control", "no-store"))
         .body(body))
 }

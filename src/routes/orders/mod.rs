@@ -283,9 +283,7 @@ fn spend_cart(session: &TypedSession, id: OrderId) -> Result<(), PageError> {
 /// `GET /orders/{id}/status`: where the order stands, for the result page's own polling.
 pub async fn status(state: web::Data<AppState>, own: OwnOrder) -> Result<HttpResponse, PageError> {
     let OwnOrder {
-        shopper,
-        mut order,
-        ..
+        shopper, mut order, ..
     } = own;
     let id = order.id;
     let mut payment = orders::latest_payment(&state.pool, id).await?;
