@@ -33,7 +33,9 @@ def main():
     p.add_argument("--dir", required=True)
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    controller = Controller(Sink(a.dir), hostname="127.0.0.1", port=a.port)
+    # The greeting names the directory, so scripts/ensure-smtp can tell its own sink.
+    controller = Controller(Sink(a.dir), hostname="127.0.0.1", port=a.port,
+                            ident="checkout-smtp-sink " + os.path.abspath(a.dir))
     controller.start()
     try:
         while True:

@@ -444,3 +444,34 @@ async fn the_short_order_number_is_shown_to_shoppers_and_merchants_and_in_the_cs
     assert!(csv.starts_with("order_number,order_id,"), "{csv}");
     assert!(csv.contains(&format!("\n{number},{order},")), "{csv}");
 }
+
+#[tokio::test]
+async fn a_pix_left_unpaid_mails_that_it_expired_once() {
+    let buyer = unique("expired");
+    let app = store(vec![("SMTP_URL", smtp_url())]).await;
+    let (order, payment) = pay_pix(&app, &buyer).await;
+    let number = number_of(&app, &order).await;
+    app.sandbox_payment_action(payment, "expire").await;
+    app.wait_for_status(&order, "cancelled").await;
+    app.notifications_processed().await;
+    app.mailer.pass().await.unwrap();
+    let mails = wait_for_mail(&buyer, 2).await;
+    assert_eq!(mails.len(), 2);
+    assert_eq!(
+        header(&mails[0], "Subject"),
+        format!("Pedido #{number}: veja como pagar")
+    );
+    assert_eq!(
+        header(&mails[1], "Subject"),
+        format!("Pedido #{number}: pagamento expirado ou cancelado")
+    );
+    assert!(mails[1].contains("Nada foi cobrado"));
+    // Nothing for the merchant: the order was never paid.
+    app.assert_count(
+        &format!(
+            "select count(*) from outbox where order_id = '{order}' and kind = 'merchant_paid'"
+        ),
+        0,
+    )
+    .await;
+}
