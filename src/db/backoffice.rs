@@ -163,6 +163,8 @@ pub async fn history(pool: &PgPool, order_id: Uuid) -> Result<Vec<HistoryRow>, s
 pub struct AnomalyRow {
     pub id: i64,
     pub order_id: Option<Uuid>,
+    /// The order's short number, as the merchant reads it.
+    pub order_number: Option<i64>,
     pub payment_id: Option<PaymentId>,
     pub kind: String,
     pub detail: String,
@@ -175,9 +177,11 @@ pub async fn anomalies(
 ) -> Result<Vec<AnomalyRow>, sqlx::Error> {
     sqlx::query_as!(
         AnomalyRow,
-        r#"select id, order_id, payment_id as "payment_id: PaymentId", kind, detail, created_at as at
-           from anomalies
-           where resolved_at is null and ($1::uuid is null or order_id = $1) order by id desc limit 50"#,
+        r#"select a.id, a.order_id, o.number as "order_number?", a.payment_id as "payment_id: PaymentId",
+                  a.kind, a.detail, a.created_at as at
+           from anomalies a left join orders o on o.id = a.order_id
+           where a.resolved_at is null and ($1::uuid is null or a.order_id = $1)
+           order by a.id desc limit 50"#,
         order_id
     )
     .fetch_all(pool)
