@@ -63,10 +63,15 @@ pub struct Settings {
     pub database_acquire_timeout: Duration,
     /// Mercado Pago calls in flight at once; the rest wait their turn, holding nothing.
     pub mp_max_concurrent_calls: usize,
+    /// How long a call waits for one of those turns before the shopper is told to try again
+    /// (503): a Mercado Pago that hangs must not grow a queue without bound.
+    pub mp_queue_wait: Duration,
     /// An order older than this is re-priced against the catalog before it is paid.
     pub order_freshness: Duration,
     /// An order still unpaid (and with no payment under way) after this is cancelled.
     pub unpaid_order_expiry: Duration,
+    /// The largest product picture the back office accepts, in bytes.
+    pub picture_max_bytes: usize,
     pub metrics: crate::metrics::MetricsSettings,
     /// Trusted proxies and rate limits (`TRUSTED_PROXIES`, `RATE_LIMIT_*`).
     pub limits: crate::limits::LimitSettings,
@@ -168,6 +173,7 @@ impl Settings {
             shutdown_grace: secs("SHUTDOWN_GRACE_SECS", 1..=600, 30)?,
             database_acquire_timeout: secs("DATABASE_ACQUIRE_TIMEOUT_SECS", 1..=120, 30)?,
             mp_max_concurrent_calls: number("MP_MAX_CONCURRENT_CALLS", 1..=10_000, 1_024)? as usize,
+            mp_queue_wait: secs("MP_QUEUE_WAIT_SECS", 1..=120, 10)?,
             order_freshness: Duration::from_secs(minutes(
                 "ORDER_FRESHNESS_MINUTES",
                 1..=1_440,
@@ -176,6 +182,8 @@ impl Settings {
             unpaid_order_expiry: Duration::from_secs(
                 3600 * number("UNPAID_ORDER_EXPIRY_HOURS", 1..=720, 24)?,
             ),
+            picture_max_bytes: number("PICTURE_MAX_BYTES", 65_536..=52_428_800, 5_242_880)?
+                as usize,
             metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
             limits: crate::limits::LimitSettings::from_lookup(&get)?,
             approval: crate::payments::approval::ApprovalSettings::from_lookup(&get)?,
@@ -458,6 +466,7 @@ mod tests {
         // Thousands of shoppers may queue for the database; a few hundred calls carry them.
         assert_eq!(s.database_acquire_timeout, Duration::from_secs(30));
         assert_eq!(s.mp_max_concurrent_calls, 1024);
+        assert_eq!(s.mp_queue_wait, Duration::from_secs(10));
     }
 
     #[test]
@@ -475,7 +484,7 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_variable_and_hides_secrets() {
-        let cases: [(&str, Option<&str>); 12] = [
+        let cases: [(&str, Option<&str>); 13] = [
             ("DATABASE_URL", None),
             ("DATABASE_URL", Some("mysql://x")),
             ("MP_SITE", Some("XXX")),
@@ -488,6 +497,7 @@ mod tests {
             ("MP_TIMEOUT_SECS", Some("0")),
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", Some("0")),
             ("MP_MAX_CONCURRENT_CALLS", Some("many")),
+            ("MP_QUEUE_WAIT_SECS", Some("0")),
         ];
         for (var, value) in cases {
             let mut vars = live();

@@ -96,7 +96,7 @@ impl Application {
         )
         .context("building the HTTP client for Mercado Pago")?
         .with_metrics(metrics.clone())
-        .with_max_in_flight(settings.mp_max_concurrent_calls);
+        .with_max_in_flight(settings.mp_max_concurrent_calls, settings.mp_queue_wait);
         let policy = csp::policy(&csp::CspInputs {
             site: settings.site,
             base: &base_url,
@@ -166,6 +166,7 @@ impl Application {
             test_credentials: settings.test_credentials(),
             csp_reports: Default::default(),
             order_freshness: settings.order_freshness,
+            picture_max_bytes: settings.picture_max_bytes,
             draining: Default::default(),
             metrics,
             status_screen: settings

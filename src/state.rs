@@ -38,6 +38,8 @@ pub struct AppState {
     pub csp_reports: crate::security::csp::ReportBudget,
     /// An order older than this is re-priced against the catalog before it is paid.
     pub order_freshness: Duration,
+    /// The largest product picture the back office accepts, in bytes.
+    pub picture_max_bytes: usize,
     /// Set when the store is stopping: no new payment starts, `/readyz` answers 503.
     pub draining: std::sync::atomic::AtomicBool,
     /// This application's counters, shared with its Mercado Pago client.

@@ -4,12 +4,14 @@ pub mod admin;
 pub mod attempts;
 pub mod backoffice;
 pub mod catalog;
+pub mod charts;
 pub mod gauges;
 pub mod migrations;
 pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod pictures;
 pub mod products;
 pub mod reconciliation;
 

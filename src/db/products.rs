@@ -1,6 +1,7 @@
 use crate::domain::{Currency, Money};
 
 use super::money;
+use super::pictures::{self, Picture};
 
 #[derive(Debug, Clone)]
 pub struct Product {
@@ -10,6 +11,8 @@ pub struct Product {
     pub description: String,
     pub image_url: Option<String>,
     pub price: Money,
+    /// The merchant's picture, if the product has one.
+    pub picture: Option<Picture>,
 }
 
 /// The products a shopper can buy on a site: active, in the site's currency.
@@ -22,6 +25,7 @@ pub async fn active(pool: &sqlx::PgPool, currency: Currency) -> Result<Vec<Produ
     )
     .fetch_all(pool)
     .await?;
+    let mut pictures = pictures::of_catalog(pool, currency).await?;
     rows.into_iter()
         .map(|r| {
             Ok(Product {
@@ -31,6 +35,7 @@ pub async fn active(pool: &sqlx::PgPool, currency: Currency) -> Result<Vec<Produ
                 description: r.description,
                 image_url: r.image_url,
                 price: money(r.price_minor, &r.currency)?,
+                picture: pictures.remove(&r.id),
             })
         })
         .collect()

@@ -11,6 +11,7 @@ pub mod money;
 pub mod order_status;
 pub mod payment_status;
 pub mod payment_submission;
+pub mod picture;
 pub mod site;
 pub mod timings;
 pub(crate) mod vocabulary;
@@ -29,5 +30,6 @@ pub use payment_submission::{
     CardPayment, OfflineKind, OfflinePayment, PaymentRequest, Problem, RawSubmission,
     SubmissionError,
 };
+pub use picture::{AltText, PictureProblem};
 pub use site::{Lang, Site};
 pub use timings::Timings;

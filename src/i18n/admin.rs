@@ -640,6 +640,8 @@ pub enum FormProblem {
     RefundKey,
     /// Nothing to cancel: the order has no pending payment.
     NoPendingPayment,
+    /// A product picture that cannot be used (see `i18n::pictures`).
+    Picture(crate::domain::PictureProblem),
 }
 
 fn form_problem(lang: Lang, problem: &FormProblem) -> String {
@@ -666,6 +668,7 @@ fn form_problem(lang: Lang, problem: &FormProblem) -> String {
         (F::NoPendingPayment, Lang::Pt) => "Este pedido não tem pagamento pendente para cancelar.".into(),
         (F::NoPendingPayment, Lang::Es) => "Este pedido no tiene un pago pendiente para cancelar.".into(),
         (F::NoPendingPayment, Lang::En) => "This order has no pending payment to cancel.".into(),
+        (F::Picture(p), lang) => super::pictures::picture_problem(lang, p),
     }
 }
 

@@ -26,6 +26,8 @@ pub enum PaymentMessage {
     DocumentRefused,
     Refused,
     Unavailable,
+    /// Too many payments under way at once: this one was not sent.
+    Busy,
     /// The call's outcome is unknown: do not pay again.
     Unconfirmed,
 }
@@ -109,6 +111,11 @@ pub fn payment_message(lang: Lang, message: &PaymentMessage) -> String {
             "Não conseguimos processar o pagamento agora; nada foi cobrado. Tente de novo em alguns minutos.",
             "No pudimos procesar el pago ahora; no se cobró nada. Inténtalo de nuevo en unos minutos.",
             "We could not process the payment right now; nothing was charged. Try again in a few minutes.",
+        ),
+        M::Busy => p(
+            "Muitas pessoas estão pagando agora e o seu pagamento não foi enviado; nada foi cobrado. Tente de novo em alguns segundos.",
+            "Mucha gente está pagando en este momento y tu pago no se envió; no se cobró nada. Inténtalo de nuevo en unos segundos.",
+            "Many people are paying right now and your payment was not sent; nothing was charged. Try again in a few seconds.",
         ),
         M::Unconfirmed => p(
             "Não recebemos a confirmação do Mercado Pago. Não pague de novo: estamos verificando e o resultado aparecerá na página do pedido.",

@@ -4,8 +4,10 @@
 //! values a sentence needs); only this module says it.
 
 pub mod admin;
+pub mod charts;
 pub mod mail;
 pub mod messages;
+pub mod pictures;
 pub mod status;
 
 use crate::domain::Lang;

@@ -15,6 +15,7 @@ use crate::metrics::{CallError, Metrics};
 const POOL_IDLE: Duration = Duration::from_secs(4);
 
 const DEFAULT_IN_FLIGHT: usize = 1_024;
+const DEFAULT_QUEUE_WAIT: Duration = Duration::from_secs(10);
 
 /// One shared HTTP client for every call: connection reuse, and timeouts that bound how long
 /// a shopper waits on Mercado Pago.
@@ -28,6 +29,9 @@ pub struct MercadoPagoClient {
     /// at once would otherwise open as many sockets and buffers to Mercado Pago as there are
     /// shoppers, when a few hundred carry the throughput the database allows.
     in_flight: Arc<tokio::sync::Semaphore>,
+    max_in_flight: usize,
+    /// How long a call waits for a permit before it gives up unsent (`MpError::Busy`).
+    queue_wait: Duration,
 }
 
 impl MercadoPagoClient {
@@ -51,13 +55,19 @@ impl MercadoPagoClient {
             access_token,
             metrics: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(DEFAULT_IN_FLIGHT)),
+            max_in_flight: DEFAULT_IN_FLIGHT,
+            queue_wait: DEFAULT_QUEUE_WAIT,
         })
     }
 
-    /// At most `calls` in flight at once (`MP_MAX_CONCURRENT_CALLS`).
-    pub fn with_max_in_flight(self, calls: usize) -> Self {
+    /// At most `calls` in flight at once (`MP_MAX_CONCURRENT_CALLS`); a call that finds them
+    /// all taken waits up to `queue_wait` (`MP_QUEUE_WAIT_SECS`) for its turn.
+    pub fn with_max_in_flight(self, calls: usize, queue_wait: Duration) -> Self {
+        let calls = calls.max(1);
         Self {
-            in_flight: Arc::new(tokio::sync::Semaphore::new(calls.max(1))),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(calls)),
+            max_in_flight: calls,
+            queue_wait,
             ..self
         }
     }
@@ -293,7 +303,18 @@ impl MercadoPagoClient {
         let request = request.map_err(classify)?;
         let endpoint = endpoint(request.method(), request.url().path(), self.base.path());
         // Never closed, so acquiring only waits; the wait is not the call's own latency.
-        let _permit = self.in_flight.acquire().await.expect("never closed");
+        let Ok(permit) = tokio::time::timeout(self.queue_wait, self.in_flight.acquire()).await
+        else {
+            let busy = MpError::Busy {
+                in_flight: self.max_in_flight,
+                waited: self.queue_wait,
+            };
+            // Counted as a call that took the whole wait, so the error-rate alert sees it.
+            self.metrics
+                .mercadopago_call(&endpoint, self.queue_wait, Some(call_error(&busy)));
+            return Err(busy);
+        };
+        let _permit = permit.expect("never closed");
         let started = Instant::now();
         let result = self.exchange(&http, request).await;
         let failure = result.as_ref().err().map(call_error);
@@ -387,6 +408,7 @@ fn call_error(e: &MpError) -> CallError {
         MpError::Timeout => CallError::Timeout,
         MpError::Connect(_) => CallError::Connect,
         MpError::Transport(_) => CallError::BadAnswer,
+        MpError::Busy { .. } => CallError::Busy,
     }
 }
 

@@ -52,6 +52,16 @@ pub enum MpError {
     /// The request went out but the exchange broke, or the answer was unreadable.
     #[error("broken exchange with Mercado Pago: {0}")]
     Transport(String),
+    /// Every permitted call to Mercado Pago was in flight for the whole of the queue's wait,
+    /// so this one was never sent: nothing was created. A Mercado Pago that hangs would
+    /// otherwise let the queue grow without bound, each waiter holding its shopper.
+    #[error(
+        "{in_flight} calls to Mercado Pago were in flight for {waited:?}; this one was not sent"
+    )]
+    Busy {
+        in_flight: usize,
+        waited: std::time::Duration,
+    },
 }
 
 impl MpError {

@@ -133,6 +133,8 @@ pub enum CallError {
     ClientError,
     Unauthorized,
     BadAnswer,
+    /// Never sent: the calls in flight stayed at their cap for the whole queue wait.
+    Busy,
 }
 
 impl CallError {
@@ -146,6 +148,7 @@ impl CallError {
             Self::ClientError => "client_error",
             Self::Unauthorized => "unauthorized",
             Self::BadAnswer => "bad_answer",
+            Self::Busy => "busy",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod orders;
 pub mod page;
 pub mod payments;
+pub mod pictures;
 pub mod storefront;
 pub mod webhooks;
 
@@ -43,5 +44,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::scrape))
         .route("/static/{name}", web::get().to(assets::serve))
+        .route("/pictures/{hash}", web::get().to(pictures::serve))
         .configure(admin::configure);
 }

@@ -5,8 +5,8 @@ use sqlx::Connection;
 use wiremock::ResponseTemplate;
 
 use common::{
-    approved_after, approved_payment, approving_checkout, browser, card_submission, json_of,
-    payment_creation, payment_response, spawn_app, text_of, TestApp,
+    approved_after, approved_payment, approving_checkout, browser, card_submission, eventually,
+    json_of, payment_creation, payment_response, spawn_app, spawn_with, text_of, Options, TestApp,
 };
 
 #[tokio::test]
@@ -409,4 +409,67 @@ async fn database_outage_is_503_and_charges_nothing() {
         tries += 1;
         assert!(tries < 5, "the store recovers once the database is back");
     }
+}
+
+/// A Mercado Pago that hangs must not grow an unbounded queue of shoppers: past the queue's
+/// wait, a payment is not sent at all, the shopper is told to try again, and nothing is made.
+#[tokio::test]
+async fn a_payment_that_waits_too_long_for_its_turn_is_not_sent_and_can_be_retried() {
+    let mut app = spawn_with(
+        Options::default()
+            .timeout_secs(10)
+            .env("MP_MAX_CONCURRENT_CALLS", "1")
+            .env("MP_QUEUE_WAIT_SECS", "1"),
+    )
+    .await;
+    app.mp_creates(approved_after(Duration::from_secs(3))).await;
+    let first = app.start_checkout().await;
+    let slow = app
+        .client
+        .post(app.url("/process_payment"))
+        .header("X-CSRF-Token", &first.csrf)
+        .json(&first.card())
+        .send();
+    let slow = tokio::spawn(slow);
+    eventually(
+        "the first call is under way",
+        Duration::from_secs(5),
+        || {
+            let app = &app;
+            async move { !app.payment_calls().await.is_empty() }
+        },
+    )
+    .await;
+
+    app.client = common::browser();
+    let second = app.start_checkout().await;
+    let res = app.pay_card(&second).await;
+    assert_eq!(res.headers()["retry-after"], "5");
+    let (status, body) = json_of(res).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "provider_busy");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("nada foi cobrado"));
+    assert_eq!(
+        app.payment_calls().await.len(),
+        1,
+        "the second was never sent"
+    );
+    assert_eq!(
+        app.order_status(&second.order_id).await,
+        "created",
+        "as before it"
+    );
+
+    let (status, _) = json_of(slow.await.unwrap().unwrap()).await;
+    assert_eq!(status, 200);
+    let (status, body) = json_of(app.pay_card(&second).await).await;
+    assert_eq!(
+        status, 200,
+        "a retry once the queue moves is charged: {body}"
+    );
+    assert_eq!(app.payment_calls().await.len(), 2);
+    app.assert_count("select count(*) from payments", 2).await;
 }

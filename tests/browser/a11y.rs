@@ -144,8 +144,35 @@ async fn card_result(app: &TestApp, browser: &Browser, cardholder: &str) {
 }
 
 /// The storefront, the cart, the checkout and every result page of one store.
+/// Gives the site's first product a picture, so that pages show one (storefront, cart,
+/// summary, the product form).
+async fn with_a_picture(app: &TestApp, site: &'static str) {
+    let currency = checkout::domain::Site::parse(site).unwrap().currency();
+    let product: i64 =
+        sqlx::query_scalar("select id from products where currency = $1 order by id limit 1")
+            .bind(currency.code())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let img = image::RgbImage::from_fn(700, 400, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&img)
+        .unwrap();
+    let variants = checkout::domain::picture::process(&jpeg, 5 << 20).unwrap();
+    let alt = checkout::domain::AltText::parse("A bag of coffee beans").unwrap();
+    assert!(
+        checkout::db::pictures::replace(&app.pool, currency, product, &alt, &variants)
+            .await
+            .unwrap()
+    );
+}
+
 async fn shopper_pages(site: &'static str, lang: &'static str, pending: &str, voucher: &str) {
     let app = store(site).await;
+    with_a_picture(&app, site).await;
     let browser = driver::start().await;
     let mut audit = Audit::new(lang);
 
@@ -223,6 +250,7 @@ async fn shopper_pages(site: &'static str, lang: &'static str, pending: &str, vo
 /// Outbox and a mail in it.
 async fn back_office_pages(site: &'static str, lang: &'static str) {
     let app = store(site).await;
+    with_a_picture(&app, site).await;
     checkout::routes::admin::auth::create_admin(
         &app.pool,
         "owner@example.com",
@@ -258,7 +286,7 @@ async fn back_office_pages(site: &'static str, lang: &'static str) {
         }
     }
     browser.click("#products a[href^='/admin/products/']").await;
-    browser.wait("#name").await;
+    browser.wait("#current-picture").await;
     audit.check(&browser, "admin: product form").await;
     browser
         .client

@@ -5,6 +5,7 @@ use crate::db::backoffice::{self, AnomalyRow, Dashboard};
 use crate::state::AppState;
 
 use super::auth::{Admin, AdminForm, CsrfForm};
+use super::charts::{charts, Charts};
 use super::{page, see, AdminContext, AdminError};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -18,16 +19,21 @@ struct DashboardPage {
     ctx: AdminContext,
     d: Dashboard,
     anomalies: Vec<AnomalyRow>,
+    charts: Charts,
 }
 
 pub async fn dashboard(
     admin: Admin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AdminError> {
+    let ctx = AdminContext::new(&state, admin);
+    let d = backoffice::dashboard(&state.pool, state.site.currency()).await?;
+    let charts = charts(&state, &ctx, &d.by_status).await?;
     page(&DashboardPage {
-        ctx: AdminContext::new(&state, admin),
-        d: backoffice::dashboard(&state.pool, state.site.currency()).await?,
+        ctx,
+        d,
         anomalies: backoffice::anomalies(&state.pool, None).await?,
+        charts,
     })
 }
 

@@ -2,9 +2,11 @@
 //! refunds, cancellations) and catalog. Every route but sign-in needs an `Admin`.
 
 pub mod auth;
+mod charts;
 mod dashboard;
 mod orders;
 mod outbox;
+mod pictures;
 mod products;
 mod refunds;
 
@@ -29,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(orders::routes)
             .configure(outbox::routes)
             .configure(refunds::routes)
-            .configure(products::routes),
+            .configure(products::routes)
+            .configure(pictures::routes),
     );
 }
 

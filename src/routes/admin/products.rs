@@ -146,6 +146,10 @@ struct ProductPage {
     p: ProductRow,
     price: String,
     categories: Vec<CategoryOption>,
+    picture: Option<crate::db::pictures::Picture>,
+    pt: &'static crate::i18n::pictures::PictureTexts,
+    /// "JPEG, PNG or WebP, up to 5 MiB."
+    formats: String,
 }
 
 pub async fn edit(
@@ -156,10 +160,14 @@ pub async fn edit(
     let p = backoffice::product(&state.pool, state.site.currency(), path.into_inner())
         .await?
         .ok_or(AdminError::NotFound)?;
+    let pt = crate::i18n::pictures::picture_texts(state.site.lang());
     page(&ProductPage {
         ctx: AdminContext::new(&state, admin),
         price: p.price.to_decimal_string(),
         categories: category_options(state.site.lang(), p.category),
+        picture: crate::db::pictures::of_product(&state.pool, p.id).await?,
+        pt,
+        formats: pt.formats(state.picture_max_bytes),
         p,
     })
 }

@@ -31,6 +31,8 @@ struct CheckoutPage {
     preference_id: String,
     /// The shopper's earlier order was replaced because its prices changed.
     repriced: bool,
+    /// The summary's pictures.
+    pictures: crate::routes::pictures::LinePictures,
 }
 
 pub async fn checkout(
@@ -96,6 +98,7 @@ pub async fn checkout(
         payment_methods: payment_methods.to_string(),
         preference_id: preference_id.unwrap_or_default(),
         repriced,
+        pictures: crate::routes::pictures::LinePictures::of(&catalog),
     })
 }
 

@@ -44,6 +44,8 @@ struct ResultPage {
     /// `?t=<token>` when the page was opened by its signed link, for its own links.
     link_query: String,
     mail: &'static crate::i18n::mail::MailTexts,
+    /// The summary's pictures.
+    pictures: crate::routes::pictures::LinePictures,
 }
 
 /// Asks Mercado Pago about an unanswered call; true when the order changed.
@@ -232,7 +234,10 @@ pub async fn result(
             crate::security::csp::with_challenge_origin(policy, &c.origin),
         )
     });
+    let pictures =
+        crate::routes::pictures::LinePictures::of(&state.catalog.active(&state.pool).await?);
     let page = render(&ResultPage {
+        pictures,
         refresh: poll && challenge.is_none(),
         poll,
         status_screen: payment.as_ref().and_then(|p| StatusScreen::of(&state, p)),

@@ -72,6 +72,7 @@ impl PaymentError {
             PaymentError::Charge(ChargeError::ProviderUnavailable(MpError::RateLimited {
                 retry_after,
             })) => Some(retry_after.unwrap_or(5).clamp(1, 60)),
+            PaymentError::Charge(ChargeError::ProviderUnavailable(MpError::Busy { .. })) => Some(5),
             _ => None,
         }
     }
@@ -116,6 +117,7 @@ impl PaymentError {
                 ChargeError::InProgress => "payment_in_progress",
                 ChargeError::TooManyAttempts => "too_many_attempts",
                 ChargeError::ProviderRefused(_) => "payment_refused",
+                ChargeError::ProviderUnavailable(MpError::Busy { .. }) => "provider_busy",
                 ChargeError::ProviderUnavailable(_) => "provider_unavailable",
                 ChargeError::OutcomeUnknown(_) => "outcome_unknown",
                 ChargeError::NotRecorded { .. } => "payment_not_recorded",
@@ -146,6 +148,7 @@ impl PaymentError {
                 ChargeError::ProviderRefused(e) if card_token_problem(e) => M::CardExpired,
                 ChargeError::ProviderRefused(e) if identification_problem(e) => M::DocumentRefused,
                 ChargeError::ProviderRefused(_) => M::Refused,
+                ChargeError::ProviderUnavailable(MpError::Busy { .. }) => M::Busy,
                 ChargeError::ProviderUnavailable(_) | ChargeError::Database(_) => M::Unavailable,
                 ChargeError::OutcomeUnknown(_) | ChargeError::NotRecorded { .. } => M::Unconfirmed,
             },
