@@ -79,6 +79,9 @@ pub struct Settings {
     pub limits: crate::limits::LimitSettings,
     /// 3-D Secure, statement descriptor, binary mode, Status Screen (`MP_THREE_DS`...).
     pub approval: crate::payments::approval::ApprovalSettings,
+    /// E-mail and the signed order link (`SMTP_URL`, `MAIL_FROM`, `MERCHANT_EMAIL`,
+    /// `ORDER_LINK_DAYS`, `MAIL_INTERVAL_SECS`).
+    pub mail: crate::mail::MailSettings,
     pub host: String,
     pub port: u16,
 }
@@ -191,6 +194,7 @@ impl Settings {
             metrics: crate::metrics::MetricsSettings::from_lookup(&get)?,
             limits: crate::limits::LimitSettings::from_lookup(&get)?,
             approval: crate::payments::approval::ApprovalSettings::from_lookup(&get)?,
+            mail: crate::mail::MailSettings::from_lookup(&get)?,
             host,
             port,
         })

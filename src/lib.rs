@@ -8,6 +8,7 @@ pub mod env;
 pub mod health_check;
 pub mod i18n;
 pub mod limits;
+pub mod mail;
 pub mod mercadopago;
 pub mod metrics;
 pub mod payments;

@@ -31,6 +31,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    mailer: std::sync::Arc<crate::mail::Mailer>,
 }
 
 /// Stops a running store gracefully: new payments are refused and `/readyz` fails at once,
@@ -131,7 +132,23 @@ impl Application {
             store_name: crate::i18n::texts(settings.site.lang()).store_name,
             refund_duplicates: mp.refund_duplicates,
         });
+        let order_links = std::sync::Arc::new(crate::mail::OrderLinks::new(
+            settings.session_key_bytes(),
+            settings.mail.order_link_valid_for,
+        ));
+        let mailer = std::sync::Arc::new(
+            crate::mail::Mailer::new(
+                pool.clone(),
+                settings.site,
+                base_url.clone(),
+                order_links.clone(),
+                &settings.mail,
+            )
+            .context("setting up e-mail")?,
+        );
         let state = web::Data::new(AppState {
+            order_links,
+            mail_sends: mailer.sends(),
             checkout,
             pool,
             catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
@@ -172,6 +189,7 @@ impl Application {
             );
         }
         tokio::spawn(crate::reconcile::worker::run(reconciler));
+        tokio::spawn(crate::mail::worker::run(mailer.clone()));
         let reporting = csp::reporting_endpoints(&base_url);
         let sandbox = settings
             .is_sandbox()
@@ -238,11 +256,17 @@ impl Application {
             port,
             server,
             state,
+            mailer,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The mail worker's handle: tests drive its passes themselves.
+    pub fn mailer(&self) -> std::sync::Arc<crate::mail::Mailer> {
+        self.mailer.clone()
     }
 
     pub fn stopper(&self) -> Stopper {

@@ -53,6 +53,10 @@ pub struct AppState {
     pub csp: (&'static str, String),
     /// The site's document types: Mercado Pago's list once read, the built-in table until then.
     pub id_types: std::sync::Arc<crate::payments::id_types::CurrentIdTypes>,
+    /// Signs and checks the order links sent by e-mail.
+    pub order_links: std::sync::Arc<crate::mail::OrderLinks>,
+    /// Mails are sent over SMTP (else kept in the outbox for the back office).
+    pub mail_sends: bool,
 }
 
 impl AppState {

@@ -24,6 +24,8 @@ pub struct OrderFilter {
 
 pub struct OrderRow {
     pub id: Uuid,
+    /// The short number the merchant reads (`#1042`).
+    pub number: i64,
     pub created_at: OffsetDateTime,
     pub status: OrderStatus,
     pub total: Money,
@@ -51,7 +53,7 @@ pub async fn orders(
     offset: i64,
 ) -> Result<Vec<OrderRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select o.id, o.created_at, o.status as "status: OrderStatus", o.total_minor, o.currency,
+        r#"select o.id, o.number, o.created_at, o.status as "status: OrderStatus", o.total_minor, o.currency,
              (select p.raw->'payer'->>'email' from payments p where p.order_id = o.id
                order by p.created_at desc limit 1) as payer_email,
              (select p.id from payments p where p.order_id = o.id order by p.created_at desc limit 1) as payment_id,
@@ -65,7 +67,7 @@ pub async fn orders(
                              and o.status in ('paid', 'partially_refunded')))
              and ($2::timestamptz is null or o.created_at >= $2)
              and ($3::timestamptz is null or o.created_at < $3)
-             and ($4::text is null or o.id::text = $4 or exists (
+             and ($4::text is null or o.id::text = $4 or '#' || o.number = $4 or o.number::text = $4 or exists (
                    select 1 from payments p where p.order_id = o.id
                      and (p.id::text = $4 or lower(p.raw->'payer'->>'email') = lower($4))))
              and ($7::text is null or o.site = $7)
@@ -85,6 +87,7 @@ pub async fn orders(
         .map(|r| {
             Ok(OrderRow {
                 id: r.id,
+                number: r.number,
                 created_at: r.created_at,
                 status: r.status,
                 total: money(r.total_minor, &r.currency)?,
@@ -200,6 +203,8 @@ pub async fn history(pool: &PgPool, order_id: Uuid) -> Result<Vec<HistoryRow>, s
 pub struct AnomalyRow {
     pub id: i64,
     pub order_id: Option<Uuid>,
+    /// The order's short number, as the merchant reads it.
+    pub order_number: Option<i64>,
     pub payment_id: Option<PaymentId>,
     pub kind: String,
     pub detail: String,
@@ -212,9 +217,11 @@ pub async fn anomalies(
 ) -> Result<Vec<AnomalyRow>, sqlx::Error> {
     sqlx::query_as!(
         AnomalyRow,
-        r#"select id, order_id, payment_id as "payment_id: PaymentId", kind, detail, created_at as at
-           from anomalies
-           where resolved_at is null and ($1::uuid is null or order_id = $1) order by id desc limit 50"#,
+        r#"select a.id, a.order_id, o.number as "order_number?", a.payment_id as "payment_id: PaymentId",
+                  a.kind, a.detail, a.created_at as at
+           from anomalies a left join orders o on o.id = a.order_id
+           where a.resolved_at is null and ($1::uuid is null or a.order_id = $1)
+           order by a.id desc limit 50"#,
         order_id
     )
     .fetch_all(pool)

@@ -11,6 +11,7 @@ pub mod gauges;
 pub mod migrations;
 pub mod notifications;
 pub mod orders;
+pub mod outbox;
 pub mod payments;
 pub mod pictures;
 pub mod products;

@@ -22,6 +22,8 @@ pub struct OrderLine {
 #[derive(Debug, Clone)]
 pub struct Order {
     pub id: OrderId,
+    /// The short number shoppers and merchants read (`#1042`); the id stays internal.
+    pub number: i64,
     pub status: OrderStatus,
     pub total: Money,
     pub lines: Vec<OrderLine>,
@@ -130,7 +132,7 @@ pub async fn find_for_shopper(
     shopper: ShopperId,
 ) -> Result<Option<Order>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select o.status as "status: OrderStatus", o.total_minor, o.currency, o.created_at, o.cart_fingerprint,
+        r#"select o.number, o.status as "status: OrderStatus", o.total_minor, o.currency, o.created_at, o.cart_fingerprint,
                   o.preference_id, o.preference_expires_at, o.priced_at, i.product_id, i.name, i.unit_price_minor, i.quantity,
                   i.line_total_minor
            from orders o join order_items i on i.order_id = o.id
@@ -158,6 +160,7 @@ pub async fn find_for_shopper(
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Some(Order {
         id,
+        number: first.number,
         status: first.status,
         total: money(first.total_minor, &first.currency)?,
         created_at: first.created_at,

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod charts;
+pub mod mail;
 pub mod messages;
 pub mod pictures;
 pub mod ship;

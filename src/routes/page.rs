@@ -51,6 +51,13 @@ pub enum PageError {
     BadForm(String),
     #[error("the form's CSRF token did not match the session")]
     Csrf,
+    /// A signed order link that does not open its order: 403 when it was not made by this
+    /// store for this order, 410 when it expired. Carries its own localized page.
+    #[error("order link refused: {problem}")]
+    LinkRefused {
+        problem: crate::mail::LinkProblem,
+        html: String,
+    },
     #[error("database unavailable")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -65,6 +72,10 @@ impl ResponseError for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::BadForm(_) => StatusCode::BAD_REQUEST,
             PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::LinkRefused { problem, .. } => match problem {
+                crate::mail::LinkProblem::Tampered => StatusCode::FORBIDDEN,
+                crate::mail::LinkProblem::Expired => StatusCode::GONE,
+            },
             PageError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Session(_) => StatusCode::BAD_REQUEST,
             PageError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -77,6 +88,12 @@ impl ResponseError for PageError {
             tracing::error!(error.cause_chain = ?anyhow_chain(self), "page failed");
         } else {
             tracing::info!(error = %self, "page refused");
+        }
+        if let PageError::LinkRefused { html, .. } = self {
+            return HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .insert_header(("Cache-Control", "no-store"))
+                .body(html.clone());
         }
         HttpResponse::build(status)
             .content_type("text/plain; charset=utf-8")

@@ -303,7 +303,9 @@ async fn orders_are_found_by_payer_email_and_exported() {
             .contains(&checkout.order_id)
     );
     let csv = text_of(&admin, app.url("/admin/orders.csv?status=paid")).await;
-    assert!(csv.starts_with("order_id,created_at,status,currency,total,payment_id,payer_email,"));
+    assert!(csv.starts_with(
+        "order_number,order_id,created_at,status,currency,total,payment_id,payer_email,"
+    ));
     assert!(csv.contains(&format!("{},", checkout.order_id)) && csv.contains(",BRL,158.80,"));
     let dashboard = html_of(&admin, app.url("/admin")).await;
     assert!(dashboard.contains("R$ 158,80"), "paid today");

@@ -15,6 +15,7 @@ mod holes_timings;
 mod holes_transport;
 mod identification;
 mod limits;
+mod mail;
 mod methods;
 mod metrics;
 mod payment_truth;

@@ -246,7 +246,8 @@ async fn shopper_pages(site: &'static str, lang: &'static str, pending: &str, vo
     audit.assert_clean();
 }
 
-/// Every back-office page: sign-in, dashboard, orders, an order, products, a product.
+/// Every back-office page: sign-in, dashboard, orders, an order, products, a product, the
+/// Outbox and a mail in it.
 async fn back_office_pages(site: &'static str, lang: &'static str) {
     let app = store(site).await;
     with_a_picture(&app, site).await;
@@ -262,6 +263,8 @@ async fn back_office_pages(site: &'static str, lang: &'static str) {
     // An order with a payment, for the lists and the detail page.
     card_result(&app, &browser, "APRO").await;
     let order = latest_order(&app).await;
+    // Its e-mails, kept (no SMTP_URL) for the Outbox.
+    app.mailer.pass().await.unwrap();
 
     let pages = [
         ("/admin/login", "#email", "admin: sign-in"),
@@ -286,6 +289,16 @@ async fn back_office_pages(site: &'static str, lang: &'static str) {
     browser.click("#products a[href^='/admin/products/']").await;
     browser.wait("#current-picture").await;
     audit.check(&browser, "admin: product form").await;
+    browser
+        .client
+        .goto(&app.url("/admin/outbox"))
+        .await
+        .unwrap();
+    browser.wait("#outbox").await;
+    audit.check(&browser, "admin: outbox").await;
+    browser.click("#outbox a.mail-link").await;
+    browser.wait("#mail-text").await;
+    audit.check(&browser, "admin: outbox mail").await;
 
     // A physical product: the checkout's delivery step.
     app.execute("update products set needs_delivery = true")

@@ -53,8 +53,14 @@ async fn a_merchant_signs_in_finds_an_order_by_payer_email_and_refunds_it() {
         })
         .await;
     let listed = browser.wait("#orders").await.text().await.unwrap();
+    let number = app
+        .count(&format!(
+            "select number from orders where id = '{}'",
+            checkout.order_id
+        ))
+        .await;
     assert!(
-        listed.contains(&checkout.order_id) && listed.contains("maria.souza@example.com"),
+        listed.contains(&format!("#{number}")) && listed.contains("maria.souza@example.com"),
         "{listed}"
     );
     browser.click("a.order-link").await;

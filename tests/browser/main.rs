@@ -4,6 +4,7 @@
 mod a11y;
 mod admin;
 mod driver;
+mod mail;
 mod methods;
 mod shopper;
 mod three_ds;

@@ -5,6 +5,7 @@ pub mod auth;
 mod charts;
 mod dashboard;
 mod orders;
+mod outbox;
 mod pictures;
 mod products;
 mod refunds;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(dashboard::routes)
             .configure(orders::routes)
+            .configure(outbox::routes)
             .configure(refunds::routes)
             .configure(products::routes)
             .configure(pictures::routes)
@@ -125,6 +127,8 @@ pub struct AdminContext {
     pub sandbox: bool,
     pub test_credentials: bool,
     pub admin: Admin,
+    /// The e-mail and Outbox words.
+    pub mail: &'static crate::i18n::mail::MailTexts,
 }
 
 impl AdminContext {
@@ -136,6 +140,7 @@ impl AdminContext {
             sandbox: state.sandbox,
             test_credentials: state.test_credentials,
             admin,
+            mail: crate::i18n::mail::mail_texts(state.site.lang()),
         }
     }
 }

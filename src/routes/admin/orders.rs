@@ -152,7 +152,7 @@ pub async fn csv(
 ) -> Result<HttpResponse, AdminError> {
     let rows = backoffice::orders(&state.pool, &query.filter(&state)?, 100_000, 0).await?;
     let mut out = String::from(
-        "order_id,created_at,status,currency,total,payment_id,payer_email,\
+        "order_number,order_id,created_at,status,currency,total,payment_id,payer_email,\
          delivery_address,shipping_option,shipping,carrier,tracking_code,shipped_at,delivered_at\n",
     );
     let rfc3339 = |t: &OffsetDateTime| {
@@ -162,7 +162,8 @@ pub async fn csv(
     for r in rows {
         let created = rfc3339(&r.created_at);
         out.push_str(&format!(
-            "{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{}",
+            r.number,
             r.id,
             created,
             r.status,

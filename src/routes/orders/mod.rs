@@ -41,6 +41,8 @@ struct ResultPage {
     instructions: Option<Instructions>,
     challenge: Option<Challenge>,
     status_screen: Option<StatusScreen>,
+    /// `?t=<token>` when the page was opened by its signed link, for its own links.
+    link_query: String,
     /// The summary's pictures.
     pictures: crate::routes::pictures::LinePictures,
     /// Physical goods: where to, and whether shipped (carrier, tracking) or delivered.
@@ -76,11 +78,41 @@ async fn resolve(state: &AppState, id: OrderId) -> bool {
     }
 }
 
-/// The order the path's `{id}` names, if this session placed it: anyone else gets 404, the
-/// same answer as for an order that does not exist.
+/// The order the path's `{id}` names, if this session placed it, or if the request carries
+/// a valid signed link to it (`?t=`, from the order's e-mails). Without either, anyone gets
+/// 404, the same answer as for an order that does not exist; a tampered link gets 403 and an
+/// expired one 410, each with a page that says so and shows nothing of the order.
 pub struct OwnOrder {
-    shopper: ShopperId,
+    /// The session's shopper; `None` when the order was opened by its signed link.
+    shopper: Option<ShopperId>,
     order: Order,
+    /// The signed link's token, carried on to the page's own links (its status poll).
+    token: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct LinkQuery {
+    t: Option<String>,
+}
+
+fn link_refused(req: &HttpRequest, problem: crate::mail::LinkProblem) -> PageError {
+    let chrome = req
+        .app_data::<web::Data<crate::security::ErrorChrome>>()
+        .map(|c| *c.get_ref())
+        .unwrap_or(crate::security::ErrorChrome {
+            lang: crate::domain::Lang::En,
+            sandbox: false,
+            test_credentials: false,
+        });
+    let t = crate::i18n::mail::mail_texts(chrome.lang);
+    let (title, body) = match problem {
+        crate::mail::LinkProblem::Tampered => (t.link_tampered_title, t.link_tampered_body),
+        crate::mail::LinkProblem::Expired => (t.link_expired_title, t.link_expired_body),
+    };
+    PageError::LinkRefused {
+        problem,
+        html: crate::security::error_page_html(&chrome, title, body),
+    }
 }
 
 impl FromRequest for OwnOrder {
@@ -91,21 +123,55 @@ impl FromRequest for OwnOrder {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let id = req.match_info().get("id").and_then(OrderId::parse);
         let session = TypedSession::extract(req);
+        let token = web::Query::<LinkQuery>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.into_inner().t);
+        // Checked before the future, which cannot hold the request.
+        let refused = match (&state, id, &token) {
+            (Some(state), Some(id), Some(token)) => state
+                .order_links
+                .verify(id, token, time::OffsetDateTime::now_utc())
+                .err()
+                .map(|problem| link_refused(req, problem)),
+            _ => None,
+        };
         Box::pin(async move {
             let state = state.ok_or_else(|| anyhow::anyhow!("no AppState"))?;
             let id = id.ok_or(PageError::NotFound)?;
+            if let Some(refused) = refused {
+                return Err(refused);
+            }
+            if token.is_some() {
+                let order = reload(&state, id, None).await?;
+                return Ok(OwnOrder {
+                    shopper: None,
+                    order,
+                    token,
+                });
+            }
             let session = session.await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let shopper = session.shopper_if_known()?.ok_or(PageError::NotFound)?;
-            let order = reload(&state, id, shopper).await?;
-            Ok(OwnOrder { shopper, order })
+            let order = reload(&state, id, Some(shopper)).await?;
+            Ok(OwnOrder {
+                shopper: Some(shopper),
+                order,
+                token: None,
+            })
         })
     }
 }
 
-async fn reload(state: &AppState, id: OrderId, shopper: ShopperId) -> Result<Order, PageError> {
-    orders::find_for_shopper(&state.pool, id, shopper)
-        .await?
-        .ok_or(PageError::NotFound)
+/// The order again: the session's own, or (opened by its signed link) whoever placed it.
+async fn reload(
+    state: &AppState,
+    id: OrderId,
+    shopper: Option<ShopperId>,
+) -> Result<Order, PageError> {
+    match shopper {
+        Some(shopper) => orders::find_for_shopper(&state.pool, id, shopper).await?,
+        None => orders::find_any(&state.pool, id).await?,
+    }
+    .ok_or(PageError::NotFound)
 }
 
 /// Visible only to the session that placed the order: anyone else gets 404.
@@ -114,7 +180,11 @@ pub async fn result(
     session: TypedSession,
     own: OwnOrder,
 ) -> Result<HttpResponse, PageError> {
-    let OwnOrder { shopper, mut order } = own;
+    let OwnOrder {
+        shopper,
+        mut order,
+        token,
+    } = own;
     let id = order.id;
     if order.status == OrderStatus::PaymentUnknown && resolve(&state, id).await {
         order = reload(&state, id, shopper).await?;
@@ -156,7 +226,7 @@ pub async fn result(
             | OrderStatus::PaymentInProcess
             | OrderStatus::PaymentPending
     );
-    if challenge.is_none() && !order.status.accepts_payment() {
+    if challenge.is_none() && !order.status.accepts_payment() && shopper.is_some() {
         spend_cart(&session, id)?;
     }
     let csp = challenge.as_ref().map(|c| {
@@ -182,7 +252,9 @@ pub async fn result(
             .as_ref()
             .and_then(|p| Instructions::of(p, state.site)),
         ctx: PageContext::new(&state, &session)?,
-        can_pay: order.status.accepts_payment(),
+        // Paying again needs the session's cart; a signed link only shows the order.
+        can_pay: order.status.accepts_payment() && shopper.is_some(),
+        link_query: token.map(|t| format!("?t={t}")).unwrap_or_default(),
         payment_id: payment.as_ref().map(|p| p.id),
         order,
         message,
@@ -219,7 +291,9 @@ fn spend_cart(session: &TypedSession, id: OrderId) -> Result<(), PageError> {
 
 /// `GET /orders/{id}/status`: where the order stands, for the result page's own polling.
 pub async fn status(state: web::Data<AppState>, own: OwnOrder) -> Result<HttpResponse, PageError> {
-    let OwnOrder { shopper, mut order } = own;
+    let OwnOrder {
+        shopper, mut order, ..
+    } = own;
     let id = order.id;
     let mut payment = orders::latest_payment(&state.pool, id).await?;
     let challenged = payment

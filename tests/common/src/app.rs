@@ -40,6 +40,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Stops this app as SIGTERM would.
     pub stopper: checkout::startup::Stopper,
+    /// The mail worker: tests run its passes themselves (its own interval is an hour).
+    pub mailer: std::sync::Arc<checkout::mail::Mailer>,
     /// Dropped last: the database goes with the app.
     _database: TestDatabase,
 }
@@ -184,6 +186,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
             "SANDBOX_RESPONSE_DELAY_MS",
             options.sandbox_delay_ms.to_string(),
         ),
+        ("MAIL_INTERVAL_SECS", "3600".into()),
     ]);
     let mut vars = vars;
     vars.extend(options.env.iter().cloned());
@@ -202,6 +205,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
     let app = Application::build(settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let stopper = app.stopper();
+    let mailer = app.mailer();
     tokio::spawn(app.run_until_stopped());
     let pool = PgPool::connect(&database_url).await.expect("test pool");
     TestApp {
@@ -210,6 +214,7 @@ pub async fn spawn_with(options: Options) -> TestApp {
         mp,
         client: browser(),
         stopper,
+        mailer,
         _database: database,
     }
 }

@@ -6,6 +6,7 @@
 
 mod app;
 mod backoffice;
+mod mail;
 mod mercadopago;
 pub mod raw;
 mod sandbox;
@@ -13,6 +14,7 @@ mod wait;
 
 pub use app::*;
 pub use backoffice::*;
+pub use mail::*;
 pub use mercadopago::*;
 pub use sandbox::*;
 pub use wait::*;

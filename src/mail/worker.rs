@@ -1,0 +1,234 @@
+//! The mail worker: claims due outbox rows (`for update skip locked`, so several instances
+//! share the work), renders each once, sends it over SMTP (`SMTP_URL`) or keeps it for the
+//! back office when no server is configured, and retries failures with backoff.
+//!
+//! At least once, never lost: a row is marked sent only after the server accepted it. A
+//! worker that dies between the two leaves the row claimed; its lease (`claimed_until`) runs
+//! out and another pass sends it again, with the same `Message-ID` (stable per row), so a
+//! receiver can tell the copies apart from a second e-mail.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use tracing::Instrument;
+use url::Url;
+
+use super::render::{render, Context};
+use super::{MailSettings, OrderLinks};
+use crate::db::orders;
+use crate::db::outbox::{self, Mail, Outcome};
+use crate::domain::Site;
+
+const BATCH: i64 = 20;
+/// One SMTP conversation may take this long before it counts as failed.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// A claim lasts longer than rendering plus one whole SMTP conversation, so a live worker
+/// never loses its row mid-send to another; a dead one's row is sent again after it.
+pub const LEASE: Duration = Duration::from_secs(4 * 30);
+/// Retries double from the worker's interval up to an hour; after this many tries (about
+/// half a day of an unreachable server) the mail is marked failed for the merchant to see.
+const MAX_ATTEMPTS: i32 = 16;
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// Where a pass stops on purpose: the tests' stand-in for a worker that crashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// A normal pass.
+    Never,
+    /// Dies right after claiming: nothing sent, rows held until the lease ends.
+    AfterClaim,
+    /// Dies after the server accepted the mail, before it is marked sent.
+    AfterSend,
+}
+
+/// What the mail worker needs: the database, the links, the SMTP transport.
+pub struct Mailer {
+    pub pool: PgPool,
+    pub site: Site,
+    pub base_url: Url,
+    pub links: Arc<OrderLinks>,
+    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    from: Mailbox,
+    merchant: Option<Mailbox>,
+    pub interval: Duration,
+}
+
+impl Mailer {
+    pub fn new(
+        pool: PgPool,
+        site: Site,
+        base_url: Url,
+        links: Arc<OrderLinks>,
+        settings: &MailSettings,
+    ) -> anyhow::Result<Self> {
+        let transport = settings
+            .smtp_url()
+            .map(|url| {
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map(|b| b.timeout(Some(SMTP_TIMEOUT)).build())
+                    // The URL may hold a password: the error names the setting, not its value.
+                    .map_err(|_| anyhow::anyhow!("SMTP_URL is not a usable SMTP server URL"))
+            })
+            .transpose()?;
+        Ok(Self {
+            pool,
+            site,
+            base_url,
+            links,
+            transport,
+            from: settings.from.clone(),
+            merchant: settings.merchant.clone(),
+            interval: settings.interval,
+        })
+    }
+
+    /// Whether mails are sent (else kept for the back office).
+    pub fn sends(&self) -> bool {
+        self.transport.is_some()
+    }
+
+    /// One pass: claims, renders and sends what is due. Returns how many it handled.
+    pub async fn pass(&self) -> anyhow::Result<usize> {
+        self.pass_until(Stop::Never).await
+    }
+
+    /// A pass that may stop on purpose midway (see [`Stop`]).
+    pub async fn pass_until(&self, stop: Stop) -> anyhow::Result<usize> {
+        let due = outbox::claim(&self.pool, BATCH, LEASE).await?;
+        if stop == Stop::AfterClaim {
+            return Ok(0);
+        }
+        for mail in &due {
+            let span = tracing::info_span!("mail", outbox_id = mail.id, kind = %mail.kind);
+            if let Err(e) = self.handle(mail, stop).instrument(span).await {
+                tracing::warn!(error = %e, "mail not handled; retried later");
+            }
+        }
+        Ok(due.len())
+    }
+
+    async fn handle(&self, mail: &Mail, stop: Stop) -> anyhow::Result<()> {
+        let to = match &mail.recipient {
+            Some(address) => match address.parse::<Mailbox>() {
+                Ok(to) => to,
+                Err(_) => {
+                    outbox::failed(
+                        &self.pool,
+                        mail.id,
+                        "the recipient is not an e-mail address",
+                        None,
+                    )
+                    .await?;
+                    return Ok(());
+                }
+            },
+            None => match &self.merchant {
+                Some(merchant) => merchant.clone(),
+                None => return Ok(outbox::finish(&self.pool, mail.id, Outcome::Skipped).await?),
+            },
+        };
+        let (subject, text, html) = match (&mail.subject, &mail.body_text, &mail.body_html) {
+            (Some(s), Some(t), Some(h)) => (s.clone(), t.clone(), h.clone()),
+            _ => {
+                let r = self.render(mail).await?;
+                outbox::save_rendering(&self.pool, mail.id, &r.subject, &r.text, &r.html).await?;
+                (r.subject, r.text, r.html)
+            }
+        };
+        let Some(transport) = &self.transport else {
+            return Ok(outbox::finish(&self.pool, mail.id, Outcome::Kept).await?);
+        };
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(self.message_id(mail)))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(quoted_printable(ContentType::TEXT_PLAIN, text))
+                    .singlepart(quoted_printable(ContentType::TEXT_HTML, html)),
+            )
+            .context("building the e-mail")?;
+        match transport.send(message).await {
+            Ok(_) => {
+                if stop == Stop::AfterSend {
+                    return Ok(());
+                }
+                outbox::finish(&self.pool, mail.id, Outcome::Sent).await?;
+                tracing::info!("mail sent");
+            }
+            Err(e) => {
+                // lettre's error says what the server or the connection did; no credentials.
+                let error: String = format!("SMTP: {e}").chars().take(500).collect();
+                let retry = (mail.attempts < MAX_ATTEMPTS).then(|| self.backoff(mail.attempts));
+                tracing::warn!(error = %error, attempts = mail.attempts, "mail not sent");
+                outbox::failed(&self.pool, mail.id, &error, retry).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The `Message-ID` of a row: the same on every try, unique per row (and per store).
+    pub fn message_id(&self, mail: &Mail) -> String {
+        let host = self.base_url.host_str().unwrap_or("localhost");
+        let order = mail
+            .order_id
+            .map(|o| o.0.simple().to_string())
+            .unwrap_or_default();
+        format!("<outbox.{}.{order}@{host}>", mail.id)
+    }
+
+    fn backoff(&self, attempts: i32) -> Duration {
+        let doublings = attempts.clamp(1, 16) as u32 - 1;
+        (self.interval * 2u32.pow(doublings)).min(MAX_BACKOFF)
+    }
+
+    async fn render(&self, mail: &Mail) -> anyhow::Result<super::render::Rendered> {
+        let order_id = mail.order_id.context("an order e-mail without an order")?;
+        let order = orders::find_any(&self.pool, order_id)
+            .await?
+            .context("the e-mail's order is gone")?;
+        let payment = orders::latest_payment(&self.pool, order_id).await?;
+        let base = self.base_url.as_str().trim_end_matches('/');
+        let cx = Context {
+            site: self.site,
+            order: &order,
+            payment: payment.as_ref(),
+            shopper_link: format!(
+                "{base}{}",
+                self.links.path(order_id, OffsetDateTime::now_utc())
+            ),
+            admin_link: format!("{base}/admin/orders/{}", order_id.0),
+        };
+        Ok(render(mail, &cx)?)
+    }
+}
+
+/// One part, always quoted-printable: readable in its raw form (the back office, a test's
+/// mail file), and safe for any server, 8BITMIME or not.
+fn quoted_printable(kind: ContentType, body: String) -> SinglePart {
+    SinglePart::builder()
+        .header(kind)
+        .header(ContentTransferEncoding::QuotedPrintable)
+        .body(body)
+}
+
+/// Runs forever, one pass every interval.
+pub async fn run(mailer: Arc<Mailer>) {
+    let mut tick = tokio::time::interval(mailer.interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match mailer.pass().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(mails = n, "mail pass"),
+            Err(e) => tracing::warn!(error = %e, "mail pass failed"),
+        }
+    }
+}
