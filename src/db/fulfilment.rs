@@ -93,16 +93,42 @@ fn outcome(paid: Option<bool>, has_delivery: bool, marked: bool) -> Marked {
 }
 
 /// The one place the shopper's "shipped" / "delivered" e-mail is queued, in the transaction
-/// that marked the order, so the e-mail is sent if and only if the change is committed.
-// TODO(lead): after merging the e-mail outbox (helper "mail"), queue the outbox event here,
-// e.g. `outbox::queue(tx, OutboxEvent::OrderShipped { order_id })` for
-// `FulfilmentEvent::Shipped` and `OrderDelivered` for `FulfilmentEvent::Delivered`.
+/// that marked the order, so the e-mail is sent if and only if the change is committed. It
+/// goes to the payer of the order's approved payment; an order marked twice mails once.
 async fn notify_shopper(
-    _tx: &mut Transaction<'_, Postgres>,
+    tx: &mut Transaction<'_, Postgres>,
     order_id: OrderId,
     event: FulfilmentEvent,
 ) -> Result<(), sqlx::Error> {
-    tracing::info!(order_id = %order_id, event = ?event, "delivery status changed");
+    let email = sqlx::query_scalar!(
+        r#"select p.raw->'payer'->>'email' as "email?" from payments p
+           where p.order_id = $1 and p.status in ('approved', 'partially_refunded')
+             and p.raw->'payer'->>'email' is not null
+           order by p.updated_at desc limit 1"#,
+        order_id.0
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .flatten();
+    let Some(email) = email else {
+        tracing::warn!(order_id = %order_id, event = ?event, "no payer e-mail to tell about the delivery");
+        return Ok(());
+    };
+    let step = match event {
+        FulfilmentEvent::Shipped => "shipped",
+        FulfilmentEvent::Delivered => "delivered",
+    };
+    super::outbox::queue(
+        &mut **tx,
+        &super::outbox::NewMail {
+            kind: super::outbox::kind::FULFILMENT,
+            order_id,
+            payment_id: None,
+            event_status: step,
+            recipient: Some(&email),
+        },
+    )
+    .await?;
     Ok(())
 }
 

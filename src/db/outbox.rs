@@ -16,6 +16,9 @@ pub mod kind {
     pub const PAYMENT_STATUS: &str = "payment_status";
     /// To the merchant (`MERCHANT_EMAIL`), when an order is paid.
     pub const MERCHANT_PAID: &str = "merchant_paid";
+    /// To the shopper, when the merchant marks the order shipped or delivered (the step is
+    /// the row's `event_status`).
+    pub const FULFILMENT: &str = "fulfilment";
 }
 
 /// One e-mail to queue.

@@ -13,6 +13,8 @@ pub struct Line {
     pub quantity: i32,
     pub name: String,
     pub line_total: String,
+    /// The product's picture (absolute URL, alt text), when it has one.
+    pub picture: Option<(String, String)>,
 }
 
 /// How to finish paying offline (Pix, tickets), from Mercado Pago's answer.
@@ -63,6 +65,9 @@ struct Body<'a> {
     method: Option<String>,
     payer: Option<String>,
     how: Option<HowToPay>,
+    /// Shipped: the carrier and the tracking code the merchant gave, when given.
+    carrier: Option<String>,
+    tracking_code: Option<String>,
     link: String,
     link_label: &'static str,
     /// The link is the shopper's signed one (and says not to share it).
@@ -111,6 +116,10 @@ pub struct Context<'a> {
     pub shopper_link: String,
     /// Absolute URL of the order in the back office.
     pub admin_link: String,
+    /// Each order line's picture (absolute URL, alt text), in the order's line order.
+    pub pictures: Vec<Option<(url::Url, String)>>,
+    /// The order's delivery, for a fulfilment e-mail.
+    pub delivery: Option<&'a crate::db::delivery::Delivery>,
 }
 
 pub fn render(mail: &Mail, cx: &Context<'_>) -> Result<Rendered, askama::Error> {
@@ -124,6 +133,8 @@ pub fn render(mail: &Mail, cx: &Context<'_>) -> Result<Rendered, askama::Error> 
         kind::CONFIRMATION if pending => t.pending_intro,
         kind::CONFIRMATION => t.paid_intro,
         kind::MERCHANT_PAID => t.merchant_intro,
+        kind::FULFILMENT if status == "delivered" => t.delivered_intro,
+        kind::FULFILMENT => t.shipped_intro,
         _ => t.status_sentence(status),
     };
     let body = Body {
@@ -136,10 +147,17 @@ pub fn render(mail: &Mail, cx: &Context<'_>) -> Result<Rendered, askama::Error> 
             .order
             .lines
             .iter()
-            .map(|l| Line {
+            .enumerate()
+            .map(|(i, l)| Line {
                 quantity: l.quantity,
                 name: l.name.clone(),
                 line_total: l.line_total.to_string(),
+                picture: cx
+                    .pictures
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|(url, alt)| (url.to_string(), alt)),
             })
             .collect(),
         total: cx.order.total.to_string(),
@@ -152,6 +170,14 @@ pub fn render(mail: &Mail, cx: &Context<'_>) -> Result<Rendered, askama::Error> 
             .payment
             .filter(|_| pending)
             .and_then(|p| HowToPay::of(p, cx.site)),
+        carrier: cx
+            .delivery
+            .filter(|_| mail.kind == kind::FULFILMENT)
+            .and_then(|d| d.carrier.clone()),
+        tracking_code: cx
+            .delivery
+            .filter(|_| mail.kind == kind::FULFILMENT)
+            .and_then(|d| d.tracking_code.clone()),
         link: if merchant {
             cx.admin_link.clone()
         } else {

@@ -195,6 +195,18 @@ impl Mailer {
             .await?
             .context("the e-mail's order is gone")?;
         let payment = orders::latest_payment(&self.pool, order_id).await?;
+        let delivery = if mail.kind == crate::db::outbox::kind::FULFILMENT {
+            crate::db::delivery::delivery_of(&self.pool, order_id).await?
+        } else {
+            None
+        };
+        let mut pictures = Vec::with_capacity(order.lines.len());
+        for line in &order.lines {
+            pictures.push(
+                crate::db::pictures::picture_url(&self.pool, &self.base_url, line.product_id, 320)
+                    .await?,
+            );
+        }
         let base = self.base_url.as_str().trim_end_matches('/');
         let cx = Context {
             site: self.site,
@@ -205,6 +217,8 @@ impl Mailer {
                 self.links.path(order_id, OffsetDateTime::now_utc())
             ),
             admin_link: format!("{base}/admin/orders/{}", order_id.0),
+            pictures,
+            delivery: delivery.as_ref(),
         };
         Ok(render(mail, &cx)?)
     }

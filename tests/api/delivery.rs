@@ -25,7 +25,12 @@ pub fn address() -> Vec<(&'static str, String)> {
 /// An app whose first product is physical, with two shipping options (PAC 15,00 and
 /// SEDEX 32,50); their ids.
 pub async fn physical_store() -> (TestApp, i64, (i64, i64)) {
-    let app = spawn_with_admin(Options::default()).await;
+    physical_store_with(Options::default()).await
+}
+
+/// The same, with options of its own (a sandbox store, an SMTP server...).
+pub async fn physical_store_with(options: Options) -> (TestApp, i64, (i64, i64)) {
+    let app = spawn_with_admin(options).await;
     let product = app.product_ids().await[0];
     app.execute(&format!(
         "update products set needs_delivery = true where id = {product}"

@@ -2,9 +2,11 @@
 //! delivered; the shopper's order page shows it; orders to ship are a filter and a count; the
 //! CSV carries the delivery.
 
-use common::{csrf_of, json_of, TestApp};
+use common::{
+    csrf_of, header, json_of, smtp_url, unique, wait_for_mail, with_token, Options, TestApp,
+};
 
-use crate::delivery::{address, choose_delivery, physical_store};
+use crate::delivery::{address, choose_delivery, physical_store, physical_store_with};
 
 /// A physical order paid by card, and its id.
 async fn paid_physical_order(app: &TestApp, product: i64, option: i64) -> String {
@@ -147,7 +149,7 @@ async fn orders_to_ship_are_a_filter_and_a_dashboard_count_and_the_csv_has_the_d
     assert!(header.ends_with(
         "delivery_address,shipping_option,shipping,carrier,tracking_code,shipped_at,delivered_at"
     ));
-    let row = csv.lines().find(|l| l.starts_with(&order)).unwrap();
+    let row = csv.lines().find(|l| l.contains(&order)).unwrap();
     assert!(
         row.contains(
             "\"Avenida Paulista 1578, Sala 2, Bela Vista, São Paulo, SP, 01310100\",PAC,15.00,"
@@ -162,6 +164,84 @@ async fn orders_to_ship_are_a_filter_and_a_dashboard_count_and_the_csv_has_the_d
     let listed = admin_page(&app, &admin, "/admin/orders?to_ship=1").await;
     assert!(!listed.contains(&order));
     let csv = admin_page(&app, &admin, "/admin/orders.csv").await;
-    let row = csv.lines().find(|l| l.starts_with(&order)).unwrap();
+    let row = csv.lines().find(|l| l.contains(&order)).unwrap();
     assert!(row.contains(",Correios,BR9,"), "{row}");
+}
+
+/// The shopper hears about each step once, from a real SMTP server's point of view: the
+/// carrier and tracking code with "shipped", then "delivered"; marking a step twice mails once.
+#[tokio::test]
+async fn the_shopper_is_mailed_once_when_the_order_ships_and_once_when_it_arrives() {
+    let buyer = unique("parcel");
+    let (app, product, (pac, _)) =
+        physical_store_with(Options::default().sandbox().env("SMTP_URL", smtp_url())).await;
+    app.add_to_cart(product, 1).await;
+    assert_eq!(
+        choose_delivery(&app, address(), pac.to_string())
+            .await
+            .status(),
+        303
+    );
+    let checkout = app.open_checkout().await;
+    let token = app.sandbox_token("APRO").await;
+    let mut body = with_token(&checkout.amount, &token);
+    body["formData"]["payer"]["email"] = buyer.clone().into();
+    let (status, answer) = json_of(app.pay(&checkout.csrf, &body).await).await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &"approved".into()),
+        "{answer}"
+    );
+    let order = checkout.order_id;
+    let number = app
+        .count(&format!("select number from orders where id = '{order}'"))
+        .await;
+
+    let admin = app.admin().await;
+    let page = admin_page(&app, &admin, &format!("/admin/orders/{order}")).await;
+    let csrf = csrf_of(&page);
+    for _ in 0..2 {
+        let res = admin
+            .post(app.url(&format!("/admin/orders/{order}/ship")))
+            .form(&[
+                ("csrf_token", csrf.clone()),
+                ("carrier", "Correios".into()),
+                ("tracking_code", "BR123456789BR".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+    }
+    app.mailer.pass().await.unwrap();
+    let mails = wait_for_mail(&buyer, 2).await;
+    let shipped: Vec<_> = mails
+        .iter()
+        .filter(|m| header(m, "Subject") == format!("Pedido #{number} enviado"))
+        .collect();
+    assert_eq!(shipped.len(), 1, "{mails:?}");
+    assert!(
+        shipped[0].contains("Transportadora: Correios"),
+        "{}",
+        shipped[0]
+    );
+    assert!(shipped[0].contains("BR123456789BR"));
+
+    let res = admin
+        .post(app.url(&format!("/admin/orders/{order}/deliver")))
+        .form(&[("csrf_token", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    app.mailer.pass().await.unwrap();
+    let mails = wait_for_mail(&buyer, 3).await;
+    assert_eq!(
+        mails.len(),
+        3,
+        "confirmation, shipped, delivered: {mails:?}"
+    );
+    assert!(mails
+        .iter()
+        .any(|m| header(m, "Subject") == format!("Pedido #{number} entregue")));
 }

@@ -488,3 +488,47 @@ async fn a_new_picture_replaces_the_old_one_and_the_alt_text_can_change_alone() 
         assert_eq!(res.status(), 404, "{path}");
     }
 }
+
+/// The confirmation e-mail shows what was bought with its picture and alt text, linked by
+/// an absolute URL (a mail client has no page to resolve a relative one against).
+#[tokio::test]
+async fn the_confirmation_email_shows_the_products_picture() {
+    let buyer = common::unique("pictures");
+    let app = spawn_with_admin(
+        Options::default()
+            .sandbox()
+            .env("SMTP_URL", common::smtp_url()),
+    )
+    .await;
+    let admin = app.admin().await;
+    let (product, csrf) = product_and_token(&app, &admin).await;
+    let res = upload(
+        &app,
+        &admin,
+        product,
+        &[
+            ("csrf_token", &csrf),
+            ("alt", "A bag of dark roasted beans"),
+        ],
+        Some(("beans.jpg", "image/jpeg", &jpeg_with_exif(800, 400))),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    app.add_to_cart(product, 1).await;
+    let checkout = app.open_checkout().await;
+    let mut card = app.sandbox_card(&checkout.amount, "APRO").await;
+    card["formData"]["payer"]["email"] = buyer.clone().into();
+    assert_eq!(app.pay(&checkout.csrf, &card).await.status(), 200);
+
+    app.mailer.pass().await.unwrap();
+    let mail = &common::wait_for_mail(&buyer, 1).await[0];
+    let img = mail
+        .split("<img ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no picture in {mail}"));
+    assert!(
+        img.starts_with(&format!("src=\"{}/pictures/", app.address)),
+        "{img}"
+    );
+    assert!(img.contains("alt=\"A bag of dark roasted beans\""), "{img}");
+}
