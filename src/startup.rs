@@ -231,7 +231,7 @@ impl Application {
                 .wrap(session)
                 .wrap(headers)
                 .wrap(from_fn(echo_request_id))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::RedactedRootSpan>::new())
                 .app_data(app_state.clone())
                 .configure(routes::configure)
                 .configure(|cfg| {

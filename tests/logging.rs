@@ -46,6 +46,15 @@ async fn a_checkout_leaves_no_secret_in_the_logs() {
             .to_string()
     });
 
+    // A signed order link's token is a bearer secret: a refused one is logged ("page
+    // refused", inside the request's span) without it.
+    let res = app
+        .get(&format!(
+            "/orders/{}?t=4102444800.bGlua3NpZ25hdHVyZQ",
+            checkout.order_id
+        ))
+        .await;
+    assert_eq!(res.status(), 403);
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("calling Mercado Pago"),
@@ -58,6 +67,7 @@ async fn a_checkout_leaves_no_secret_in_the_logs() {
         SESSION_KEY,
         "ff8080814c11e237014c1ff593b57b4d",
         "test_user_123@testuser.com",
+        "bGlua3NpZ25hdHVyZQ",
         "12345678909",
         &checkout.csrf,
     ] {

@@ -73,6 +73,9 @@ pub enum Claim {
     /// The order's units are no longer held (its reservation expired, or a declined or failed
     /// attempt released them): take them again (`stock::renew`) before it is paid.
     Lapsed,
+    /// Physical goods with no delivery chosen yet: nothing to ship to, and no shipping in the
+    /// total. The shopper chooses it on the checkout page first.
+    DeliveryMissing,
     NotFound,
 }
 
@@ -142,14 +145,21 @@ pub async fn claim(
                           where i.order_id = o.id and p.stock is not null
                             and (r.order_id is null or r.attempt <> o.attempts
                                  or r.expires_at <= now() + make_interval(secs => $13))
-                      ) as stock_held
+                      ) as stock_held,
+                      -- Physical goods are paid only with their delivery (address, shipping in
+                      -- the total): the checkout page asks for it, this makes it a rule.
+                      not exists (
+                          select from order_items i join products p on p.id = i.product_id
+                          where i.order_id = o.id and p.needs_delivery)
+                      or exists (select from order_deliveries d where d.order_id = o.id)
+                        as delivery_ok
                from o),
            go as (
                select id, status, attempts + 1 as attempt_no,
                       'checkout-' || id::text || '-' || (attempts + 1)::text as idempotency_key
                from checked
                where status in ('created', 'rejected') and fresh and amount_ok and allowed
-                 and stock_held),
+                 and stock_held and delivery_ok),
            moved as (
                -- The order follows the new attempt from now on: news of an older attempt's
                -- payment can no longer move it (only an approval could, and a later one
@@ -169,7 +179,7 @@ pub async fn claim(
            select c.status as "status!: OrderStatus", c.total_minor as "total_minor!",
                   c.currency as "currency!",
                   c.fresh as "fresh!", c.amount_ok as "amount_ok!", c.allowed as "allowed!",
-                  c.stock_held as "stock_held!",
+                  c.stock_held as "stock_held!", c.delivery_ok as "delivery_ok!",
                   a.attempt_no as "attempt_no?", a.idempotency_key as "idempotency_key?",
                   (select coalesce(json_agg(json_build_object(
                               'product_id', i.product_id, 'name', i.name, 'quantity', i.quantity,
@@ -284,6 +294,8 @@ pub async fn claim(
                 Ok(Claim::AmountMismatch { expected: total })
             } else if !row.allowed {
                 Ok(Claim::TooManyAttempts)
+            } else if !row.delivery_ok {
+                Ok(Claim::DeliveryMissing)
             } else if !row.stock_held {
                 Ok(Claim::Lapsed)
             } else {

@@ -160,7 +160,12 @@ pub async fn choose(
                where id = $3 and site = $4 and active),
            o as (
                select id, currency from orders
-               where id = $1 and shopper_id = $2 and status = 'created' and attempts = 0
+               where id = $1 and shopper_id = $2
+                 -- Before any payment was tried; or, for an order paid for nothing yet that
+                 -- has no delivery (a product became physical after a declined attempt).
+                 and (status = 'created' and attempts = 0
+                      or status in ('created', 'rejected')
+                         and not exists (select from order_deliveries where order_id = $1))
                for update),
            d as (
                insert into order_deliveries (order_id, address, shipping_option_id, shipping_name,

@@ -133,6 +133,27 @@ pub async fn claim(
     Ok(mails)
 }
 
+/// Extends this worker's lease on a row right before it is sent, so a long batch never lets
+/// another worker claim a row still to be sent here. False: the row is no longer this
+/// claim's (its lease ran out and another worker took it), so it must not be sent.
+pub async fn renew_lease(
+    pool: &PgPool,
+    id: i64,
+    claim: i32,
+    lease: std::time::Duration,
+) -> Result<bool, sqlx::Error> {
+    let renewed = sqlx::query!(
+        r#"update outbox set claimed_until = now() + make_interval(secs => $3)
+           where id = $1 and attempts = $2 and status = 'queued'"#,
+        id,
+        claim,
+        lease.as_secs_f64()
+    )
+    .execute(pool)
+    .await?;
+    Ok(renewed.rows_affected() == 1)
+}
+
 /// Keeps the rendered mail, so every retry sends the same text.
 pub async fn save_rendering(
     pool: &PgPool,
@@ -174,13 +195,21 @@ impl Outcome {
 }
 
 /// Settles a claimed mail.
-pub async fn finish(pool: &PgPool, id: i64, outcome: Outcome) -> Result<(), sqlx::Error> {
+/// `claim` is the row's `attempts` when it was claimed: a worker whose lease ran out (and
+/// whose row another worker claimed since, counting one more attempt) changes nothing.
+pub async fn finish(
+    pool: &PgPool,
+    id: i64,
+    claim: i32,
+    outcome: Outcome,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"update outbox set status = $2, claimed_until = null, last_error = null,
                   sent_at = case when $2 = 'sent' then now() else sent_at end, updated_at = now()
-           where id = $1"#,
+           where id = $1 and attempts = $3"#,
         id,
-        outcome.as_str()
+        outcome.as_str(),
+        claim
     )
     .execute(pool)
     .await?;
@@ -192,6 +221,7 @@ pub async fn finish(pool: &PgPool, id: i64, outcome: Outcome) -> Result<(), sqlx
 pub async fn failed(
     pool: &PgPool,
     id: i64,
+    claim: i32,
     error: &str,
     retry_in: Option<std::time::Duration>,
 ) -> Result<(), sqlx::Error> {
@@ -200,10 +230,11 @@ pub async fn failed(
                   status = case when $3::float8 is null then 'failed' else 'queued' end,
                   next_attempt_at = now() + make_interval(secs => coalesce($3::float8, 0)),
                   updated_at = now()
-           where id = $1"#,
+           where id = $1 and attempts = $4 and status = 'queued'"#,
         id,
         error,
-        retry_in.map(|d| d.as_secs_f64())
+        retry_in.map(|d| d.as_secs_f64()),
+        claim
     )
     .execute(pool)
     .await?;

@@ -21,6 +21,8 @@ pub enum PaymentMessage {
     SoldOut {
         product: String,
     },
+    /// Physical goods and no delivery chosen yet; nothing was charged.
+    DeliveryMissing,
     ShuttingDown,
     InProgress,
     TooManyAttempts,
@@ -77,6 +79,11 @@ pub fn payment_message(lang: Lang, message: &PaymentMessage) -> String {
             "This order takes no more payments.",
         ),
         M::SoldOut { product } => super::ship::sold_out(lang, product),
+        M::DeliveryMissing => p(
+            "Informe o endereço de entrega e a forma de envio antes de pagar: recarregue a página do pedido. Nada foi cobrado.",
+            "Indica la dirección de entrega y la forma de envío antes de pagar: recarga la página del pedido. No se cobró nada.",
+            "Give the delivery address and shipping option before paying: reload the checkout page. Nothing was charged.",
+        ),
         M::PricesChanged => p(
             "Os preços deste pedido mudaram desde que você abriu a página. Recarregue-a para ver o valor atual; nada foi cobrado.",
             "Los precios de este pedido cambiaron desde que abriste la página. Recárgala para ver el monto actual; no se cobró nada.",

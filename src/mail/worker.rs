@@ -28,8 +28,9 @@ use crate::domain::Site;
 const BATCH: i64 = 20;
 /// One SMTP conversation may take this long before it counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
-/// A claim lasts longer than rendering plus one whole SMTP conversation, so a live worker
-/// never loses its row mid-send to another; a dead one's row is sent again after it.
+/// A claim lasts longer than rendering plus one whole SMTP conversation, and it is renewed
+/// right before each send, so a live worker never loses its row mid-send to another; a dead
+/// one's row is sent again after it.
 pub const LEASE: Duration = Duration::from_secs(4 * 30);
 /// Retries double from the worker's interval up to an hour; after this many tries (about
 /// half a day of an unreachable server) the mail is marked failed for the merchant to see.
@@ -107,7 +108,14 @@ impl Mailer {
         for mail in &due {
             let span = tracing::info_span!("mail", outbox_id = mail.id, kind = %mail.kind);
             if let Err(e) = self.handle(mail, stop).instrument(span).await {
+                // Rendering or the database failed: counted as a try, with the same backoff
+                // and the same limit as a refused send, so it never loops for ever.
                 tracing::warn!(error = %e, "mail not handled; retried later");
+                let error: String = format!("not prepared: {e}").chars().take(500).collect();
+                let retry = (mail.attempts < MAX_ATTEMPTS).then(|| self.backoff(mail.attempts));
+                outbox::failed(&self.pool, mail.id, mail.attempts, &error, retry)
+                    .await
+                    .ok();
             }
         }
         Ok(due.len())
@@ -121,6 +129,7 @@ impl Mailer {
                     outbox::failed(
                         &self.pool,
                         mail.id,
+                        mail.attempts,
                         "the recipient is not an e-mail address",
                         None,
                     )
@@ -130,7 +139,12 @@ impl Mailer {
             },
             None => match &self.merchant {
                 Some(merchant) => merchant.clone(),
-                None => return Ok(outbox::finish(&self.pool, mail.id, Outcome::Skipped).await?),
+                None => {
+                    return Ok(
+                        outbox::finish(&self.pool, mail.id, mail.attempts, Outcome::Skipped)
+                            .await?,
+                    )
+                }
             },
         };
         let (subject, text, html) = match (&mail.subject, &mail.body_text, &mail.body_html) {
@@ -142,7 +156,7 @@ impl Mailer {
             }
         };
         let Some(transport) = &self.transport else {
-            return Ok(outbox::finish(&self.pool, mail.id, Outcome::Kept).await?);
+            return Ok(outbox::finish(&self.pool, mail.id, mail.attempts, Outcome::Kept).await?);
         };
         let message = Message::builder()
             .from(self.from.clone())
@@ -155,22 +169,37 @@ impl Mailer {
                     .singlepart(quoted_printable(ContentType::TEXT_HTML, html)),
             )
             .context("building the e-mail")?;
-        match transport.send(message).await {
-            Ok(_) => {
+        if !outbox::renew_lease(&self.pool, mail.id, mail.attempts, LEASE).await? {
+            tracing::info!("mail taken over by another worker; not sent here");
+            return Ok(());
+        }
+        // lettre's own timeout bounds only the connection: a server that accepts and then
+        // stalls would hold this worker (and every mail after it) for ever.
+        let sent = tokio::time::timeout(SMTP_TIMEOUT, transport.send(message)).await;
+        let error = match sent {
+            Ok(Ok(_)) => {
                 if stop == Stop::AfterSend {
                     return Ok(());
                 }
-                outbox::finish(&self.pool, mail.id, Outcome::Sent).await?;
+                outbox::finish(&self.pool, mail.id, mail.attempts, Outcome::Sent).await?;
                 tracing::info!("mail sent");
+                return Ok(());
             }
-            Err(e) => {
-                // lettre's error says what the server or the connection did; no credentials.
+            // A permanent refusal (5xx: no such mailbox...) will not change by waiting.
+            Ok(Err(e)) if e.is_permanent() => {
                 let error: String = format!("SMTP: {e}").chars().take(500).collect();
-                let retry = (mail.attempts < MAX_ATTEMPTS).then(|| self.backoff(mail.attempts));
-                tracing::warn!(error = %error, attempts = mail.attempts, "mail not sent");
-                outbox::failed(&self.pool, mail.id, &error, retry).await?;
+                tracing::warn!(error = %error, "mail refused for good");
+                outbox::failed(&self.pool, mail.id, mail.attempts, &error, None).await?;
+                return Ok(());
             }
-        }
+            // lettre's error says what the server or the connection did; no credentials.
+            Ok(Err(e)) => format!("SMTP: {e}"),
+            Err(_) => format!("SMTP: no answer within {} s", SMTP_TIMEOUT.as_secs()),
+        };
+        let error: String = error.chars().take(500).collect();
+        let retry = (mail.attempts < MAX_ATTEMPTS).then(|| self.backoff(mail.attempts));
+        tracing::warn!(error = %error, attempts = mail.attempts, "mail not sent");
+        outbox::failed(&self.pool, mail.id, mail.attempts, &error, retry).await?;
         Ok(())
     }
 

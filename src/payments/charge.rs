@@ -106,6 +106,9 @@ pub enum ChargeError {
     PricesChanged,
     #[error("sold out: {product}")]
     SoldOut { product: String },
+    /// The order holds physical goods and no delivery was chosen: nothing was charged.
+    #[error("the order needs a delivery address first")]
+    DeliveryMissing,
     #[error("a payment for this order is already being processed")]
     InProgress,
     #[error("the order or the shopper has used up its payment attempts")]
@@ -203,6 +206,7 @@ impl Checkout {
             }
             Claim::Closed(_) => return Err(ChargeError::OrderClosed),
             Claim::TooManyAttempts => return Err(ChargeError::TooManyAttempts),
+            Claim::DeliveryMissing => return Err(ChargeError::DeliveryMissing),
             Claim::Stale => return Err(ChargeError::PricesChanged),
             // Renewed a moment ago yet lapsed again: another submit is moving the order.
             Claim::Lapsed => return Err(ChargeError::InProgress),

@@ -68,6 +68,12 @@ pub async fn place(pool: &PgPool, new: NewOrder<'_>) -> Result<Placed, sqlx::Err
 
 /// A preference this close to its end is replaced, so the shopper has time to pay with it.
 const PREFERENCE_MARGIN: time::Duration = time::Duration::minutes(10);
+/// For an order holding limited units the preference ends with the hold, so the shopper is
+/// given what is left of it, down to this.
+const HELD_PREFERENCE_MARGIN: time::Duration = time::Duration::minutes(2);
+/// A preference of held units ends this long before the hold: Mercado Pago's clock and a
+/// payment being approved at the last moment.
+const HOLD_SLACK: time::Duration = time::Duration::minutes(1);
 
 pub struct PreferenceTerms {
     /// How long the preference stays payable.
@@ -91,12 +97,33 @@ pub async fn wallet_preference(
     terms: PreferenceTerms,
 ) -> Option<String> {
     let now = time::OffsetDateTime::now_utc();
+    // A wallet payment never goes through the claim, so the preference itself must stop being
+    // payable before the order's units go back on sale: it ends with their reservation.
+    let held_until = match stock::held_until(pool, order.id).await {
+        Ok(until) => until,
+        Err(e) => {
+            tracing::warn!(error = %e, "no wallet option: could not read the order's stock hold");
+            return None;
+        }
+    };
+    let margin = match held_until {
+        Some(_) => HELD_PREFERENCE_MARGIN,
+        None => PREFERENCE_MARGIN,
+    };
     if let (Some(id), Some(until)) = (&order.preference_id, order.preference_expires_at) {
-        if until - now > PREFERENCE_MARGIN {
+        if until - now > margin {
             return Some(id.clone());
         }
     }
-    let expires_at = now + terms.expiration;
+    let mut expires_at = now + terms.expiration;
+    if let Some(held) = held_until {
+        expires_at = expires_at.min(held - HOLD_SLACK);
+        if expires_at - now <= margin {
+            // The hold is nearly over: the next checkout page takes the units again (or says
+            // they are gone) and offers the wallet with a fresh preference.
+            return None;
+        }
+    }
     let mut items: Vec<PreferenceItem> = order
         .lines
         .iter()

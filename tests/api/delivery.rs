@@ -332,3 +332,26 @@ async fn each_site_asks_for_its_own_address_format() {
         .html
         .contains("Av. Corrientes 1234, 5, B, CABA, Buenos Aires, C1043AAK"));
 }
+
+/// The delivery step is a rule of the payment, not only of the page: a submit that skips it
+/// (the Brick's endpoint called straight from the delivery form's page) charges nothing.
+#[tokio::test]
+async fn physical_goods_are_not_paid_without_their_delivery() {
+    let (app, product, _) = physical_store().await;
+    app.mp_answers("approved", "accredited").await;
+    app.add_to_cart(product, 1).await;
+    let page = app.get_html("/checkout").await;
+    assert!(page.contains("id=\"delivery-form\""));
+    let total = app
+        .count("select total_minor from orders order by created_at desc limit 1")
+        .await;
+    let amount = format!("{}.{:02}", total / 100, total % 100);
+    let (status, body) = json_of(app.pay(&csrf_of(&page), &card_submission(&amount)).await).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], "delivery_missing");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("endereço de entrega"));
+    assert!(app.payment_calls().await.is_empty(), "nothing was charged");
+}

@@ -411,3 +411,78 @@ async fn unlimited_products_hold_nothing() {
     let (status, _) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200);
 }
+
+/// A shopper who changes the cart after opening the checkout does not compete with their
+/// own earlier order: it is replaced, and its units go to the new one.
+#[tokio::test]
+async fn a_changed_cart_replaces_the_shoppers_own_earlier_order_and_its_hold() {
+    let (app, product) = stocked(5).await;
+    let shopper = Shopper::new();
+    shopper.add(&app, product, 4).await;
+    let first = shopper.checkout(&app).await.expect("4 of 5 units");
+    shopper.add(&app, product, 1).await;
+    let second = shopper
+        .checkout(&app)
+        .await
+        .expect("all 5 units: the earlier order's 4 are not held against the shopper");
+    assert_ne!(first.order_id, second.order_id);
+    assert_eq!(app.order_status(&first.order_id).await, "cancelled");
+    // Someone else finds none left.
+    let other = Shopper::new();
+    other.add(&app, product, 1).await;
+    let (status, html) = other.checkout(&app).await.err().expect("sold out");
+    assert!(says_sold_out(status, &html));
+}
+
+/// A wallet payment never goes through the claim: its preference stops being payable before
+/// the order's units go back on sale, so the wallet cannot charge for units sold meanwhile.
+#[tokio::test]
+async fn the_wallet_preference_of_held_units_ends_before_their_hold() {
+    let (app, product) = stocked(5).await;
+    Mock::given(method("POST"))
+        .and(path("/checkout/preferences"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({
+            "id": "123456-pref", "init_point": "https://www.mercadopago.com.br/checkout/v1/redirect?pref_id=123456-pref"})))
+        .mount(&app.mp)
+        .await;
+    let shopper = Shopper::new();
+    shopper.add(&app, product, 1).await;
+    let open = shopper.checkout(&app).await.unwrap();
+    let created = app.mp_requests("POST", "/checkout/preferences").await;
+    let body: Value = serde_json::from_slice(&created[0].body).unwrap();
+    let until = time::OffsetDateTime::parse(
+        body["expiration_date_to"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let held: i64 = app
+        .count(&format!(
+            "select extract(epoch from expires_at)::bigint from stock_reservations
+             where order_id = '{}'",
+            open.order_id
+        ))
+        .await;
+    assert!(
+        until.unix_timestamp() <= held - 60,
+        "the preference ends {until}, the hold at {held}"
+    );
+
+    // With the hold nearly over, no wallet is offered on a preference that would outlive it.
+    app.execute(&format!(
+        "update stock_reservations set expires_at = now() + interval '90 seconds'
+         where order_id = '{}'",
+        open.order_id
+    ))
+    .await;
+    app.execute(&format!(
+        "update orders set preference_id = null, preference_expires_at = null where id = '{}'",
+        open.order_id
+    ))
+    .await;
+    shopper.checkout(&app).await.unwrap();
+    assert_eq!(
+        app.mp_requests("POST", "/checkout/preferences").await.len(),
+        1,
+        "no preference that would outlive the hold"
+    );
+}

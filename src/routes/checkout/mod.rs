@@ -9,7 +9,7 @@ use askama::Template;
 
 use crate::db::orders::{self, Order, OrderLine};
 use crate::db::stock::{self, SoldOut};
-use crate::domain::{Money, OrderId, RawAddress, ShopperId};
+use crate::domain::{Money, OrderId, OrderStatus, RawAddress, ShopperId};
 use crate::i18n::ship::{delivery_texts, stock_texts, DeliveryTexts, StockTexts};
 use crate::payments::freshness::prices_still_hold;
 use crate::payments::orders as ordering;
@@ -71,13 +71,24 @@ pub async fn checkout(
     let fingerprint = cart.fingerprint();
     // The page is reloaded often: the open order is read in one round trip, and reused
     // while the cart is unchanged and its prices are still the catalog's.
+    // The session's previous order, for a cart that changed since: nothing was tried on it,
+    // so it is replaced (cancelled with the new one's placing) rather than left holding its
+    // units until its reservation runs out.
+    let mut abandoned = None;
     let open = match session.open_order()? {
         Some(open) if open.cart_fingerprint == fingerprint => {
             orders::find_for_shopper(&state.pool, open.id, shopper)
                 .await?
                 .filter(|order| order.reusable_for(&fingerprint))
         }
-        _ => None,
+        Some(open) => {
+            abandoned = orders::find_for_shopper(&state.pool, open.id, shopper)
+                .await?
+                .filter(|order| order.status == OrderStatus::Created)
+                .map(|order| order.id);
+            None
+        }
+        None => None,
     };
     let mut repriced = false;
     let order = match open {
@@ -102,7 +113,7 @@ pub async fn checkout(
                 rows: &rows,
                 total,
                 fingerprint: &fingerprint,
-                replaces: stale.map(|o| o.id),
+                replaces: stale.map(|o| o.id).or(abandoned),
             };
             match place(&state, &session, new).await? {
                 Ok(order) => order,

@@ -52,7 +52,8 @@ impl PaymentError {
                 ChargeError::OrderClosed
                 | ChargeError::PricesChanged
                 | ChargeError::InProgress
-                | ChargeError::SoldOut { .. } => StatusCode::CONFLICT,
+                | ChargeError::SoldOut { .. }
+                | ChargeError::DeliveryMissing => StatusCode::CONFLICT,
                 ChargeError::TooManyAttempts
                 | ChargeError::ProviderUnavailable(MpError::RateLimited { .. }) => {
                     StatusCode::TOO_MANY_REQUESTS
@@ -116,6 +117,7 @@ impl PaymentError {
                 ChargeError::OrderClosed => "order_closed",
                 ChargeError::PricesChanged => "prices_changed",
                 ChargeError::SoldOut { .. } => "sold_out",
+                ChargeError::DeliveryMissing => "delivery_missing",
                 ChargeError::InProgress => "payment_in_progress",
                 ChargeError::TooManyAttempts => "too_many_attempts",
                 ChargeError::ProviderRefused(_) => "payment_refused",
@@ -148,6 +150,7 @@ impl PaymentError {
                 ChargeError::SoldOut { product } => M::SoldOut {
                     product: product.clone(),
                 },
+                ChargeError::DeliveryMissing => M::DeliveryMissing,
                 ChargeError::InProgress => M::InProgress,
                 ChargeError::TooManyAttempts => M::TooManyAttempts,
                 ChargeError::ProviderRefused(e) if card_token_problem(e) => M::CardExpired,
