@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 pub const WIDTHS: [u32; 3] = [320, 640, 1280];
 /// Larger sides are refused before decoding: a small file can claim a huge canvas.
 const MAX_SIDE: u32 = 8_000;
+/// At most this many pixels: a full-size copy is made to turn the picture upright and the
+/// resizer holds another, so the canvas, not only the decoder, must stay within bounds.
+const MAX_PIXELS: u64 = 40_000_000;
 /// What decoding may allocate at most (an 8000 × 8000 RGBA canvas is 256 MB).
 const MAX_ALLOC: u64 = 300 * 1024 * 1024;
 const JPEG_QUALITY: u8 = 85;
@@ -100,6 +103,10 @@ pub fn process(upload: &[u8], max_bytes: usize) -> Result<Vec<Variant>, PictureP
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(decode_problem)?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(PictureProblem::TooManyPixels);
+    }
     let orientation = decoder.orientation().ok();
     let mut picture = DynamicImage::from_decoder(decoder).map_err(decode_problem)?;
     if let Some(orientation) = orientation {
@@ -179,6 +186,39 @@ mod tests {
             .encode_image(&img)
             .unwrap();
         out
+    }
+
+    /// A small file whose header claims 7000 × 7000 (49 megapixels, each side allowed):
+    /// refused before a pixel is decoded.
+    #[test]
+    fn a_canvas_of_too_many_pixels_is_refused_before_decoding() {
+        let mut png = Vec::new();
+        DynamicImage::new_luma8(10, 10)
+            .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        png[16..20].copy_from_slice(&7000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&7000u32.to_be_bytes());
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(
+            process(&png, 5 << 20).unwrap_err(),
+            PictureProblem::TooManyPixels
+        );
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
     }
 
     #[test]

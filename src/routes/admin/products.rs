@@ -259,6 +259,8 @@ impl CsrfProtected for StockForm {
     }
 }
 
+const MAX_STOCK: i32 = 10_000_000;
+
 /// The merchant counts the units left to sell (or makes the product unlimited).
 pub async fn adjust_stock(
     AdminForm { form, .. }: AdminForm<StockForm>,
@@ -267,9 +269,15 @@ pub async fn adjust_stock(
 ) -> Result<HttpResponse, AdminError> {
     let on_hand = match form.on_hand.trim() {
         "" => None,
-        n => Some(n.parse::<i32>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            AdminError::BadForm(state.site.lang(), FormProblem::Ship(ShipProblem::Stock))
-        })?),
+        n => Some(
+            n.parse::<i32>()
+                .ok()
+                // Counted with the units sold in an `integer`: a human-sized stock.
+                .filter(|n| (0..=MAX_STOCK).contains(n))
+                .ok_or_else(|| {
+                    AdminError::BadForm(state.site.lang(), FormProblem::Ship(ShipProblem::Stock))
+                })?,
+        ),
     };
     let id = path.into_inner();
     if !stock::set_on_hand(&state.pool, id, on_hand).await? {
