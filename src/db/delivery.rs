@@ -78,17 +78,6 @@ pub async fn set_shipping_option_active(
     Ok(done.rows_affected() == 1)
 }
 
-/// Whether any line of the order is a physical product.
-pub async fn needs_delivery(pool: &PgPool, order_id: OrderId) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select exists (select from order_items i join products p on p.id = i.product_id
-                          where i.order_id = $1 and p.needs_delivery) as "needs!""#,
-        order_id.0
-    )
-    .fetch_one(pool)
-    .await
-}
-
 /// An order's delivery: where, how, and how far the merchant got with it.
 #[derive(Debug, Clone)]
 pub struct Delivery {

@@ -36,6 +36,15 @@ pub struct Order {
     pub preference_expires_at: Option<OffsetDateTime>,
     /// When its prices were last checked against the catalog.
     pub priced_at: OffsetDateTime,
+    /// It holds its limited units with time to spare, or is not waiting for a payment: no
+    /// renewal needed (`db::stock::renew` answers the other case).
+    pub stock_live: bool,
+    /// Until when it holds its limited units (its current attempt's reservations' earliest
+    /// end); `None` without limited products or a hold.
+    pub held_until: Option<OffsetDateTime>,
+    /// It holds physical goods, and whether their delivery was chosen.
+    pub needs_delivery: bool,
+    pub has_delivery: bool,
 }
 
 impl Order {
@@ -132,14 +141,37 @@ pub async fn find_for_shopper(
     shopper: ShopperId,
 ) -> Result<Option<Order>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select o.number, o.status as "status: OrderStatus", o.total_minor, o.currency, o.created_at, o.cart_fingerprint,
-                  o.preference_id, o.preference_expires_at, o.priced_at, i.product_id, i.name, i.unit_price_minor, i.quantity,
-                  i.line_total_minor
-           from orders o join order_items i on i.order_id = o.id
-           where o.id = $1 and o.shopper_id = $2
+        // The checkout page reads this on every load: what stock and delivery need to know of
+        // the order comes in the same round trip (computed once, `materialized`).
+        r#"with o as materialized (
+               select o.*,
+                      not (o.status in ('created', 'rejected')) or not exists (
+                          select from order_items i join products p on p.id = i.product_id
+                          left join stock_reservations r
+                                 on r.order_id = i.order_id and r.product_id = i.product_id
+                          where i.order_id = o.id and p.stock is not null
+                            and (r.order_id is null or r.attempt <> o.attempts
+                                 or r.expires_at <= now() + make_interval(secs => $3))
+                      ) as stock_live,
+                      (select min(r.expires_at) from stock_reservations r
+                         join products p on p.id = r.product_id and p.stock is not null
+                       where r.order_id = o.id and r.attempt = o.attempts) as held_until,
+                      exists (select from order_items i join products p on p.id = i.product_id
+                              where i.order_id = o.id and p.needs_delivery) as needs_delivery,
+                      exists (select from order_deliveries d where d.order_id = o.id) as has_delivery
+               from orders o where o.id = $1 and o.shopper_id = $2)
+           select o.number as "number!", o.status as "status!: OrderStatus",
+                  o.total_minor as "total_minor!", o.currency as "currency!",
+                  o.created_at as "created_at!", o.cart_fingerprint as "cart_fingerprint!",
+                  o.preference_id, o.preference_expires_at, o.priced_at as "priced_at!",
+                  o.stock_live as "stock_live!", o.held_until,
+                  o.needs_delivery as "needs_delivery!", o.has_delivery as "has_delivery!",
+                  i.product_id, i.name, i.unit_price_minor, i.quantity, i.line_total_minor
+           from o join order_items i on i.order_id = o.id
            order by i.line_no"#,
         id.0,
-        shopper.0
+        shopper.0,
+        super::stock::CLAIM_MARGIN.as_secs_f64()
     )
     .fetch_all(pool)
     .await?;
@@ -168,6 +200,10 @@ pub async fn find_for_shopper(
         preference_id: first.preference_id.clone(),
         preference_expires_at: first.preference_expires_at,
         priced_at: first.priced_at,
+        stock_live: first.stock_live,
+        held_until: first.held_until,
+        needs_delivery: first.needs_delivery,
+        has_delivery: first.has_delivery,
         lines,
     }))
 }

@@ -103,23 +103,6 @@ pub async fn renew(
     Ok(taken)
 }
 
-/// Until when the order holds its units of limited products (its current attempt's
-/// reservations' earliest end); `None` when it has no such products.
-pub async fn held_until(
-    pool: &PgPool,
-    order_id: OrderId,
-) -> Result<Option<time::OffsetDateTime>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select min(r.expires_at) from stock_reservations r
-             join orders o on o.id = r.order_id and r.attempt = o.attempts
-             join products p on p.id = r.product_id and p.stock is not null
-           where r.order_id = $1"#,
-        order_id.0
-    )
-    .fetch_one(pool)
-    .await
-}
-
 /// Locks the order's limited products, checks that the other orders leave enough of each,
 /// and writes (or refreshes) the order's reservations for `attempt`.
 async fn take(

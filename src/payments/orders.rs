@@ -99,13 +99,7 @@ pub async fn wallet_preference(
     let now = time::OffsetDateTime::now_utc();
     // A wallet payment never goes through the claim, so the preference itself must stop being
     // payable before the order's units go back on sale: it ends with their reservation.
-    let held_until = match stock::held_until(pool, order.id).await {
-        Ok(until) => until,
-        Err(e) => {
-            tracing::warn!(error = %e, "no wallet option: could not read the order's stock hold");
-            return None;
-        }
-    };
+    let held_until = order.held_until;
     let margin = match held_until {
         Some(_) => HELD_PREFERENCE_MARGIN,
         None => PREFERENCE_MARGIN,

@@ -133,8 +133,12 @@ pub enum Need {
 }
 
 pub async fn need(state: &AppState, order: &Order) -> Result<Need, PageError> {
-    if !delivery::needs_delivery(&state.pool, order.id).await? {
+    // Read with the order: a digital order, or one still missing its delivery, costs no query.
+    if !order.needs_delivery {
         return Ok(Need::Digital);
+    }
+    if !order.has_delivery {
+        return Ok(Need::Missing);
     }
     Ok(match delivery::delivery_of(&state.pool, order.id).await? {
         Some(d) => Need::Chosen(Box::new(d)),

@@ -95,7 +95,7 @@ pub async fn checkout(
         Some(order)
             if !order.status.accepts_payment() || prices_hold(&state, &order, &catalog).await? =>
         {
-            if order.status.accepts_payment() {
+            if order.status.accepts_payment() && !order.stock_live {
                 // A reused order whose units lapsed takes them again, or the shopper hears
                 // "sold out" here, before the payment form.
                 if let Err(sold_out) =
@@ -103,8 +103,13 @@ pub async fn checkout(
                 {
                     return sold_out_page(&state, &session, sold_out);
                 }
+                // Read again: the wallet's preference must end with the renewed hold.
+                orders::find_for_shopper(&state.pool, order.id, shopper)
+                    .await?
+                    .ok_or(PageError::NotFound)?
+            } else {
+                order
             }
-            order
         }
         stale => {
             repriced = stale.is_some();
