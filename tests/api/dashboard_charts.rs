@@ -51,14 +51,7 @@ async fn the_dashboard_draws_three_charts_with_their_numbers_as_tables() {
     let app = spawn_with_admin(Options::default()).await;
     seed(&app).await;
     let admin = app.admin().await;
-    let html = admin
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = common::html_of(&admin, app.url("/admin")).await;
 
     // Three pictures, each an image with a title and a description for screen readers.
     for id in ["revenue", "status", "methods"] {

@@ -237,14 +237,7 @@ async fn the_delivery_cannot_change_once_a_payment_was_tried() {
 async fn the_merchant_configures_the_shipping_options() {
     let (app, product, _) = physical_store().await;
     let admin = app.admin().await;
-    let page = admin
-        .get(app.url("/admin/shipping"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = common::html_of(&admin, app.url("/admin/shipping")).await;
     let csrf = csrf_of(&page);
     let add = |name: &'static str, price: &'static str, csrf: String| {
         admin

@@ -25,9 +25,7 @@ async fn paid_physical_order(app: &TestApp, product: i64, option: i64) -> String
 }
 
 async fn admin_page(app: &TestApp, admin: &reqwest::Client, path: &str) -> String {
-    let res = admin.get(app.url(path)).send().await.unwrap();
-    assert_eq!(res.status(), 200, "{path}");
-    res.text().await.unwrap()
+    common::html_of(admin, app.url(path)).await
 }
 
 #[tokio::test]

@@ -56,14 +56,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Vec<
 /// The first product of the storefront (the site's), and the back office's CSRF token.
 async fn product_and_token(app: &TestApp, admin: &reqwest::Client) -> (i64, String) {
     let product = app.product_ids().await[0];
-    let page = admin
-        .get(app.url(&format!("/admin/products/{product}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = common::html_of(&admin, app.url(&format!("/admin/products/{product}"))).await;
     assert!(page.contains("enctype=\"multipart/form-data\""), "{page}");
     let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
     (product, csrf)
@@ -447,14 +440,7 @@ async fn a_new_picture_replaces_the_old_one_and_the_alt_text_can_change_alone() 
     let html = app.get_html("/").await;
     assert!(html.contains("alt=\"A mug, from above\""), "{html}");
     assert_eq!(srcset_of(&html), old);
-    let form = admin
-        .get(app.url(&format!("/admin/products/{product}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = common::html_of(&admin, app.url(&format!("/admin/products/{product}"))).await;
     assert!(form.contains("id=\"current-picture\""), "{form}");
     assert!(form.contains("value=\"A mug, from above\""), "{form}");
 

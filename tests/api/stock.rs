@@ -251,25 +251,11 @@ async fn a_paid_order_consumes_its_units_and_the_back_office_shows_them() {
     assert!(says_sold_out(status, &html));
 
     let admin = app.admin().await;
-    let page = admin
-        .get(app.url(&format!("/admin/products/{product}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = common::html_of(&admin, app.url(&format!("/admin/products/{product}"))).await;
     assert!(page.contains(r#"<dd id="stock-on-hand">1</dd>"#), "{page}");
     assert!(page.contains(r#"<dd id="stock-sold">2</dd>"#));
     assert!(page.contains(r#"<dd id="stock-reserved">0</dd>"#));
-    let list = admin
-        .get(app.url("/admin/products"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = common::html_of(&admin, app.url("/admin/products")).await;
     assert!(list.contains(r#"<td class="stock-sold">2</td>"#), "{list}");
 }
 
@@ -281,14 +267,7 @@ async fn the_back_office_shows_reserved_units_and_the_merchant_adjusts_the_stock
     shopper.checkout(&app).await.ok().unwrap();
     let admin = app.admin().await;
     let page_url = app.url(&format!("/admin/products/{product}"));
-    let page = admin
-        .get(&page_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = common::html_of(&admin, page_url.clone()).await;
     assert!(page.contains(r#"<dd id="stock-reserved">2</dd>"#), "{page}");
     assert!(page.contains(r#"<dd id="stock-available">0</dd>"#));
     let csrf = csrf_of(&page);
@@ -326,14 +305,7 @@ async fn the_back_office_shows_reserved_units_and_the_merchant_adjusts_the_stock
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let page = admin
-        .get(&page_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = common::html_of(&admin, page_url.clone()).await;
     assert!(page.contains(r#"<dd id="stock-on-hand">7</dd>"#), "{page}");
     assert!(page.contains(r#"<dd id="stock-available">5</dd>"#));
 
