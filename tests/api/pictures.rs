@@ -56,7 +56,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Vec<
 /// The first product of the storefront (the site's), and the back office's CSRF token.
 async fn product_and_token(app: &TestApp, admin: &reqwest::Client) -> (i64, String) {
     let product = app.product_ids().await[0];
-    let page = common::html_of(&admin, app.url(&format!("/admin/products/{product}"))).await;
+    let page = common::html_of(admin, app.url(&format!("/admin/products/{product}"))).await;
     assert!(page.contains("enctype=\"multipart/form-data\""), "{page}");
     let csrf = attr(&page, "name=\"csrf_token\" value=\"").unwrap();
     (product, csrf)
