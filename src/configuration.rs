@@ -66,6 +66,14 @@ pub struct Settings {
     /// How long a call waits for one of those turns before the shopper is told to try again
     /// (503): a Mercado Pago that hangs must not grow a queue without bound.
     pub mp_queue_wait: Duration,
+    /// Payments past the door at once (`/process_payment`); the others wait at the door holding
+    /// only their connection, so a crowd costs memory per shopper, not per payment in progress.
+    pub payment_max_in_progress: usize,
+    /// How long after a webhook arrives its payment is re-read: long enough for the checkout
+    /// to record the answer of the call that made the payment, so the two do not race.
+    pub webhook_reread_delay: Duration,
+    /// How long a payment waits at that door before the shopper is told to try again (503).
+    pub payment_queue_wait: Duration,
     /// An order older than this is re-priced against the catalog before it is paid.
     pub order_freshness: Duration,
     /// An order still unpaid (and with no payment under way) after this is cancelled.
@@ -176,6 +184,15 @@ impl Settings {
             database_acquire_timeout: secs("DATABASE_ACQUIRE_TIMEOUT_SECS", 1..=120, 30)?,
             mp_max_concurrent_calls: number("MP_MAX_CONCURRENT_CALLS", 1..=10_000, 1_024)? as usize,
             mp_queue_wait: secs("MP_QUEUE_WAIT_SECS", 1..=120, 10)?,
+            payment_max_in_progress: number("PAYMENT_MAX_IN_PROGRESS", 1..=100_000, 512)? as usize,
+            payment_queue_wait: secs("PAYMENT_QUEUE_WAIT_SECS", 1..=600, 30)?,
+            webhook_reread_delay: Duration::from_millis(env_number(
+                &get,
+                "WEBHOOK_REREAD_DELAY_MS",
+                0..=60_000,
+                1_000,
+                "a whole number of milliseconds",
+            )?),
             order_freshness: Duration::from_secs(minutes(
                 "ORDER_FRESHNESS_MINUTES",
                 1..=1_440,
@@ -474,6 +491,9 @@ mod tests {
         assert_eq!(s.database_acquire_timeout, Duration::from_secs(30));
         assert_eq!(s.mp_max_concurrent_calls, 1024);
         assert_eq!(s.mp_queue_wait, Duration::from_secs(10));
+        assert_eq!(s.payment_max_in_progress, 512);
+        assert_eq!(s.payment_queue_wait, Duration::from_secs(30));
+        assert_eq!(s.webhook_reread_delay, Duration::from_millis(1_000));
     }
 
     #[test]

@@ -117,6 +117,7 @@ impl Application {
             unpaid_order_expiry: settings.unpaid_order_expiry,
             refund_duplicates: mp.refund_duplicates,
             rereads: Default::default(),
+            news_delay: settings.webhook_reread_delay,
         });
         let checkout = std::sync::Arc::new(crate::payments::charge::Checkout {
             pool: pool.clone(),
@@ -201,6 +202,10 @@ impl Application {
         // Abuse limits: the client-IP rule and per-instance budgets, checked inside the
         // session middleware (to see the shopper) and inside the error pages.
         let limits = web::Data::new(crate::limits::Limits::new(&settings.limits));
+        let payment_door = web::Data::new(crate::limits::PaymentDoor::new(
+            settings.payment_max_in_progress,
+            settings.payment_queue_wait,
+        ));
         let chrome = web::Data::new(crate::security::ErrorChrome {
             lang: settings.site.lang(),
             sandbox: settings.is_sandbox(),
@@ -225,10 +230,12 @@ impl Application {
             }
             App::new()
                 .app_data(limits.clone())
+                .app_data(payment_door.clone())
                 .app_data(chrome.clone())
                 .wrap(from_fn(crate::limits::guard))
                 .wrap(ErrorHandlers::new().default_handler(error_pages))
                 .wrap(session)
+                .wrap(from_fn(routes::payments::door))
                 .wrap(headers)
                 .wrap(from_fn(echo_request_id))
                 .wrap(TracingLogger::<crate::telemetry::RedactedRootSpan>::new())

@@ -33,6 +33,8 @@ pub struct Reconciler {
     pub refund_duplicates: bool,
     /// Notified payments being re-read, so a burst of notifications costs one re-read.
     pub rereads: rereads::Rereads,
+    /// How long after a webhook its payment is re-read (`WEBHOOK_REREAD_DELAY_MS`).
+    pub news_delay: Duration,
 }
 
 impl Reconciler {

@@ -473,3 +473,102 @@ async fn a_payment_that_waits_too_long_for_its_turn_is_not_sent_and_can_be_retri
     assert_eq!(app.payment_calls().await.len(), 2);
     app.assert_count("select count(*) from payments", 2).await;
 }
+
+/// The payment door: with every place past it taken for the whole wait, a payment is turned
+/// away before anything is done for it (no attempt, no call), and the shopper is told that
+/// nothing was charged and to try again.
+#[tokio::test]
+async fn a_payment_left_at_a_full_door_for_the_whole_wait_is_turned_away_untouched() {
+    let mut app = spawn_with(
+        Options::default()
+            .timeout_secs(10)
+            .env("PAYMENT_MAX_IN_PROGRESS", "1")
+            .env("PAYMENT_QUEUE_WAIT_SECS", "1"),
+    )
+    .await;
+    app.mp_creates(approved_after(Duration::from_secs(3))).await;
+    let first = app.start_checkout().await;
+    let slow = tokio::spawn(
+        app.client
+            .post(app.url("/process_payment"))
+            .header("X-CSRF-Token", &first.csrf)
+            .json(&first.card())
+            .send(),
+    );
+    eventually(
+        "the first payment is past the door",
+        Duration::from_secs(5),
+        || {
+            let app = &app;
+            async move { !app.payment_calls().await.is_empty() }
+        },
+    )
+    .await;
+
+    app.client = common::browser();
+    let second = app.start_checkout().await;
+    let res = app.pay_card(&second).await;
+    assert_eq!(res.headers()["retry-after"], "5");
+    let (status, body) = json_of(res).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "store_busy");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("nada foi cobrado"));
+    assert_eq!(app.payment_calls().await.len(), 1, "never sent");
+    app.assert_count(
+        &format!(
+            "select count(*) from payment_attempts where order_id = '{}'",
+            second.order_id
+        ),
+        0,
+    )
+    .await;
+    assert_eq!(app.order_status(&second.order_id).await, "created");
+
+    let (status, _) = json_of(slow.await.unwrap().unwrap()).await;
+    assert_eq!(status, 200);
+    let (status, body) = json_of(app.pay_card(&second).await).await;
+    assert_eq!(status, 200, "a retry once the door is free pays: {body}");
+    assert_eq!(app.payment_calls().await.len(), 2);
+}
+
+/// Within the wait, a payment at a full door is not refused: it waits its turn and is paid.
+#[tokio::test]
+async fn a_payment_at_a_full_door_waits_its_turn_and_is_paid() {
+    let mut app = spawn_with(
+        Options::default()
+            .timeout_secs(10)
+            .env("PAYMENT_MAX_IN_PROGRESS", "1")
+            .env("PAYMENT_QUEUE_WAIT_SECS", "20"),
+    )
+    .await;
+    app.mp_creates(approved_after(Duration::from_secs(2))).await;
+    let first = app.start_checkout().await;
+    let slow = tokio::spawn(
+        app.client
+            .post(app.url("/process_payment"))
+            .header("X-CSRF-Token", &first.csrf)
+            .json(&first.card())
+            .send(),
+    );
+    eventually(
+        "the first payment is past the door",
+        Duration::from_secs(5),
+        || {
+            let app = &app;
+            async move { !app.payment_calls().await.is_empty() }
+        },
+    )
+    .await;
+
+    app.client = common::browser();
+    let second = app.start_checkout().await;
+    let (status, body) = json_of(app.pay_card(&second).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "approved");
+    let (status, _) = json_of(slow.await.unwrap().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.payment_calls().await.len(), 2);
+}

@@ -26,6 +26,8 @@ pub enum PaymentError {
     NoOrder,
     #[error("the store is shutting down")]
     ShuttingDown,
+    #[error("no place came free at the payment door within {0:?}")]
+    Crowded(std::time::Duration),
     #[error(transparent)]
     Charge(#[from] ChargeError),
     #[error(transparent)]
@@ -43,7 +45,9 @@ impl PaymentError {
             PaymentError::NoOrder | PaymentError::Charge(ChargeError::NoOrder) => {
                 StatusCode::NOT_FOUND
             }
-            PaymentError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            PaymentError::ShuttingDown | PaymentError::Crowded(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             PaymentError::Charge(e) => match e {
                 ChargeError::NoOrder => StatusCode::NOT_FOUND,
                 ChargeError::AmountMismatch { .. } | ChargeError::ProviderRefused(_) => {
@@ -70,7 +74,7 @@ impl PaymentError {
     /// Pago asked us for (after our own retries honoured it), else a short one of ours.
     fn retry_after(&self) -> Option<u64> {
         match self {
-            PaymentError::ShuttingDown => Some(5),
+            PaymentError::ShuttingDown | PaymentError::Crowded(_) => Some(5),
             PaymentError::Charge(ChargeError::ProviderUnavailable(MpError::RateLimited {
                 retry_after,
             })) => Some(retry_after.unwrap_or(5).clamp(1, 60)),
@@ -95,7 +99,8 @@ impl PaymentError {
     pub fn request_result(&self) -> RequestResult {
         match self {
             _ if self.outcome_pending() => RequestResult::Unknown,
-            PaymentError::Charge(
+            PaymentError::Crowded(_)
+            | PaymentError::Charge(
                 ChargeError::ProviderUnavailable(_) | ChargeError::Database(_),
             ) => RequestResult::Error,
             _ => RequestResult::Refused,
@@ -110,6 +115,7 @@ impl PaymentError {
             PaymentError::Invalid(_) => "invalid_payment_data",
             PaymentError::NoOrder => "order_not_found",
             PaymentError::ShuttingDown => "store_restarting",
+            PaymentError::Crowded(_) => "store_busy",
             PaymentError::Session(_) => "bad_session",
             PaymentError::Charge(e) => match e {
                 ChargeError::NoOrder => "order_not_found",
@@ -139,6 +145,7 @@ impl PaymentError {
             PaymentError::Invalid(e) => M::Invalid(e.problem.clone()),
             PaymentError::NoOrder => M::NoOrder,
             PaymentError::ShuttingDown => M::ShuttingDown,
+            PaymentError::Crowded(_) => M::Busy,
             PaymentError::Session(_) => M::Unavailable,
             PaymentError::Charge(e) => match e {
                 ChargeError::NoOrder => M::NoOrder,

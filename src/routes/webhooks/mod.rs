@@ -68,8 +68,10 @@ pub async fn receive(
         signed.x_signature.unwrap_or(""),
         signed.x_request_id.unwrap_or("")
     );
-    // The worker leaves a fresh notification to this request's own re-read for one read's time.
-    let lease = (state.timings.connect_timeout + state.timings.timeout) * 2;
+    // The worker leaves a fresh notification to this request's own re-read: its pause, then
+    // one read's time.
+    let lease =
+        state.reconciler.news_delay + (state.timings.connect_timeout + state.timings.timeout) * 2;
     let inserted = notifications::insert(
         &state.pool,
         &dedupe_key,
