@@ -69,11 +69,11 @@ pub struct Settings {
     /// Payments past the door at once (`/process_payment`); the others wait at the door holding
     /// only their connection, so a crowd costs memory per shopper, not per payment in progress.
     pub payment_max_in_progress: usize,
+    /// How long a payment waits at that door before the shopper is told to try again (503).
+    pub payment_queue_wait: Duration,
     /// How long after a webhook arrives its payment is re-read: long enough for the checkout
     /// to record the answer of the call that made the payment, so the two do not race.
     pub webhook_reread_delay: Duration,
-    /// How long a payment waits at that door before the shopper is told to try again (503).
-    pub payment_queue_wait: Duration,
     /// An order older than this is re-priced against the catalog before it is paid.
     pub order_freshness: Duration,
     /// An order still unpaid (and with no payment under way) after this is cancelled.

@@ -48,6 +48,7 @@ impl Stopper {
     /// balancer takes the instance out, while everything else still answers.
     pub fn drain(&self) {
         self.state.draining.store(true, Ordering::SeqCst);
+        self.state.payment_door.close();
     }
 
     pub async fn stop(&self) {
@@ -151,6 +152,10 @@ impl Application {
             order_links,
             mail_sends: mailer.sends(),
             checkout,
+            payment_door: crate::payments::door::PaymentDoor::new(
+                settings.payment_max_in_progress,
+                settings.payment_queue_wait,
+            ),
             pool,
             catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
             mercadopago,
@@ -202,10 +207,6 @@ impl Application {
         // Abuse limits: the client-IP rule and per-instance budgets, checked inside the
         // session middleware (to see the shopper) and inside the error pages.
         let limits = web::Data::new(crate::limits::Limits::new(&settings.limits));
-        let payment_door = web::Data::new(crate::limits::PaymentDoor::new(
-            settings.payment_max_in_progress,
-            settings.payment_queue_wait,
-        ));
         let chrome = web::Data::new(crate::security::ErrorChrome {
             lang: settings.site.lang(),
             sandbox: settings.is_sandbox(),
@@ -230,7 +231,6 @@ impl Application {
             }
             App::new()
                 .app_data(limits.clone())
-                .app_data(payment_door.clone())
                 .app_data(chrome.clone())
                 .wrap(from_fn(crate::limits::guard))
                 .wrap(ErrorHandlers::new().default_handler(error_pages))

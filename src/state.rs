@@ -28,6 +28,8 @@ pub struct AppState {
     pub refund_duplicates: bool,
     /// Bounds what unsigned notification hints and wallet returns can make us ask Mercado Pago.
     pub hints: crate::reconcile::hints::Hints,
+    /// How many payments are under way at once (`routes::payments::door`).
+    pub payment_door: crate::payments::door::PaymentDoor,
     /// Charging orders (`/process_payment`), on its own handle.
     pub checkout: std::sync::Arc<crate::payments::charge::Checkout>,
     /// Background payment sync (the worker, the webhook's re-reads), on its own handle.

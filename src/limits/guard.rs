@@ -24,7 +24,7 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let refused = Route::of(req.method(), req.path()).and_then(|route| {
+    let refused = Route::of(req.method(), req.match_info().as_str()).and_then(|route| {
         let limits = req.app_data::<web::Data<Limits>>()?;
         let ip = client_ip(req.request());
         limits

@@ -7,7 +7,6 @@
 //! instances (failed sign-ins, payment attempts) live in the database.
 
 mod client_ip;
-mod door;
 mod guard;
 mod limiter;
 mod proxies;
@@ -20,7 +19,6 @@ use actix_web::http::Method;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 pub use client_ip::{client_ip, forwarded_client, ClientIp};
-pub use door::PaymentDoor;
 pub use guard::guard;
 pub use limiter::{Rate, RateLimiter};
 pub use proxies::{Cidr, TrustedProxies};

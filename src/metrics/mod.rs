@@ -83,16 +83,19 @@ pub enum RequestResult {
     Refused,
     /// Mercado Pago or the database unavailable: nothing was charged.
     Error,
+    /// Left at the payment door for all of its wait: nothing was done or charged.
+    Busy,
 }
 
 impl RequestResult {
-    const ALL: [RequestResult; 6] = [
+    const ALL: [RequestResult; 7] = [
         Self::Approved,
         Self::Pending,
         Self::Rejected,
         Self::Unknown,
         Self::Refused,
         Self::Error,
+        Self::Busy,
     ];
 
     /// From the status of the payment the shopper was answered with.
@@ -118,6 +121,7 @@ impl RequestResult {
             Self::Unknown => "unknown",
             Self::Refused => "refused",
             Self::Error => "error",
+            Self::Busy => "busy",
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod approval;
 mod body;
 pub mod charge;
+pub mod door;
 pub mod freshness;
 pub mod id_types;
 pub mod orders;

@@ -30,17 +30,7 @@ impl Rereads {
     /// `news_delay`; `notification` is marked processed once one does and succeeds.
     pub fn schedule(sync: Arc<Reconciler>, payment_id: PaymentId, notification: Option<i64>) {
         if sync.rereads.enter(payment_id, notification) {
-            tokio::spawn(async move {
-                // Mercado Pago notifies a payment as it makes it, usually before its answer to
-                // our own call is back: re-read at once, the news would race the checkout's
-                // recording of the same payment for the order's row, and one of the two
-                // writes would be redundant. A moment later the checkout has recorded it and
-                // the re-read costs one unlocked read. Notifications for the payment that come
-                // meanwhile join this re-read. The notification is already kept, so a crash
-                // during the pause only leaves it to the worker.
-                tokio::time::sleep(sync.news_delay).await;
-                run(sync, payment_id).await
-            });
+            tokio::spawn(run(sync, payment_id));
         }
     }
 
@@ -109,6 +99,13 @@ async fn run(sync: Arc<Reconciler>, payment_id: PaymentId) {
         payment_id,
         ended: false,
     };
+    // Mercado Pago notifies a payment as it makes it, usually before its answer to our own
+    // call is back: re-read at once, the news would race the checkout's recording of the same
+    // payment for the order's row, and one of the two writes would be redundant. A moment
+    // later the checkout has recorded it and the re-read costs one unlocked read.
+    // Notifications for the payment that come meanwhile join this re-read. They are already
+    // kept, so a crash during the pause only leaves them to the worker.
+    tokio::time::sleep(sync.news_delay).await;
     loop {
         let answered = sync.rereads.begin(payment_id);
         reread(&sync, payment_id, &answered).await;

@@ -481,15 +481,18 @@ async fn a_payment_that_waits_too_long_for_its_turn_is_not_sent_and_can_be_retri
 async fn a_payment_left_at_a_full_door_for_the_whole_wait_is_turned_away_untouched() {
     let mut app = spawn_with(
         Options::default()
-            .timeout_secs(10)
+            .timeout_secs(20)
             .env("PAYMENT_MAX_IN_PROGRESS", "1")
             .env("PAYMENT_QUEUE_WAIT_SECS", "1"),
     )
     .await;
-    app.mp_creates(approved_after(Duration::from_secs(3))).await;
+    app.mp_creates(approved_after(Duration::from_secs(8))).await;
     let first = app.start_checkout().await;
+    let first_client = app.client.clone();
+    app.client = common::browser();
+    let second = app.start_checkout().await;
     let slow = tokio::spawn(
-        app.client
+        first_client
             .post(app.url("/process_payment"))
             .header("X-CSRF-Token", &first.csrf)
             .json(&first.card())
@@ -505,8 +508,6 @@ async fn a_payment_left_at_a_full_door_for_the_whole_wait_is_turned_away_untouch
     )
     .await;
 
-    app.client = common::browser();
-    let second = app.start_checkout().await;
     let res = app.pay_card(&second).await;
     assert_eq!(res.headers()["retry-after"], "5");
     let (status, body) = json_of(res).await;
@@ -534,20 +535,24 @@ async fn a_payment_left_at_a_full_door_for_the_whole_wait_is_turned_away_untouch
     assert_eq!(app.payment_calls().await.len(), 2);
 }
 
-/// Within the wait, a payment at a full door is not refused: it waits its turn and is paid.
+/// Within the wait, a payment at a full door is not refused: it waits its turn, and its
+/// attempt begins only after the payment ahead of it was answered and recorded.
 #[tokio::test]
 async fn a_payment_at_a_full_door_waits_its_turn_and_is_paid() {
     let mut app = spawn_with(
         Options::default()
             .timeout_secs(10)
             .env("PAYMENT_MAX_IN_PROGRESS", "1")
-            .env("PAYMENT_QUEUE_WAIT_SECS", "20"),
+            .env("PAYMENT_QUEUE_WAIT_SECS", "30"),
     )
     .await;
     app.mp_creates(approved_after(Duration::from_secs(2))).await;
     let first = app.start_checkout().await;
+    let first_client = app.client.clone();
+    app.client = common::browser();
+    let second = app.start_checkout().await;
     let slow = tokio::spawn(
-        app.client
+        first_client
             .post(app.url("/process_payment"))
             .header("X-CSRF-Token", &first.csrf)
             .json(&first.card())
@@ -563,12 +568,66 @@ async fn a_payment_at_a_full_door_waits_its_turn_and_is_paid() {
     )
     .await;
 
-    app.client = common::browser();
-    let second = app.start_checkout().await;
     let (status, body) = json_of(app.pay_card(&second).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "approved");
     let (status, _) = json_of(slow.await.unwrap().unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(app.payment_calls().await.len(), 2);
+    app.assert_count(
+        &format!(
+            "select count(*) from payment_attempts second, payments first
+             where second.order_id = '{}' and first.order_id = '{}'
+               and second.created_at >= first.created_at",
+            second.order_id, first.order_id
+        ),
+        1,
+    )
+    .await;
+}
+
+/// The door guards the route the router matches, whatever the spelling on the wire.
+#[tokio::test]
+async fn a_percent_encoded_path_meets_the_same_door() {
+    let mut app = spawn_with(
+        Options::default()
+            .timeout_secs(20)
+            .env("PAYMENT_MAX_IN_PROGRESS", "1")
+            .env("PAYMENT_QUEUE_WAIT_SECS", "1"),
+    )
+    .await;
+    app.mp_creates(approved_after(Duration::from_secs(8))).await;
+    let first = app.start_checkout().await;
+    let first_client = app.client.clone();
+    app.client = common::browser();
+    let second = app.start_checkout().await;
+    let slow = tokio::spawn(
+        first_client
+            .post(app.url("/process_payment"))
+            .header("X-CSRF-Token", &first.csrf)
+            .json(&first.card())
+            .send(),
+    );
+    eventually(
+        "the first payment is past the door",
+        Duration::from_secs(5),
+        || {
+            let app = &app;
+            async move { !app.payment_calls().await.is_empty() }
+        },
+    )
+    .await;
+    let res = app
+        .client
+        .post(app.url("/process%5Fpayment"))
+        .header("X-CSRF-Token", &second.csrf)
+        .json(&second.card())
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(res).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "store_busy");
+    assert_eq!(app.payment_calls().await.len(), 1);
+    let _ = slow.await;
 }

@@ -99,8 +99,8 @@ impl PaymentError {
     pub fn request_result(&self) -> RequestResult {
         match self {
             _ if self.outcome_pending() => RequestResult::Unknown,
-            PaymentError::Crowded(_)
-            | PaymentError::Charge(
+            PaymentError::Crowded(_) => RequestResult::Busy,
+            PaymentError::Charge(
                 ChargeError::ProviderUnavailable(_) | ChargeError::Database(_),
             ) => RequestResult::Error,
             _ => RequestResult::Refused,
@@ -178,7 +178,8 @@ impl PaymentError {
     /// The JSON answer, logged with its cause chain.
     pub fn respond(&self, lang: Lang, redirect_url: Option<String>) -> HttpResponse {
         let status = self.status();
-        if status.is_server_error() {
+        // A crowd at the door is the door working, and loud enough without an error per shopper.
+        if status.is_server_error() && !matches!(self, PaymentError::Crowded(_)) {
             tracing::error!(error.code = self.code(), error.cause_chain = %anyhow_chain(self), "payment failed");
         } else {
             tracing::warn!(error.code = self.code(), error.cause_chain = %anyhow_chain(self), "payment refused");

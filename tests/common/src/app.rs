@@ -187,6 +187,8 @@ pub async fn spawn_with(options: Options) -> TestApp {
             options.sandbox_delay_ms.to_string(),
         ),
         ("MAIL_INTERVAL_SECS", "3600".into()),
+        // The pause still runs, short enough to leave every waiting test its slack.
+        ("WEBHOOK_REREAD_DELAY_MS", "100".into()),
     ]);
     let mut vars = vars;
     vars.extend(options.env.iter().cloned());
