@@ -118,6 +118,13 @@ impl Application {
             unpaid_order_expiry: settings.unpaid_order_expiry,
             refund_duplicates: mp.refund_duplicates,
             rereads: Default::default(),
+            marks: crate::reconcile::marks::Marks::start(pool.clone(), metrics.clone()),
+            // The worker leaves a fresh notification to the receiving request's own re-read:
+            // its pause, then one read's time.
+            inbox: crate::reconcile::inbox::Inbox::start(
+                pool.clone(),
+                settings.webhook_reread_delay + (timings.connect_timeout + timings.timeout) * 2,
+            ),
             news_delay: settings.webhook_reread_delay,
         });
         let checkout = std::sync::Arc::new(crate::payments::charge::Checkout {

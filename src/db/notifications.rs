@@ -7,28 +7,42 @@ use sqlx::PgPool;
 
 use crate::domain::PaymentId;
 
-/// Keeps a verified notification; `None` when it is a replay of one already kept. It is due
-/// for the worker only after `lease`, which leaves the first re-read to the receiving request.
-pub async fn insert(
+/// A verified notification to keep.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub dedupe_key: String,
+    pub topic: String,
+    pub data_id: String,
+    pub request_id: Option<String>,
+}
+
+/// Keeps verified notifications in one statement; returns the id of each one kept, by its
+/// dedupe key (a replay of one already kept gets none). Each is due for the worker only after
+/// `lease`, which leaves the first re-read to the receiving request. The keys must be
+/// distinct.
+pub async fn insert_many(
     pool: &PgPool,
-    dedupe_key: &str,
-    topic: &str,
-    data_id: &str,
-    request_id: Option<&str>,
+    batch: &[NewNotification],
     lease: Duration,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar!(
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let keys: Vec<&str> = batch.iter().map(|n| n.dedupe_key.as_str()).collect();
+    let topics: Vec<&str> = batch.iter().map(|n| n.topic.as_str()).collect();
+    let data_ids: Vec<&str> = batch.iter().map(|n| n.data_id.as_str()).collect();
+    let request_ids: Vec<Option<&str>> = batch.iter().map(|n| n.request_id.as_deref()).collect();
+    let rows = sqlx::query!(
         r#"insert into notifications (dedupe_key, topic, data_id, request_id, signed, next_try_at)
-           values ($1, $2, $3, $4, true, now() + make_interval(secs => $5))
-           on conflict (dedupe_key) do nothing returning id"#,
-        dedupe_key,
-        topic,
-        data_id,
-        request_id,
+           select k, t, d, r, true, now() + make_interval(secs => $5)
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as u(k, t, d, r)
+           on conflict (dedupe_key) do nothing returning id, dedupe_key"#,
+        &keys as &[&str],
+        &topics as &[&str],
+        &data_ids as &[&str],
+        &request_ids as &[Option<&str>],
         lease.as_secs_f64()
     )
-    .fetch_optional(pool)
-    .await
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.dedupe_key, r.id)).collect())
 }
 
 pub async fn mark_processed(pool: &PgPool, ids: &[i64], outcome: &str) -> Result<(), sqlx::Error> {
@@ -36,6 +50,26 @@ pub async fn mark_processed(pool: &PgPool, ids: &[i64], outcome: &str) -> Result
         "update notifications set processed_at = now(), outcome = $2, last_error = null where id = any($1)",
         ids,
         outcome
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Marks each of `ids` processed with its own outcome (`outcomes[i]` for `ids[i]`), in one
+/// statement. The rows are found through the primary key (`id = any`), whatever plan the join
+/// with the arrays gets.
+pub async fn mark_each_processed(
+    pool: &PgPool,
+    ids: &[i64],
+    outcomes: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"update notifications n set processed_at = now(), outcome = m.outcome, last_error = null
+           from unnest($1::bigint[], $2::text[]) as m(id, outcome)
+           where n.id = any($1) and n.id = m.id"#,
+        ids,
+        outcomes
     )
     .execute(pool)
     .await?;

@@ -2,6 +2,8 @@
 //! Pago until nothing it said is lost (the worker, the webhook's re-reads, the hint budget).
 
 pub mod hints;
+pub mod inbox;
+pub mod marks;
 pub mod rereads;
 pub mod worker;
 
@@ -33,6 +35,8 @@ pub struct Reconciler {
     pub refund_duplicates: bool,
     /// Notified payments being re-read, so a burst of notifications costs one re-read.
     pub rereads: rereads::Rereads,
+    pub marks: marks::Marks,
+    pub inbox: inbox::Inbox,
     /// How long after a webhook its payment is re-read (`WEBHOOK_REREAD_DELAY_MS`).
     pub news_delay: Duration,
 }

@@ -108,7 +108,7 @@ async fn run(sync: Arc<Reconciler>, payment_id: PaymentId) {
     tokio::time::sleep(sync.news_delay).await;
     loop {
         let answered = sync.rereads.begin(payment_id);
-        reread(&sync, payment_id, &answered).await;
+        reread(&sync, payment_id, answered).await;
         if !sync.rereads.end(payment_id) {
             leave.ended = true;
             return;
@@ -118,7 +118,7 @@ async fn run(sync: Arc<Reconciler>, payment_id: PaymentId) {
 
 /// Re-reads the payment and applies it. A failure leaves the notifications due for the
 /// worker, which re-drives them with backoff until one re-read is applied.
-async fn reread(sync: &Reconciler, payment_id: PaymentId, notifications: &[i64]) {
+async fn reread(sync: &Reconciler, payment_id: PaymentId, notifications: Vec<i64>) {
     let outcome = match reread_once(sync, payment_id).await {
         Ok(outcome) => outcome,
         Err(e) => {
@@ -126,7 +126,7 @@ async fn reread(sync: &Reconciler, payment_id: PaymentId, notifications: &[i64])
             if !notifications.is_empty() {
                 let retry = notifications::mark_failed(
                     &sync.pool,
-                    notifications,
+                    &notifications,
                     &e.to_string(),
                     sync.interval,
                 )
@@ -139,13 +139,7 @@ async fn reread(sync: &Reconciler, payment_id: PaymentId, notifications: &[i64])
             return;
         }
     };
-    if notifications.is_empty() {
-        return;
-    }
-    match notifications::mark_processed(&sync.pool, notifications, &outcome).await {
-        Ok(()) => sync.metrics.webhooks_applied(notifications),
-        Err(e) => tracing::warn!(error = %e, "could not mark notifications processed"),
-    }
+    sync.marks.mark(notifications, outcome);
 }
 
 /// One re-read of a payment from Mercado Pago, applied to its order.

@@ -51,14 +51,83 @@ async fn the_same_notification_five_times_at_once_changes_the_order_once() {
     mp_has(&app, 902, APPROVED, of(&checkout)).await;
     let ts = now_ms();
     let sends = (0..5).map(|_| app.notify_with(902, WEBHOOK_SECRET, ts, "req-same"));
+    let mut answers = Vec::new();
     for res in futures_util::future::join_all(sends).await {
         assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        answers.push(body["status"].as_str().unwrap().to_string());
     }
+    answers.sort();
+    // Kept once, whether the five share one insert or not; the others are replays.
+    assert_eq!(
+        answers,
+        [
+            "accepted",
+            "duplicate",
+            "duplicate",
+            "duplicate",
+            "duplicate"
+        ]
+    );
     app.wait_for_status(&checkout.order_id, "paid").await;
     app.notifications_processed().await;
     app.assert_count("select count(*) from notifications", 1)
         .await;
     assert_eq!(app.moves_to("paid").await, 1);
+}
+
+#[tokio::test]
+async fn twenty_notifications_at_once_are_each_kept_and_each_processed() {
+    let app = spawn_app().await;
+    let checkout = app.start_checkout().await;
+    mp_has(&app, 904, APPROVED, of(&checkout)).await;
+    let ts = now_ms();
+    let ids: Vec<String> = (0..20).map(|i| format!("req-{i}")).collect();
+    let sends = ids
+        .iter()
+        .map(|id| app.notify_with(904, WEBHOOK_SECRET, ts, id));
+    for res in futures_util::future::join_all(sends).await {
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"], "accepted");
+    }
+    app.wait_for_status(&checkout.order_id, "paid").await;
+    app.notifications_processed().await;
+    app.assert_count(
+        "select count(*) from notifications where outcome is not null and last_error is null",
+        20,
+    )
+    .await;
+    assert_eq!(app.moves_to("paid").await, 1);
+}
+
+#[tokio::test]
+async fn a_notification_that_cannot_be_kept_is_not_acknowledged_and_its_redelivery_is() {
+    use sqlx::Executor;
+    let app = spawn_app().await;
+    let checkout = app.start_checkout().await;
+    mp_has(&app, 905, APPROVED, of(&checkout)).await;
+    app.pool
+        .execute("alter table notifications rename to notifications_away")
+        .await
+        .unwrap();
+    let ts = now_ms();
+    let res = app.notify_with(905, WEBHOOK_SECRET, ts, "req-lost").await;
+    assert_eq!(res.status(), 503, "Mercado Pago must deliver it again");
+    app.pool
+        .execute("alter table notifications_away rename to notifications")
+        .await
+        .unwrap();
+    assert_eq!(app.order_status(&checkout.order_id).await, "created");
+
+    let res = app.notify_with(905, WEBHOOK_SECRET, ts, "req-lost").await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "accepted");
+    app.wait_for_status(&checkout.order_id, "paid").await;
+    app.notifications_processed().await;
+    app.assert_count("select count(*) from notifications", 1)
+        .await;
 }
 
 #[tokio::test]

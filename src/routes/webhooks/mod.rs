@@ -13,7 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use crate::db::notifications;
+use crate::db::notifications::NewNotification;
 use crate::domain::PaymentId;
 use crate::metrics::WebhookRefusal;
 use crate::reconcile::rereads::{reread_once, Rereads};
@@ -68,19 +68,16 @@ pub async fn receive(
         signed.x_signature.unwrap_or(""),
         signed.x_request_id.unwrap_or("")
     );
-    // The worker leaves a fresh notification to this request's own re-read: its pause, then
-    // one read's time.
-    let lease =
-        state.reconciler.news_delay + (state.timings.connect_timeout + state.timings.timeout) * 2;
-    let inserted = notifications::insert(
-        &state.pool,
-        &dedupe_key,
-        topic,
-        &payment_id.to_string(),
-        signed.x_request_id,
-        lease,
-    )
-    .await;
+    let inserted = state
+        .reconciler
+        .inbox
+        .keep(NewNotification {
+            dedupe_key,
+            topic: topic.to_string(),
+            data_id: payment_id.to_string(),
+            request_id: signed.x_request_id.map(String::from),
+        })
+        .await;
     match inserted {
         Ok(Some(id)) => {
             if let Some(ts) = signed.x_signature.and_then(signature::timestamp) {
