@@ -11,6 +11,10 @@
 //!                                               (open loop); reports what the store adds to
 //!                                               each beyond the emulator's own answer time
 //!
+//! With `LOADGEN_GO_FILE` set, `payments` says `prepared` on stderr once its shoppers are
+//! ready and pays only when that file exists: `bench/run` then measures the payments right
+//! after another workload, not minutes apart.
+//!
 //! Card tokens come from `MP_BASE` when set (the emulator as its own process), else from the
 //! store's own `/sandbox/mp`.
 //!
@@ -298,6 +302,12 @@ async fn main() -> anyhow::Result<()> {
             let shoppers: usize = arg(2).parse()?;
             let concurrency: usize = arg(3).parse()?;
             let prepared = prepare_all(&client, &base, shoppers).await;
+            if let Ok(go) = std::env::var("LOADGEN_GO_FILE") {
+                eprintln!("prepared");
+                while !std::path::Path::new(&go).exists() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
             // For bench/run, which loads the storefront meanwhile.
             eprintln!("paying");
             let (lat, elapsed, errors) = timed(concurrency, prepared.len(), |i| {
