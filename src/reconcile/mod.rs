@@ -35,7 +35,9 @@ pub struct Reconciler {
     pub refund_duplicates: bool,
     /// Notified payments being re-read, so a burst of notifications costs one re-read.
     pub rereads: rereads::Rereads,
+    /// Marks re-read notifications processed, many to a statement.
     pub marks: marks::Marks,
+    /// Keeps verified notifications, many to a statement, each answered after its commit.
     pub inbox: inbox::Inbox,
     /// How long after a webhook its payment is re-read (`WEBHOOK_REREAD_DELAY_MS`).
     pub news_delay: Duration,
