@@ -57,23 +57,23 @@ pub async fn mark_processed(pool: &PgPool, ids: &[i64], outcome: &str) -> Result
 }
 
 /// Marks each of `ids` processed with its own outcome (`outcomes[i]` for `ids[i]`), in one
-/// statement. The rows are found through the primary key (`id = any`), whatever plan the join
-/// with the arrays gets.
+/// statement, unless the worker already has; returns those it marked. The rows are found
+/// through the primary key (`id = any`), whatever plan the join with the arrays gets.
 pub async fn mark_each_processed(
     pool: &PgPool,
     ids: &[i64],
     outcomes: &[String],
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"update notifications n set processed_at = now(), outcome = m.outcome, last_error = null
            from unnest($1::bigint[], $2::text[]) as m(id, outcome)
-           where n.id = any($1) and n.id = m.id"#,
+           where n.id = any($1) and n.id = m.id and n.processed_at is null
+           returning n.id"#,
         ids,
         outcomes
     )
-    .execute(pool)
-    .await?;
-    Ok(())
+    .fetch_all(pool)
+    .await
 }
 
 /// The re-read failed: try again after `retry_in` (the worker backs off from there).

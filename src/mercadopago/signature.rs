@@ -53,21 +53,33 @@ pub fn timestamp(x_signature: &str) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Verifies in constant time. `ts` is not held against the notification, however old: Mercado
-/// Pago retries one notification for hours, nothing says it signs each retry anew, and a
-/// notification only makes us re-read the payment from the API, so a replay can do no harm.
-pub fn verify(request: &SignedRequest<'_>, secret: &[u8]) -> Result<(), SignatureError> {
-    let header = request.x_signature.ok_or(SignatureError::Missing)?;
+/// `ts` and `v1` of an `x-signature` header; other parts are ignored.
+fn parts(x_signature: &str) -> Option<(&str, &str)> {
     let mut ts = None;
     let mut v1 = None;
-    for part in header.split(',') {
+    for part in x_signature.split(',') {
         match part.trim().split_once('=') {
             Some(("ts", value)) => ts = Some(value.trim()),
             Some(("v1", value)) => v1 = Some(value.trim()),
             _ => {}
         }
     }
-    let (ts, v1) = ts.zip(v1).ok_or(SignatureError::Malformed)?;
+    ts.zip(v1)
+}
+
+/// The signature as `ts=<ts>,v1=<v1 in lower case>`, for telling one notification from
+/// another: the parts `verify` ignores (padding, spaces, the hex's case) could otherwise make
+/// one notification look like many, or a key too long to index.
+pub fn canonical(x_signature: &str) -> Option<String> {
+    parts(x_signature).map(|(ts, v1)| format!("ts={ts},v1={}", v1.to_ascii_lowercase()))
+}
+
+/// Verifies in constant time. `ts` is not held against the notification, however old: Mercado
+/// Pago retries one notification for hours, nothing says it signs each retry anew, and a
+/// notification only makes us re-read the payment from the API, so a replay can do no harm.
+pub fn verify(request: &SignedRequest<'_>, secret: &[u8]) -> Result<(), SignatureError> {
+    let header = request.x_signature.ok_or(SignatureError::Missing)?;
+    let (ts, v1) = parts(header).ok_or(SignatureError::Malformed)?;
     ts.parse::<i64>().map_err(|_| SignatureError::Malformed)?;
     let expected = hex::decode(v1).map_err(|_| SignatureError::Malformed)?;
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
@@ -88,6 +100,21 @@ mod tests {
             x_request_id: Some("bb56a2f1-6aae-46ac-982e-9dcd3581d08e"),
             data_id: Some("123456"),
         }
+    }
+
+    #[test]
+    fn the_canonical_signature_drops_what_verify_ignores() {
+        let v1 = signed("1742505638683");
+        let plain = format!("ts=1742505638683,v1={v1}");
+        let padded = format!(
+            " ts=1742505638683 , v1={}, pad={}",
+            v1.to_uppercase(),
+            "x".repeat(3000)
+        );
+        assert_eq!(verify(&request(&padded), SECRET), Ok(()));
+        assert_eq!(canonical(&padded), Some(plain.clone()));
+        assert_eq!(canonical(&plain), Some(plain));
+        assert_eq!(canonical("v1=ab"), None);
     }
 
     #[test]

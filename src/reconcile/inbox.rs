@@ -26,6 +26,8 @@ pub enum NotKept {
 
 pub struct Inbox {
     queue: mpsc::UnboundedSender<Delivery>,
+    pool: PgPool,
+    lease: Duration,
 }
 
 struct Delivery {
@@ -38,19 +40,33 @@ impl Inbox {
     /// notification kept is due for the worker only after `lease`.
     pub fn start(pool: PgPool, lease: Duration) -> Self {
         let (queue, deliveries) = mpsc::unbounded_channel();
-        tokio::spawn(write(pool, lease, deliveries));
-        Self { queue }
+        tokio::spawn(write(pool.clone(), lease, deliveries));
+        Self { queue, pool, lease }
     }
 
     /// Keeps `notification` and waits for its commit: its id, or `None` when it is a replay
     /// of one already kept.
     pub async fn keep(&self, notification: NewNotification) -> Result<Option<i64>, NotKept> {
         let (kept, answer) = oneshot::channel();
-        self.queue
-            .send(Delivery { notification, kept })
-            .map_err(|_| NotKept::Stopped)?;
+        let delivery = Delivery { notification, kept };
+        if let Err(mpsc::error::SendError(delivery)) = self.queue.send(delivery) {
+            // The writer is gone (it can only have panicked): each request keeps its own.
+            tracing::error!("the notification writer has stopped; keeping this one alone");
+            return keep_alone(&self.pool, self.lease, delivery.notification).await;
+        }
         answer.await.map_err(|_| NotKept::Stopped)?
     }
+}
+
+async fn keep_alone(
+    pool: &PgPool,
+    lease: Duration,
+    notification: NewNotification,
+) -> Result<Option<i64>, NotKept> {
+    let kept = notifications::insert_many(pool, std::slice::from_ref(&notification), lease)
+        .await
+        .map_err(|e| NotKept::Database(Arc::new(e)))?;
+    Ok(kept.into_iter().next().map(|(_, id)| id))
 }
 
 async fn write(pool: PgPool, lease: Duration, mut deliveries: mpsc::UnboundedReceiver<Delivery>) {
@@ -69,6 +85,31 @@ async fn write(pool: PgPool, lease: Duration, mut deliveries: mpsc::UnboundedRec
                 for d in batch.drain(..) {
                     let id = ids.remove(&d.notification.dedupe_key);
                     let _ = d.kept.send(Ok(id));
+                }
+            }
+            Err(e) if rows.len() > 1 => {
+                // One row can fail a whole statement: each is tried alone, so that only the
+                // row at fault (or all, when the database is down) goes unacknowledged.
+                tracing::warn!(error = %e, count = rows.len(), "a batch of notifications failed; keeping each alone");
+                let mut answers: HashMap<String, Result<Option<i64>, Arc<sqlx::Error>>> =
+                    HashMap::new();
+                for row in rows {
+                    let key = row.dedupe_key.clone();
+                    let answer = notifications::insert_many(&pool, &[row], lease)
+                        .await
+                        .map(|kept| kept.into_iter().next().map(|(_, id)| id))
+                        .map_err(Arc::new);
+                    answers.insert(key, answer);
+                }
+                for d in batch.drain(..) {
+                    // The first delivery of a key gets its answer; a replay after it in the
+                    // batch gets `None`, or the same error.
+                    let answer = match answers.get_mut(&d.notification.dedupe_key) {
+                        Some(Ok(id)) => Ok(id.take()),
+                        Some(Err(e)) => Err(NotKept::Database(e.clone())),
+                        None => Err(NotKept::Stopped),
+                    };
+                    let _ = d.kept.send(answer);
                 }
             }
             Err(e) => {

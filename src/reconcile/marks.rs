@@ -57,7 +57,7 @@ async fn write(pool: PgPool, metrics: Arc<Metrics>, mut marks: mpsc::UnboundedRe
             })
             .unzip();
         match notifications::mark_each_processed(&pool, &ids, &outcomes).await {
-            Ok(()) => metrics.webhooks_applied(&ids),
+            Ok(marked) => metrics.webhooks_applied(&marked),
             Err(e) => tracing::warn!(
                 error = %e,
                 count = ids.len(),

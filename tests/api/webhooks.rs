@@ -114,11 +114,12 @@ async fn a_notification_that_cannot_be_kept_is_not_acknowledged_and_its_redelive
     let ts = now_ms();
     let res = app.notify_with(905, WEBHOOK_SECRET, ts, "req-lost").await;
     assert_eq!(res.status(), 503, "Mercado Pago must deliver it again");
+    app.assert_count("select count(*) from notifications_away", 0)
+        .await;
     app.pool
         .execute("alter table notifications_away rename to notifications")
         .await
         .unwrap();
-    assert_eq!(app.order_status(&checkout.order_id).await, "created");
 
     let res = app.notify_with(905, WEBHOOK_SECRET, ts, "req-lost").await;
     assert_eq!(res.status(), 200);
@@ -128,6 +129,57 @@ async fn a_notification_that_cannot_be_kept_is_not_acknowledged_and_its_redelive
     app.notifications_processed().await;
     app.assert_count("select count(*) from notifications", 1)
         .await;
+}
+
+#[tokio::test]
+async fn a_notification_that_fails_its_insert_does_not_fail_the_others_kept_with_it() {
+    use sqlx::{Connection, Executor, PgConnection};
+    use std::time::Duration;
+    let app = spawn_app().await;
+    let checkout = app.start_checkout().await;
+    mp_has(&app, 906, APPROVED, of(&checkout)).await;
+    app.pool
+        .execute(
+            "alter table notifications add constraint no_poison check (request_id <> 'req-poison')",
+        )
+        .await
+        .unwrap();
+    // Inserts wait behind this lock: the first notification holds the writer, and those that
+    // come meanwhile queue for one shared insert.
+    let db = app
+        .pool
+        .connect_options()
+        .get_database()
+        .unwrap()
+        .to_string();
+    let mut blocker = PgConnection::connect(&format!("{}/{db}", common::server_url()))
+        .await
+        .unwrap();
+    blocker.execute("begin").await.unwrap();
+    blocker
+        .execute("lock table notifications in share mode")
+        .await
+        .unwrap();
+    let ts = now_ms();
+    let first = app.notify_with(906, WEBHOOK_SECRET, ts, "req-first");
+    let together = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let ids = ["req-a", "req-b", "req-poison", "req-c", "req-d", "req-e"];
+        let sends = ids.map(|id| app.notify_with(906, WEBHOOK_SECRET, ts, id));
+        futures_util::future::join_all(sends).await
+    };
+    let release = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        blocker.execute("rollback").await.unwrap();
+    };
+    let (first, together, ()) = tokio::join!(first, together, release);
+    assert_eq!(first.status(), 200);
+    let statuses: Vec<u16> = together.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses, [200, 200, 503, 200, 200, 200]);
+    app.notifications_processed().await;
+    app.assert_count("select count(*) from notifications", 6)
+        .await;
+    app.wait_for_status(&checkout.order_id, "paid").await;
 }
 
 #[tokio::test]

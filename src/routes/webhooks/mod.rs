@@ -63,9 +63,14 @@ pub async fn receive(
         tracing::info!(topic, "webhook acknowledged: nothing to do for this topic");
         return HttpResponse::Ok().json(json!({"status": "ignored"}));
     };
+    // Verified, so the signature parses; its canonical form keeps a padded copy of one
+    // notification from counting as another (or from being too long to keep).
     let dedupe_key = format!(
         "{}|{}",
-        signed.x_signature.unwrap_or(""),
+        signed
+            .x_signature
+            .and_then(signature::canonical)
+            .unwrap_or_default(),
         signed.x_request_id.unwrap_or("")
     );
     let inserted = state
