@@ -52,20 +52,22 @@ impl Inbox {
         if let Err(mpsc::error::SendError(delivery)) = self.queue.send(delivery) {
             // The writer is gone (it can only have panicked): each request keeps its own.
             tracing::error!("the notification writer has stopped; keeping this one alone");
-            return keep_alone(&self.pool, self.lease, delivery.notification).await;
+            return insert_one(&self.pool, self.lease, delivery.notification)
+                .await
+                .map_err(|e| NotKept::Database(Arc::new(e)));
         }
         answer.await.map_err(|_| NotKept::Stopped)?
     }
 }
 
-async fn keep_alone(
+type Answer = Result<Option<i64>, Arc<sqlx::Error>>;
+
+async fn insert_one(
     pool: &PgPool,
     lease: Duration,
     notification: NewNotification,
-) -> Result<Option<i64>, NotKept> {
-    let kept = notifications::insert_many(pool, std::slice::from_ref(&notification), lease)
-        .await
-        .map_err(|e| NotKept::Database(Arc::new(e)))?;
+) -> Result<Option<i64>, sqlx::Error> {
+    let kept = notifications::insert_many(pool, std::slice::from_ref(&notification), lease).await?;
     Ok(kept.into_iter().next().map(|(_, id)| id))
 }
 
@@ -79,45 +81,44 @@ async fn write(pool: PgPool, lease: Duration, mut deliveries: mpsc::UnboundedRec
             .filter(|d| keys.insert(d.notification.dedupe_key.as_str()))
             .map(|d| d.notification.clone())
             .collect();
-        match notifications::insert_many(&pool, &rows, lease).await {
+        let mut answers: HashMap<String, Answer> = match notifications::insert_many(
+            &pool, &rows, lease,
+        )
+        .await
+        {
             Ok(kept) => {
-                let mut ids: HashMap<String, i64> = kept.into_iter().collect();
-                for d in batch.drain(..) {
-                    let id = ids.remove(&d.notification.dedupe_key);
-                    let _ = d.kept.send(Ok(id));
-                }
+                let mut answers: HashMap<String, Answer> =
+                    rows.into_iter().map(|r| (r.dedupe_key, Ok(None))).collect();
+                answers.extend(kept.into_iter().map(|(key, id)| (key, Ok(Some(id)))));
+                answers
             }
             Err(e) if rows.len() > 1 => {
                 // One row can fail a whole statement: each is tried alone, so that only the
                 // row at fault (or all, when the database is down) goes unacknowledged.
                 tracing::warn!(error = %e, count = rows.len(), "a batch of notifications failed; keeping each alone");
-                let mut answers: HashMap<String, Result<Option<i64>, Arc<sqlx::Error>>> =
-                    HashMap::new();
+                let mut answers = HashMap::new();
                 for row in rows {
                     let key = row.dedupe_key.clone();
-                    let answer = notifications::insert_many(&pool, &[row], lease)
-                        .await
-                        .map(|kept| kept.into_iter().next().map(|(_, id)| id))
-                        .map_err(Arc::new);
-                    answers.insert(key, answer);
+                    answers.insert(key, insert_one(&pool, lease, row).await.map_err(Arc::new));
                 }
-                for d in batch.drain(..) {
-                    // The first delivery of a key gets its answer; a replay after it in the
-                    // batch gets `None`, or the same error.
-                    let answer = match answers.get_mut(&d.notification.dedupe_key) {
-                        Some(Ok(id)) => Ok(id.take()),
-                        Some(Err(e)) => Err(NotKept::Database(e.clone())),
-                        None => Err(NotKept::Stopped),
-                    };
-                    let _ = d.kept.send(answer);
-                }
+                answers
             }
             Err(e) => {
                 let e = Arc::new(e);
-                for d in batch.drain(..) {
-                    let _ = d.kept.send(Err(NotKept::Database(e.clone())));
-                }
+                rows.into_iter()
+                    .map(|r| (r.dedupe_key, Err(e.clone())))
+                    .collect()
             }
+        };
+        for d in batch.drain(..) {
+            // The first delivery of a key gets its answer; a replay after it in the batch gets
+            // `None`, or the same error.
+            let answer = match answers.get_mut(&d.notification.dedupe_key) {
+                Some(Ok(id)) => Ok(id.take()),
+                Some(Err(e)) => Err(NotKept::Database(e.clone())),
+                None => Err(NotKept::Stopped),
+            };
+            let _ = d.kept.send(answer);
         }
     }
 }
