@@ -26,6 +26,9 @@ use crate::db::outbox::{self, Mail, Outcome};
 use crate::domain::Site;
 
 const BATCH: i64 = 20;
+/// A drain stops after this many full passes (2,000 mails) and goes on at the next tick, so a
+/// queue that never empties (mails failing fast and queued again) cannot hold the worker.
+const MAX_PASSES: usize = 100;
 /// One SMTP conversation may take this long before it counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// A claim lasts longer than rendering plus one whole SMTP conversation, and it is renewed
@@ -97,6 +100,20 @@ impl Mailer {
     /// One pass: claims, renders and sends what is due. Returns how many it handled.
     pub async fn pass(&self) -> anyhow::Result<usize> {
         self.pass_until(Stop::Never).await
+    }
+
+    /// Passes until one finds less than a full batch: after a burst of paid orders every
+    /// confirmation goes out now, not twenty per interval. Returns how many it handled.
+    pub async fn drain(&self) -> anyhow::Result<usize> {
+        let mut handled = 0;
+        for _ in 0..MAX_PASSES {
+            let n = self.pass().await?;
+            handled += n;
+            if n < BATCH as usize {
+                break;
+            }
+        }
+        Ok(handled)
     }
 
     /// A pass that may stop on purpose midway (see [`Stop`]).
@@ -262,13 +279,13 @@ fn quoted_printable(kind: ContentType, body: String) -> SinglePart {
         .body(body)
 }
 
-/// Runs forever, one pass every interval.
+/// Runs forever, draining what is due every interval.
 pub async fn run(mailer: Arc<Mailer>) {
     let mut tick = tokio::time::interval(mailer.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match mailer.pass().await {
+        match mailer.drain().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(mails = n, "mail pass"),
             Err(e) => tracing::warn!(error = %e, "mail pass failed"),

@@ -397,3 +397,28 @@ async fn a_pix_left_unpaid_mails_that_it_expired_once() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_burst_of_mails_goes_out_in_one_tick_not_twenty_per_interval() {
+    let buyer = unique("burst");
+    let app = store(vec![("SMTP_URL", smtp_url())]).await;
+    let (order, _) = pay_card(&app, &buyer, "APRO").await;
+    // The confirmation of 44 more paid orders, as a burst of payments would queue them.
+    app.execute(&format!(
+        "insert into outbox (kind, dedup_key, order_id, payment_id, event_status, recipient)
+         select kind, dedup_key || ':' || g, order_id, payment_id, event_status, recipient
+         from outbox, generate_series(1, 44) g
+         where order_id = '{order}' and kind = 'confirmation'"
+    ))
+    .await;
+
+    // 46 due (45 confirmations and the merchant's skipped mail): more than two batches.
+    assert_eq!(app.mailer.drain().await.unwrap(), 46);
+    app.assert_count(
+        &format!("select count(*) from outbox where order_id = '{order}' and status = 'queued'"),
+        0,
+    )
+    .await;
+    assert_eq!(wait_for_mail(&buyer, 45).await.len(), 45);
+    assert_eq!(app.mailer.drain().await.unwrap(), 0);
+}
