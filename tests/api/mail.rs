@@ -422,3 +422,29 @@ async fn a_burst_of_mails_goes_out_in_one_tick_not_twenty_per_interval() {
     assert_eq!(wait_for_mail(&buyer, 45).await.len(), 45);
     assert_eq!(app.mailer.drain().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn the_worker_finds_the_oldest_due_mails_in_an_index_without_sorting_the_backlog() {
+    let app = store(vec![]).await;
+    let mut conn = app.pool.acquire().await.unwrap();
+    // Sorting made the planner's last resort: a plan still sorting has no index to read from.
+    sqlx::query("set enable_sort = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    // The claim's scan (`db::outbox::claim`).
+    let plan: Vec<String> = sqlx::query_scalar(
+        "explain select id from outbox
+         where status = 'queued' and next_attempt_at <= now()
+           and (claimed_until is null or claimed_until < now())
+         order by next_attempt_at, id limit 20 for update skip locked",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert!(
+        plan.iter().all(|l| !l.contains("Sort"))
+            && plan.iter().any(|l| l.contains("outbox_due_idx")),
+        "{plan:#?}"
+    );
+}
