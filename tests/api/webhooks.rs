@@ -103,23 +103,18 @@ async fn twenty_notifications_at_once_are_each_kept_and_each_processed() {
 
 #[tokio::test]
 async fn a_notification_that_cannot_be_kept_is_not_acknowledged_and_its_redelivery_is() {
-    use sqlx::Executor;
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
     mp_has(&app, 905, APPROVED, of(&checkout)).await;
-    app.pool
-        .execute("alter table notifications rename to notifications_away")
-        .await
-        .unwrap();
+    app.execute("alter table notifications rename to notifications_away")
+        .await;
     let ts = now_ms();
     let res = app.notify_with(905, WEBHOOK_SECRET, ts, "req-lost").await;
     assert_eq!(res.status(), 503, "Mercado Pago must deliver it again");
     app.assert_count("select count(*) from notifications_away", 0)
         .await;
-    app.pool
-        .execute("alter table notifications_away rename to notifications")
-        .await
-        .unwrap();
+    app.execute("alter table notifications_away rename to notifications")
+        .await;
 
     let res = app.notify_with(905, WEBHOOK_SECRET, ts, "req-lost").await;
     assert_eq!(res.status(), 200);
@@ -138,12 +133,10 @@ async fn a_notification_that_fails_its_insert_does_not_fail_the_others_kept_with
     let app = spawn_app().await;
     let checkout = app.start_checkout().await;
     mp_has(&app, 906, APPROVED, of(&checkout)).await;
-    app.pool
-        .execute(
-            "alter table notifications add constraint no_poison check (request_id <> 'req-poison')",
-        )
-        .await
-        .unwrap();
+    app.execute(
+        "alter table notifications add constraint no_poison check (request_id <> 'req-poison')",
+    )
+    .await;
     // Inserts wait behind this lock: the first notification holds the writer, and those that
     // come meanwhile queue for one shared insert.
     let db = app
