@@ -279,11 +279,14 @@ impl TargetRow {
 
 /// The order a payment's news is about, and the payment as recorded here (if it is), read
 /// without a lock: enough to tell news that changes nothing, which then writes nothing.
-pub async fn payment_target(
-    pool: &PgPool,
+pub async fn payment_target<'e, E>(
+    executor: E,
     id: OrderId,
     payment_id: PaymentId,
-) -> Result<Option<(PaymentTarget, Option<Known>)>, sqlx::Error> {
+) -> Result<Option<(PaymentTarget, Option<Known>)>, sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
     sqlx::query_as!(
         TargetRow,
         r#"select o.status as "status: OrderStatus", o.payment_id, o.attempts, o.total_minor,
@@ -295,7 +298,7 @@ pub async fn payment_target(
         id.0,
         payment_id.0
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?
     .map(|row| row.into_target(id))
     .transpose()

@@ -73,11 +73,19 @@ pub async fn apply(
         return unknown_order(pool, payment.id, reference).await;
     };
     for _ in 0..OPTIMISTIC_TRIES {
-        let Some((order, known)) = orders::payment_target(pool, order_id, payment.id).await? else {
+        // The read and the write it decides share one connection: one trip through the pool,
+        // and one of sqlx's checks on release, instead of two. It is let go before anything
+        // else takes one, so a full pool cannot leave every holder waiting for another.
+        let mut conn = pool.acquire().await?;
+        let Some((order, known)) = orders::payment_target(&mut *conn, order_id, payment.id).await?
+        else {
+            drop(conn);
             return unknown_order(pool, payment.id, reference).await;
         };
         let decision = Decision::of(&order, known.as_ref(), payment, source, claimant);
-        if record(pool, &seen(&order, known), &decision.writes()).await? {
+        let written = record(&mut *conn, &seen(&order, known), &decision.writes()).await?;
+        drop(conn);
+        if written {
             return finish(pool, metrics, payment, refund, decision).await;
         }
     }
