@@ -182,3 +182,40 @@ async fn each_cart_form_is_told_once_in_the_pages_live_region() {
         "Produto removido do carrinho."
     );
 }
+
+/// A page never waits in the database's queue to re-read a catalog past its time: under a
+/// burst of payments that queue is long. It gets the copy in memory while one read runs, and
+/// the pages after that read get the edit.
+#[tokio::test]
+async fn a_catalog_past_its_time_is_served_at_once_while_it_is_read_again() {
+    use checkout::db::catalog::Catalog;
+    use std::time::Duration;
+    let app = spawn_app().await;
+    let prices = |products: &[checkout::db::products::Product]| {
+        products.iter().map(|p| p.price).collect::<Vec<_>>()
+    };
+    let ttl = Duration::from_secs(2);
+    let catalog = Catalog::with_ttl(checkout::domain::Site::Mlb.currency(), ttl);
+    let before = prices(&catalog.active(&app.pool).await.unwrap());
+    // An edit still in progress holds the table: every read of the catalog waits for it.
+    let mut edit = app.pool.begin().await.unwrap();
+    sqlx::query("update products set price_minor = price_minor + 1")
+        .execute(&mut *edit)
+        .await
+        .unwrap();
+    sqlx::query("lock table products in access exclusive mode")
+        .execute(&mut *edit)
+        .await
+        .unwrap();
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+    let served = tokio::time::timeout(Duration::from_secs(1), catalog.active(&app.pool))
+        .await
+        .expect("served without waiting for the database")
+        .unwrap();
+    assert_eq!(prices(&served), before, "the copy in memory");
+    edit.commit().await.unwrap();
+    common::eventually("the edit is served", Duration::from_secs(10), || async {
+        prices(&catalog.active(&app.pool).await.unwrap()) != before
+    })
+    .await;
+}
