@@ -155,6 +155,7 @@ impl Application {
             )
             .context("setting up e-mail")?,
         );
+        let catalog = crate::db::catalog::Catalog::start(pool.clone(), settings.site.currency());
         let state = web::Data::new(AppState {
             order_links,
             mail_sends: mailer.sends(),
@@ -164,7 +165,7 @@ impl Application {
                 settings.payment_queue_wait,
             ),
             pool,
-            catalog: crate::db::catalog::Catalog::new(settings.site.currency()),
+            catalog,
             mercadopago,
             site: settings.site,
             public_key: mp.public_key.clone(),

@@ -1,3 +1,8 @@
+use std::time::Duration;
+
+use checkout::db::catalog::Catalog;
+use checkout::db::products::Product;
+use checkout::domain::Site;
 use common::{csrf_of, spawn_app, spawn_with, Options};
 
 #[tokio::test]
@@ -183,30 +188,17 @@ async fn each_cart_form_is_told_once_in_the_pages_live_region() {
     );
 }
 
-/// A page never waits in the database's queue to re-read a catalog past its time: under a
-/// burst of payments that queue is long. It gets the copy in memory while one read runs, and
+/// A page never waits in the database's queue for the catalog to be read again: under a
+/// burst of payments that queue is long. It gets the copy in memory while the read runs, and
 /// the pages after that read get the edit.
 #[tokio::test]
-async fn a_catalog_past_its_time_is_served_at_once_while_it_is_read_again() {
-    use checkout::db::catalog::Catalog;
-    use std::time::Duration;
+async fn a_catalog_being_read_again_is_served_at_once_from_memory() {
     let app = spawn_app().await;
-    let prices = |products: &[checkout::db::products::Product]| {
-        products.iter().map(|p| p.price).collect::<Vec<_>>()
-    };
     let ttl = Duration::from_secs(2);
-    let catalog = Catalog::with_ttl(checkout::domain::Site::Mlb.currency(), ttl);
+    let catalog = Catalog::start_with_ttl(app.pool.clone(), Site::Mlb.currency(), ttl);
     let before = prices(&catalog.active(&app.pool).await.unwrap());
     // An edit still in progress holds the table: every read of the catalog waits for it.
-    let mut edit = app.pool.begin().await.unwrap();
-    sqlx::query("update products set price_minor = price_minor + 1")
-        .execute(&mut *edit)
-        .await
-        .unwrap();
-    sqlx::query("lock table products in access exclusive mode")
-        .execute(&mut *edit)
-        .await
-        .unwrap();
+    let edit = edit_holding_the_table(&app).await;
     tokio::time::sleep(ttl + Duration::from_millis(200)).await;
     let served = tokio::time::timeout(Duration::from_secs(1), catalog.active(&app.pool))
         .await
@@ -218,4 +210,42 @@ async fn a_catalog_past_its_time_is_served_at_once_while_it_is_read_again() {
         prices(&catalog.active(&app.pool).await.unwrap()) != before
     })
     .await;
+}
+
+/// A store nobody visited for a while still has a fresh catalog when a burst arrives: it is
+/// read again on its own, not by the first page after the quiet.
+#[tokio::test]
+async fn an_idle_catalog_is_kept_fresh_without_any_page() {
+    let app = spawn_app().await;
+    let ttl = Duration::from_secs(1);
+    let catalog = Catalog::start_with_ttl(app.pool.clone(), Site::Mlb.currency(), ttl);
+    let before = prices(&catalog.active(&app.pool).await.unwrap());
+    app.execute("update products set price_minor = price_minor + 1")
+        .await;
+    tokio::time::sleep(ttl * 3).await;
+    let _edit = edit_holding_the_table(&app).await;
+    let served = tokio::time::timeout(Duration::from_secs(1), catalog.active(&app.pool))
+        .await
+        .expect("served without waiting for the database")
+        .unwrap();
+    assert_ne!(prices(&served), before, "read again while nobody asked");
+}
+
+fn prices(products: &[Product]) -> Vec<checkout::domain::Money> {
+    products.iter().map(|p| p.price).collect()
+}
+
+async fn edit_holding_the_table(
+    app: &common::TestApp,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut edit = app.pool.begin().await.unwrap();
+    sqlx::query("update products set price_minor = price_minor + 1")
+        .execute(&mut *edit)
+        .await
+        .unwrap();
+    sqlx::query("lock table products in access exclusive mode")
+        .execute(&mut *edit)
+        .await
+        .unwrap();
+    edit
 }
