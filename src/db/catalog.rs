@@ -7,6 +7,7 @@
 //! they have. Only a missing copy (at start, after an edit here) or one older than `MAX_AGE`
 //! (the database unreachable for that long) is waited for.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ struct Shared {
     /// The copy, and when it was read.
     cached: RwLock<Option<(Instant, Arc<Vec<Product>>)>>,
     /// Bumped by every edit, so that a read begun before it cannot store its older copy.
-    generation: std::sync::atomic::AtomicU64,
+    generation: AtomicU64,
 }
 
 impl Catalog {
@@ -56,7 +57,6 @@ impl Catalog {
     }
 
     pub fn invalidate(&self) {
-        use std::sync::atomic::Ordering;
         let mut cached = self.shared.cached.write().expect("catalog lock");
         self.shared.generation.fetch_add(1, Ordering::SeqCst);
         *cached = None;
@@ -83,7 +83,6 @@ impl Shared {
         pool: &PgPool,
         currency: Currency,
     ) -> Result<Arc<Vec<Product>>, sqlx::Error> {
-        use std::sync::atomic::Ordering;
         let generation = self.generation.load(Ordering::SeqCst);
         let products = Arc::new(products::active(pool, currency).await?);
         let mut cached = self.cached.write().expect("catalog lock");
