@@ -200,10 +200,7 @@ async fn a_catalog_being_read_again_is_served_at_once_from_memory() {
     // An edit still in progress holds the table: every read of the catalog waits for it.
     let edit = edit_holding_the_table(&app).await;
     tokio::time::sleep(ttl + Duration::from_millis(200)).await;
-    let served = tokio::time::timeout(Duration::from_secs(1), catalog.active(&app.pool))
-        .await
-        .expect("served without waiting for the database")
-        .unwrap();
+    let served = served_at_once(&catalog, &app).await;
     assert_eq!(prices(&served), before, "the copy in memory");
     edit.commit().await.unwrap();
     common::eventually("the edit is served", Duration::from_secs(10), || async {
@@ -224,11 +221,16 @@ async fn an_idle_catalog_is_kept_fresh_without_any_page() {
         .await;
     tokio::time::sleep(ttl * 3).await;
     let _edit = edit_holding_the_table(&app).await;
-    let served = tokio::time::timeout(Duration::from_secs(1), catalog.active(&app.pool))
+    let served = served_at_once(&catalog, &app).await;
+    assert_ne!(prices(&served), before, "read again while nobody asked");
+}
+
+/// What a page gets from the catalog, within a second whatever the database is doing.
+async fn served_at_once(catalog: &Catalog, app: &common::TestApp) -> std::sync::Arc<Vec<Product>> {
+    tokio::time::timeout(Duration::from_secs(1), catalog.active(&app.pool))
         .await
         .expect("served without waiting for the database")
-        .unwrap();
-    assert_ne!(prices(&served), before, "read again while nobody asked");
+        .unwrap()
 }
 
 fn prices(products: &[Product]) -> Vec<checkout::domain::Money> {
