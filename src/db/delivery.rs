@@ -92,17 +92,20 @@ pub struct Delivery {
     pub delivered_at: Option<OffsetDateTime>,
 }
 
-pub async fn delivery_of(
-    pool: &PgPool,
+pub async fn delivery_of<'e, E>(
+    executor: E,
     order_id: OrderId,
-) -> Result<Option<Delivery>, sqlx::Error> {
+) -> Result<Option<Delivery>, sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
     let Some(r) = sqlx::query!(
         r#"select d.address, d.shipping_option_id, d.shipping_name, d.shipping_minor, o.currency, d.carrier,
                   d.tracking_code, d.shipped_at, d.delivered_at
            from order_deliveries d join orders o on o.id = d.order_id where d.order_id = $1"#,
         order_id.0
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?
     else {
         return Ok(None);

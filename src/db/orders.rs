@@ -134,12 +134,15 @@ pub async fn create(
 
 /// The shopper's order, if it is theirs. Another shopper's order is simply not found.
 /// One round trip: the order's columns repeat on each of its lines.
-#[tracing::instrument(skip(pool))]
-pub async fn find_for_shopper(
-    pool: &PgPool,
+#[tracing::instrument(skip(executor))]
+pub async fn find_for_shopper<'e, E>(
+    executor: E,
     id: OrderId,
     shopper: ShopperId,
-) -> Result<Option<Order>, sqlx::Error> {
+) -> Result<Option<Order>, sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
     let rows = sqlx::query!(
         // The checkout page reads this on every load: what stock and delivery need to know of
         // the order comes in the same round trip (computed once, `materialized`).
@@ -173,7 +176,7 @@ pub async fn find_for_shopper(
         shopper.0,
         super::stock::CLAIM_MARGIN.as_secs_f64()
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     let Some(first) = rows.first() else {
         return Ok(None);
@@ -209,17 +212,20 @@ pub async fn find_for_shopper(
 }
 
 /// The newest payment Mercado Pago reported for the order.
-pub async fn latest_payment(
-    pool: &PgPool,
+pub async fn latest_payment<'e, E>(
+    executor: E,
     id: OrderId,
-) -> Result<Option<PaymentRecord>, sqlx::Error> {
+) -> Result<Option<PaymentRecord>, sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
     sqlx::query!(
         r#"select id, status as "status: PaymentStatus", status_detail as "status_detail: StatusDetail",
                   payment_method_id, payment_type_id, amount_minor, currency, raw
            from payments where order_id = $1 order by created_at desc, id desc limit 1"#,
         id.0
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?
     .map(|r| {
         Ok(PaymentRecord {
@@ -513,11 +519,19 @@ pub async fn status_of(pool: &PgPool, id: OrderId) -> Result<OrderStatus, sqlx::
 
 /// Any order, by id, whoever placed it (the back office's view).
 pub async fn find_any(pool: &PgPool, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
+    find_any_on(&mut *pool.acquire().await?, id).await
+}
+
+/// [`find_any`] on a connection the caller holds for more reads.
+pub async fn find_any_on(
+    conn: &mut sqlx::PgConnection,
+    id: OrderId,
+) -> Result<Option<Order>, sqlx::Error> {
     let shopper = sqlx::query_scalar!("select shopper_id from orders where id = $1", id.0)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await?;
     match shopper {
-        Some(shopper) => find_for_shopper(pool, id, ShopperId(shopper)).await,
+        Some(shopper) => find_for_shopper(&mut *conn, id, ShopperId(shopper)).await,
         None => Ok(None),
     }
 }

@@ -133,45 +133,41 @@ pub async fn claim(
     Ok(mails)
 }
 
+/// A mail's text as rendered by the worker, kept so that every retry sends the same text.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendering<'a> {
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
 /// Extends this worker's lease on a row right before it is sent, so a long batch never lets
-/// another worker claim a row still to be sent here. False: the row is no longer this
-/// claim's (its lease ran out and another worker took it), so it must not be sent.
+/// another worker claim a row still to be sent here, and keeps the rendering made for this
+/// send in the same write. False: the row is no longer this claim's (its lease ran out and
+/// another worker took it), so it must not be sent, and its rendering is not kept.
 pub async fn renew_lease(
     pool: &PgPool,
     id: i64,
     claim: i32,
     lease: std::time::Duration,
+    rendering: Option<Rendering<'_>>,
 ) -> Result<bool, sqlx::Error> {
     let renewed = sqlx::query!(
-        r#"update outbox set claimed_until = now() + make_interval(secs => $3)
+        r#"update outbox set claimed_until = now() + make_interval(secs => $3),
+                  subject = coalesce($4, subject), body_text = coalesce($5, body_text),
+                  body_html = coalesce($6, body_html),
+                  updated_at = case when $4::text is null then updated_at else now() end
            where id = $1 and attempts = $2 and status = 'queued'"#,
         id,
         claim,
-        lease.as_secs_f64()
+        lease.as_secs_f64(),
+        rendering.map(|r| r.subject),
+        rendering.map(|r| r.text),
+        rendering.map(|r| r.html),
     )
     .execute(pool)
     .await?;
     Ok(renewed.rows_affected() == 1)
-}
-
-/// Keeps the rendered mail, so every retry sends the same text.
-pub async fn save_rendering(
-    pool: &PgPool,
-    id: i64,
-    subject: &str,
-    text: &str,
-    html: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "update outbox set subject = $2, body_text = $3, body_html = $4, updated_at = now() where id = $1",
-        id,
-        subject,
-        text,
-        html
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 /// Where a claimed mail ends up.
@@ -194,22 +190,67 @@ impl Outcome {
     }
 }
 
-/// Settles a claimed mail.
-/// `claim` is the row's `attempts` when it was claimed: a worker whose lease ran out (and
-/// whose row another worker claimed since, counting one more attempt) changes nothing.
+/// A claimed mail's end, with the rendering made for it in this pass, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Settled<'a> {
+    pub id: i64,
+    /// The row's `attempts` when it was claimed: a worker whose lease ran out (and whose row
+    /// another worker claimed since, counting one more attempt) changes nothing.
+    pub claim: i32,
+    pub outcome: Outcome,
+    pub rendering: Option<Rendering<'a>>,
+}
+
+/// Settles one claimed mail.
 pub async fn finish(
     pool: &PgPool,
     id: i64,
     claim: i32,
     outcome: Outcome,
 ) -> Result<(), sqlx::Error> {
+    settle(
+        pool,
+        &[Settled {
+            id,
+            claim,
+            outcome,
+            rendering: None,
+        }],
+    )
+    .await
+}
+
+/// Settles claimed mails in one statement: a pass's mails that are kept or skipped here need
+/// no send, so they share one write and one commit instead of one or two each.
+pub async fn settle(pool: &PgPool, mails: &[Settled<'_>]) -> Result<(), sqlx::Error> {
+    if mails.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = mails.iter().map(|m| m.id).collect();
+    let claims: Vec<i32> = mails.iter().map(|m| m.claim).collect();
+    let outcomes: Vec<&str> = mails.iter().map(|m| m.outcome.as_str()).collect();
+    let subjects: Vec<Option<&str>> = mails
+        .iter()
+        .map(|m| m.rendering.map(|r| r.subject))
+        .collect();
+    let texts: Vec<Option<&str>> = mails.iter().map(|m| m.rendering.map(|r| r.text)).collect();
+    let htmls: Vec<Option<&str>> = mails.iter().map(|m| m.rendering.map(|r| r.html)).collect();
     sqlx::query!(
-        r#"update outbox set status = $2, claimed_until = null, last_error = null,
-                  sent_at = case when $2 = 'sent' then now() else sent_at end, updated_at = now()
-           where id = $1 and attempts = $3"#,
-        id,
-        outcome.as_str(),
-        claim
+        r#"update outbox o set status = s.outcome, claimed_until = null, last_error = null,
+                  subject = coalesce(s.subject, o.subject),
+                  body_text = coalesce(s.body_text, o.body_text),
+                  body_html = coalesce(s.body_html, o.body_html),
+                  sent_at = case when s.outcome = 'sent' then now() else o.sent_at end,
+                  updated_at = now()
+           from unnest($1::int8[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::text[])
+                  as s(id, claim, outcome, subject, body_text, body_html)
+           where o.id = s.id and o.attempts = s.claim"#,
+        &ids,
+        &claims,
+        &outcomes as &[&str],
+        &subjects as &[Option<&str>],
+        &texts as &[Option<&str>],
+        &htmls as &[Option<&str>],
     )
     .execute(pool)
     .await?;

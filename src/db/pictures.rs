@@ -55,26 +55,32 @@ impl Picture {
 
 /// The absolute URL of product `product_id`'s picture about `width` wide, with its alt text;
 /// `None` when the product has no picture. For e-mails.
-pub async fn picture_url(
-    pool: &PgPool,
+pub async fn picture_url<'e, E>(
+    executor: E,
     base: &url::Url,
     product_id: i64,
     width: u32,
-) -> Result<Option<(url::Url, String)>, sqlx::Error> {
-    Ok(of_product(pool, product_id)
+) -> Result<Option<(url::Url, String)>, sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    Ok(of_product(executor, product_id)
         .await?
         .map(|p| (p.absolute_url(base, width), p.alt)))
 }
 
 /// A product's picture, if it has one.
-pub async fn of_product(pool: &PgPool, product_id: i64) -> Result<Option<Picture>, sqlx::Error> {
+pub async fn of_product<'e, E>(executor: E, product_id: i64) -> Result<Option<Picture>, sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
     let rows = sqlx::query!(
         r#"select p.alt, v.width, v.hash from product_pictures p
              join product_picture_variants v using (product_id)
            where p.product_id = $1 order by v.width"#,
         product_id
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     let alt = match rows.first() {
         Some(r) => r.alt.clone(),

@@ -5,7 +5,7 @@ use askama::Template;
 use time::OffsetDateTime;
 
 use crate::db::orders::{Order, PaymentRecord};
-use crate::db::outbox::{kind, Mail};
+use crate::db::outbox::{kind, Mail, Rendering};
 use crate::domain::{Lang, Site};
 use crate::i18n::mail::{mail_texts, MailTexts};
 
@@ -105,6 +105,17 @@ pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
+}
+
+impl Rendered {
+    /// As the outbox keeps it.
+    pub fn rendering(&self) -> Rendering<'_> {
+        Rendering {
+            subject: &self.subject,
+            text: &self.text,
+            html: &self.html,
+        }
+    }
 }
 
 /// What a mail needs besides its row: the order, its payment, and the links.

@@ -19,10 +19,10 @@ use time::OffsetDateTime;
 use tracing::Instrument;
 use url::Url;
 
-use super::render::{render, Context};
+use super::render::{render, Context, Rendered};
 use super::{MailSettings, OrderLinks};
 use crate::db::orders;
-use crate::db::outbox::{self, Mail, Outcome};
+use crate::db::outbox::{self, Mail, Outcome, Settled};
 use crate::domain::Site;
 
 const BATCH: i64 = 20;
@@ -49,6 +49,35 @@ pub enum Stop {
     AfterClaim,
     /// Dies after the server accepted the mail, before it is marked sent.
     AfterSend,
+}
+
+/// A claimed mail that ends without a send (kept, or nobody to send it to), with the
+/// rendering made for it in this pass: settled with the rest of the pass in one write.
+struct Unsent {
+    id: i64,
+    claim: i32,
+    outcome: Outcome,
+    rendered: Option<Rendered>,
+}
+
+impl Unsent {
+    fn new(mail: &Mail, outcome: Outcome, rendered: Option<Rendered>) -> Self {
+        Self {
+            id: mail.id,
+            claim: mail.attempts,
+            outcome,
+            rendered,
+        }
+    }
+
+    fn settled(&self) -> Settled<'_> {
+        Settled {
+            id: self.id,
+            claim: self.claim,
+            outcome: self.outcome,
+            rendering: self.rendered.as_ref().map(Rendered::rendering),
+        }
+    }
 }
 
 /// What the mail worker needs: the database, the links, the SMTP transport.
@@ -122,23 +151,34 @@ impl Mailer {
         if stop == Stop::AfterClaim {
             return Ok(0);
         }
+        let mut settled = Vec::new();
         for mail in &due {
             let span = tracing::info_span!("mail", outbox_id = mail.id, kind = %mail.kind);
-            if let Err(e) = self.handle(mail, stop).instrument(span).await {
-                // Rendering or the database failed: counted as a try, with the same backoff
-                // and the same limit as a refused send, so it never loops for ever.
-                tracing::warn!(error = %e, "mail not handled; retried later");
-                let error: String = format!("not prepared: {e}").chars().take(500).collect();
-                let retry = (mail.attempts < MAX_ATTEMPTS).then(|| self.backoff(mail.attempts));
-                outbox::failed(&self.pool, mail.id, mail.attempts, &error, retry)
-                    .await
-                    .ok();
+            match self.handle(mail, stop).instrument(span).await {
+                Ok(Some(end)) => settled.push(end),
+                Ok(None) => {}
+                Err(e) => {
+                    // Rendering or the database failed: counted as a try, with the same
+                    // backoff and the same limit as a refused send, so it never loops for ever.
+                    tracing::warn!(error = %e, "mail not handled; retried later");
+                    let error: String = format!("not prepared: {e}").chars().take(500).collect();
+                    let retry = (mail.attempts < MAX_ATTEMPTS).then(|| self.backoff(mail.attempts));
+                    outbox::failed(&self.pool, mail.id, mail.attempts, &error, retry)
+                        .await
+                        .ok();
+                }
             }
         }
+        // Nothing was sent for these, so settling them late is harmless: if this write fails,
+        // or a pass of slow sends outlives their lease and another worker takes them, the
+        // claim check makes this write a no-op and the mail is settled once.
+        let settled: Vec<Settled<'_>> = settled.iter().map(Unsent::settled).collect();
+        outbox::settle(&self.pool, &settled).await?;
         Ok(due.len())
     }
 
-    async fn handle(&self, mail: &Mail, stop: Stop) -> anyhow::Result<()> {
+    /// Sends one claimed mail, or says how it ends without a send (settled with the pass).
+    async fn handle(&self, mail: &Mail, stop: Stop) -> anyhow::Result<Option<Unsent>> {
         let to = match &mail.recipient {
             Some(address) => match address.parse::<Mailbox>() {
                 Ok(to) => to,
@@ -151,29 +191,29 @@ impl Mailer {
                         None,
                     )
                     .await?;
-                    return Ok(());
+                    return Ok(None);
                 }
             },
             None => match &self.merchant {
                 Some(merchant) => merchant.clone(),
-                None => {
-                    return Ok(
-                        outbox::finish(&self.pool, mail.id, mail.attempts, Outcome::Skipped)
-                            .await?,
-                    )
-                }
+                None => return Ok(Some(Unsent::new(mail, Outcome::Skipped, None))),
             },
         };
-        let (subject, text, html) = match (&mail.subject, &mail.body_text, &mail.body_html) {
-            (Some(s), Some(t), Some(h)) => (s.clone(), t.clone(), h.clone()),
-            _ => {
-                let r = self.render(mail).await?;
-                outbox::save_rendering(&self.pool, mail.id, &r.subject, &r.text, &r.html).await?;
-                (r.subject, r.text, r.html)
-            }
+        // Rendered once: every retry sends the text kept with the row.
+        let rendered = match (&mail.subject, &mail.body_text, &mail.body_html) {
+            (Some(_), Some(_), Some(_)) => None,
+            _ => Some(self.render(mail).await?),
         };
         let Some(transport) = &self.transport else {
-            return Ok(outbox::finish(&self.pool, mail.id, mail.attempts, Outcome::Kept).await?);
+            return Ok(Some(Unsent::new(mail, Outcome::Kept, rendered)));
+        };
+        let (subject, text, html) = match &rendered {
+            Some(r) => (r.subject.clone(), r.text.clone(), r.html.clone()),
+            None => (
+                mail.subject.clone().unwrap_or_default(),
+                mail.body_text.clone().unwrap_or_default(),
+                mail.body_html.clone().unwrap_or_default(),
+            ),
         };
         let message = Message::builder()
             .from(self.from.clone())
@@ -186,9 +226,10 @@ impl Mailer {
                     .singlepart(quoted_printable(ContentType::TEXT_HTML, html)),
             )
             .context("building the e-mail")?;
-        if !outbox::renew_lease(&self.pool, mail.id, mail.attempts, LEASE).await? {
+        let rendering = rendered.as_ref().map(Rendered::rendering);
+        if !outbox::renew_lease(&self.pool, mail.id, mail.attempts, LEASE, rendering).await? {
             tracing::info!("mail taken over by another worker; not sent here");
-            return Ok(());
+            return Ok(None);
         }
         // lettre's own timeout bounds only the connection: a server that accepts and then
         // stalls would hold this worker (and every mail after it) for ever.
@@ -196,18 +237,18 @@ impl Mailer {
         let error = match sent {
             Ok(Ok(_)) => {
                 if stop == Stop::AfterSend {
-                    return Ok(());
+                    return Ok(None);
                 }
                 outbox::finish(&self.pool, mail.id, mail.attempts, Outcome::Sent).await?;
                 tracing::info!("mail sent");
-                return Ok(());
+                return Ok(None);
             }
             // A permanent refusal (5xx: no such mailbox...) will not change by waiting.
             Ok(Err(e)) if e.is_permanent() => {
                 let error: String = format!("SMTP: {e}").chars().take(500).collect();
                 tracing::warn!(error = %error, "mail refused for good");
                 outbox::failed(&self.pool, mail.id, mail.attempts, &error, None).await?;
-                return Ok(());
+                return Ok(None);
             }
             // lettre's error says what the server or the connection did; no credentials.
             Ok(Err(e)) => format!("SMTP: {e}"),
@@ -217,7 +258,7 @@ impl Mailer {
         let retry = (mail.attempts < MAX_ATTEMPTS).then(|| self.backoff(mail.attempts));
         tracing::warn!(error = %error, attempts = mail.attempts, "mail not sent");
         outbox::failed(&self.pool, mail.id, mail.attempts, &error, retry).await?;
-        Ok(())
+        Ok(None)
     }
 
     /// The `Message-ID` of a row: the same on every try, unique per row (and per store).
@@ -237,22 +278,26 @@ impl Mailer {
 
     async fn render(&self, mail: &Mail) -> anyhow::Result<super::render::Rendered> {
         let order_id = mail.order_id.context("an order e-mail without an order")?;
-        let order = orders::find_any(&self.pool, order_id)
+        // Every read on one connection: one trip to the pool (and one check of the connection
+        // on its way back) per mail, not one per read.
+        let mut conn = self.pool.acquire().await?;
+        let order = orders::find_any_on(&mut conn, order_id)
             .await?
             .context("the e-mail's order is gone")?;
-        let payment = orders::latest_payment(&self.pool, order_id).await?;
+        let payment = orders::latest_payment(&mut *conn, order_id).await?;
         let delivery = if mail.kind == crate::db::outbox::kind::FULFILMENT {
-            crate::db::delivery::delivery_of(&self.pool, order_id).await?
+            crate::db::delivery::delivery_of(&mut *conn, order_id).await?
         } else {
             None
         };
         let mut pictures = Vec::with_capacity(order.lines.len());
         for line in &order.lines {
             pictures.push(
-                crate::db::pictures::picture_url(&self.pool, &self.base_url, line.product_id, 320)
+                crate::db::pictures::picture_url(&mut *conn, &self.base_url, line.product_id, 320)
                     .await?,
             );
         }
+        drop(conn);
         let base = self.base_url.as_str().trim_end_matches('/');
         let cx = Context {
             site: self.site,

@@ -245,6 +245,15 @@ async fn a_worker_that_crashes_mid_send_delivers_each_mail_once_per_message_id()
     assert_eq!(app.mailer.pass_until(Stop::AfterSend).await.unwrap(), 2);
     wait_for_mail(&buyer, 1).await;
     app.assert_count(&row, 0).await;
+    // What was sent is kept with the row (written with the lease renewed before the send).
+    app.assert_count(
+        &format!(
+            "select count(*) from outbox where order_id = '{order}' and kind = 'confirmation' \
+             and subject is not null and body_text is not null and body_html is not null"
+        ),
+        1,
+    )
+    .await;
     assert_eq!(
         app.mailer.pass().await.unwrap(),
         0,
