@@ -108,8 +108,10 @@ impl Application {
         });
         let policy_header = csp::header_name(settings.csp.report_only);
         let timings = Timings::derive(mp.connect_timeout, mp.timeout);
+        let lender = crate::db::lending::Lender::start(pool.clone());
         let reconciler = std::sync::Arc::new(crate::reconcile::Reconciler {
             pool: pool.clone(),
+            lender: lender.clone(),
             mercadopago: mercadopago.clone(),
             metrics: metrics.clone(),
             timings,
@@ -118,17 +120,18 @@ impl Application {
             unpaid_order_expiry: settings.unpaid_order_expiry,
             refund_duplicates: mp.refund_duplicates,
             rereads: Default::default(),
-            marks: crate::reconcile::marks::Marks::start(pool.clone(), metrics.clone()),
+            marks: crate::reconcile::marks::Marks::start(lender.clone(), metrics.clone()),
             // The worker leaves a fresh notification to the receiving request's own re-read:
             // its pause, then one read's time.
             inbox: crate::reconcile::inbox::Inbox::start(
-                pool.clone(),
+                lender.clone(),
                 settings.webhook_reread_delay + (timings.connect_timeout + timings.timeout) * 2,
             ),
             news_delay: settings.webhook_reread_delay,
         });
         let checkout = std::sync::Arc::new(crate::payments::charge::Checkout {
             pool: pool.clone(),
+            lender: lender.clone(),
             mercadopago: mercadopago.clone(),
             site: settings.site,
             timings,
@@ -165,6 +168,7 @@ impl Application {
                 settings.payment_queue_wait,
             ),
             pool,
+            lender,
             catalog,
             mercadopago,
             site: settings.site,

@@ -12,6 +12,8 @@ use crate::mercadopago::MercadoPagoClient;
 /// What every handler may use, built once at start.
 pub struct AppState {
     pub pool: PgPool,
+    /// The same pool, lent without sqlx's round trip on release (`db::lending`).
+    pub lender: crate::db::lending::Lender,
     pub catalog: crate::db::catalog::Catalog,
     pub mercadopago: MercadoPagoClient,
     pub site: Site,

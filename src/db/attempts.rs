@@ -17,6 +17,7 @@ use crate::domain::{
     StatusDetail,
 };
 
+use super::lending::Lender;
 use super::money;
 use super::orders::{latest_payment, PaymentLine, PaymentRecord};
 
@@ -107,9 +108,9 @@ struct Submitted<'a> {
 /// inserts it, moves the order to `processing` with its history row, and returns the order's
 /// lines for the payment's body. Otherwise it returns what the other cases need (the order's
 /// state, why it may not be paid now, its newest payment, since when a call is in flight).
-#[tracing::instrument(skip(pool, claimed, claimed_text))]
+#[tracing::instrument(skip(db, claimed, claimed_text))]
 pub async fn claim(
-    pool: &PgPool,
+    db: &Lender,
     order_id: OrderId,
     shopper: ShopperId,
     claimed: &Result<Money, MoneyError>,
@@ -117,6 +118,7 @@ pub async fn claim(
     payment_method_id: &str,
     rules: ClaimRules,
 ) -> Result<Claim, sqlx::Error> {
+    let pool = db.pool();
     let claimed_money = claimed.as_ref().ok();
     // The freshness window is the store's clock, as the re-pricing's is.
     let priced_since = OffsetDateTime::now_utc() - rules.freshness;
@@ -124,7 +126,8 @@ pub async fn claim(
     // the shopper's calls sees the attempts committed when the statement began, as the count
     // over several of the shopper's orders always did; the count of the order's own calls
     // (`attempts`) is the locked row's.
-    let Some(row) = sqlx::query!(
+    let mut conn = db.lend().await?;
+    let row = sqlx::query!(
         r#"with o as (
                select id, status, total_minor, currency, attempts, priced_at
                from orders where id = $1 and shopper_id = $2 for update),
@@ -229,9 +232,10 @@ pub async fn claim(
         Source::Checkout.as_str(),
         super::stock::CLAIM_MARGIN.as_secs_f64(),
     )
-    .fetch_optional(pool)
-    .await?
-    else {
+    .fetch_optional(&mut *conn)
+    .await?;
+    conn.give_back();
+    let Some(row) = row else {
         return Ok(Claim::NotFound);
     };
     let total = money(row.total_minor, &row.currency)?;

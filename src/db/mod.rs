@@ -8,6 +8,7 @@ pub mod charts;
 pub mod delivery;
 pub mod fulfilment;
 pub mod gauges;
+pub mod lending;
 pub mod migrations;
 pub mod notifications;
 pub mod orders;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
+use super::lending::Lender;
 use crate::domain::PaymentId;
 
 /// A verified notification to keep.
@@ -21,7 +22,7 @@ pub struct NewNotification {
 /// `lease`, which leaves the first re-read to the receiving request. The keys must be
 /// distinct.
 pub async fn insert_many(
-    pool: &PgPool,
+    db: &Lender,
     batch: &[NewNotification],
     lease: Duration,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
@@ -29,6 +30,7 @@ pub async fn insert_many(
     let topics: Vec<&str> = batch.iter().map(|n| n.topic.as_str()).collect();
     let data_ids: Vec<&str> = batch.iter().map(|n| n.data_id.as_str()).collect();
     let request_ids: Vec<Option<&str>> = batch.iter().map(|n| n.request_id.as_deref()).collect();
+    let mut conn = db.lend().await?;
     let rows = sqlx::query!(
         r#"insert into notifications (dedupe_key, topic, data_id, request_id, signed, next_try_at)
            select k, t, d, r, true, now() + make_interval(secs => $5)
@@ -40,8 +42,9 @@ pub async fn insert_many(
         &request_ids as &[Option<&str>],
         lease.as_secs_f64()
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
+    conn.give_back();
     Ok(rows.into_iter().map(|r| (r.dedupe_key, r.id)).collect())
 }
 
@@ -60,11 +63,12 @@ pub async fn mark_processed(pool: &PgPool, ids: &[i64], outcome: &str) -> Result
 /// statement, unless the worker already has; returns those it marked. The rows are found
 /// through the primary key (`id = any`), whatever plan the join with the arrays gets.
 pub async fn mark_each_processed(
-    pool: &PgPool,
+    db: &Lender,
     ids: &[i64],
     outcomes: &[String],
 ) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar!(
+    let mut conn = db.lend().await?;
+    let marked = sqlx::query_scalar!(
         r#"update notifications n set processed_at = now(), outcome = m.outcome, last_error = null
            from unnest($1::bigint[], $2::text[]) as m(id, outcome)
            where n.id = any($1) and n.id = m.id and n.processed_at is null
@@ -72,8 +76,10 @@ pub async fn mark_each_processed(
         ids,
         outcomes
     )
-    .fetch_all(pool)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    conn.give_back();
+    Ok(marked)
 }
 
 /// The re-read failed: try again after `retry_in` (the worker backs off from there).

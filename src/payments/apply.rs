@@ -11,6 +11,7 @@
 
 use sqlx::PgPool;
 
+use crate::db::lending::Lender;
 use crate::db::orders::{self, PaymentTarget};
 use crate::db::payments::{flag, news, record, AnomalyKind, Known, Move, PaymentRow, Seen, Writes};
 use crate::domain::order_status::Source;
@@ -55,9 +56,9 @@ const OPTIMISTIC_TRIES: usize = 3;
 /// if neither changed since that read; otherwise it is decided again. News that writes
 /// nothing (most notifications) costs the read alone. Should the order keep changing, the
 /// decision is taken under the order's row lock in a transaction, as a last resort.
-#[tracing::instrument(skip(pool, metrics, payment, refund), fields(payment_id = %payment.id, status = %payment.status))]
+#[tracing::instrument(skip(db, metrics, payment, refund), fields(payment_id = %payment.id, status = %payment.status))]
 pub async fn apply(
-    pool: &PgPool,
+    db: &Lender,
     metrics: &Metrics,
     payment: &Payment,
     source: Source,
@@ -69,22 +70,23 @@ pub async fn apply(
         Claimant::Attempt { order_id, .. } => Some(order_id),
         Claimant::News => OrderId::parse(reference),
     };
+    let pool = db.pool();
     let Some(order_id) = order_id else {
         return unknown_order(pool, payment.id, reference).await;
     };
     for _ in 0..OPTIMISTIC_TRIES {
-        // The read and the write it decides share one connection: one trip through the pool,
-        // and one of sqlx's checks on release, instead of two. It is let go before anything
-        // else takes one, so a full pool cannot leave every holder waiting for another.
-        let mut conn = pool.acquire().await?;
+        // The read and the write it decides share one lent connection. It is given back
+        // before anything else takes one, so a full pool cannot leave every holder waiting
+        // for another.
+        let mut conn = db.lend().await?;
         let Some((order, known)) = orders::payment_target(&mut *conn, order_id, payment.id).await?
         else {
-            drop(conn);
+            conn.give_back();
             return unknown_order(pool, payment.id, reference).await;
         };
         let decision = Decision::of(&order, known.as_ref(), payment, source, claimant);
         let written = record(&mut *conn, &seen(&order, known), &decision.writes()).await?;
-        drop(conn);
+        conn.give_back();
         if written {
             return finish(pool, metrics, payment, refund, decision).await;
         }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use crate::db::attempts::{self, AttemptLimits, Claim, ClaimRules, Ticket};
+use crate::db::lending::Lender;
 use crate::db::orders::{self, PaymentRecord};
 use crate::db::stock;
 use crate::domain::order_status::Source;
@@ -29,6 +30,9 @@ use crate::payments::resolve::{self, Resolution, ResolveError};
 /// What charging needs, and nothing of the web; the web state holds one.
 pub struct Checkout {
     pub pool: PgPool,
+    /// The same pool, lent without sqlx's round trip on release (`db::lending`): the claim
+    /// and the record of its outcome.
+    pub lender: Lender,
     pub mercadopago: MercadoPagoClient,
     pub site: Site,
     /// Every timeout, grace period and budget of the payment path, derived in one place.
@@ -141,9 +145,9 @@ impl Checkout {
         let claimed = payment.claimed_money(self.site);
         let claimed_text = payment.claimed_amount().to_string();
         let method = payment.payment_method_id().to_string();
-        let claim = |pool| {
+        let claim = |db| {
             attempts::claim(
-                pool,
+                db,
                 req.order_id,
                 req.shopper,
                 &claimed,
@@ -156,12 +160,12 @@ impl Checkout {
                 },
             )
         };
-        let mut claimed_now = claim(&self.pool).await?;
+        let mut claimed_now = claim(&self.lender).await?;
         if let Claim::Stale = claimed_now {
             if !prices_still_hold(&self.pool, req.order_id, self.site.currency()).await? {
                 return Err(ChargeError::PricesChanged);
             }
-            claimed_now = claim(&self.pool).await?;
+            claimed_now = claim(&self.lender).await?;
         }
         // Before any call: a shopper is never charged for units that are gone.
         let renew = || async {
@@ -174,7 +178,7 @@ impl Checkout {
         };
         if let Claim::Lapsed = claimed_now {
             renew().await?;
-            claimed_now = claim(&self.pool).await?;
+            claimed_now = claim(&self.lender).await?;
         }
         let outcome = match claimed_now {
             Claim::Proceed(ticket) => charge(self, ticket, payment, req).await?,
@@ -184,12 +188,12 @@ impl Checkout {
                 match resolve_unknown(self, req.order_id).await? {
                     Some(outcome) => outcome,
                     // Mercado Pago has no payment for it, long after the call: pay afresh.
-                    None => match claim(&self.pool).await? {
+                    None => match claim(&self.lender).await? {
                         Claim::Proceed(ticket) => charge(self, ticket, payment, req).await?,
                         // The failed attempt released the units: take them again, if there.
                         Claim::Lapsed => {
                             renew().await?;
-                            match claim(&self.pool).await? {
+                            match claim(&self.lender).await? {
                                 Claim::Proceed(ticket) => {
                                     charge(self, ticket, payment, req).await?
                                 }
@@ -342,7 +346,7 @@ async fn record(
     let mut delay = Duration::from_millis(100);
     for _ in 0..4 {
         match apply(
-            &svc.pool,
+            &svc.lender,
             svc.mercadopago.metrics(),
             paid,
             Source::Checkout,
@@ -417,7 +421,7 @@ async fn resolve_unknown(
     order_id: OrderId,
 ) -> Result<Option<Outcome>, ChargeError> {
     let resolution = resolve::resolve_unknown(
-        &svc.pool,
+        &svc.lender,
         &svc.mercadopago,
         order_id,
         &svc.timings,

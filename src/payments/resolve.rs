@@ -1,10 +1,10 @@
 //! What became of a call to Mercado Pago that got no answer: the checkout, the result page and
 //! the reconciliation worker all ask here.
 
-use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::db::attempts::{self, UnknownAttempt};
+use crate::db::lending::Lender;
 use crate::domain::order_status::Source;
 use crate::domain::{OrderId, Timings};
 use crate::mercadopago::{MercadoPagoClient, MpError, Payment};
@@ -35,15 +35,16 @@ pub enum ResolveError {
 /// makes it now (the shopper asked for exactly that payment, once). Only when the request was
 /// not kept (the process died mid-call) does a search stand in, and then only a payment whose
 /// `metadata.attempt` names this attempt counts as its outcome.
-#[tracing::instrument(skip(pool, client, timings, refund))]
+#[tracing::instrument(skip(db, client, timings, refund))]
 pub async fn resolve_unknown(
-    pool: &PgPool,
+    db: &Lender,
     client: &MercadoPagoClient,
     order_id: OrderId,
     timings: &Timings,
     source: Source,
     refund: RefundWith<'_>,
 ) -> Result<Resolution, ResolveError> {
+    let pool = db.pool();
     let Some(attempt) = attempts::unknown_attempt(pool, order_id).await? else {
         return Ok(Resolution::NothingToResolve);
     };
@@ -56,7 +57,7 @@ pub async fn resolve_unknown(
             Err(MpError::Refused { .. }) => return Ok(Resolution::NotYet),
             Err(e) => return Err(e.into()),
         },
-        None => match search(pool, client, order_id, &attempt, source, refund).await? {
+        None => match search(db, client, order_id, &attempt, source, refund).await? {
             Some(paid) => Some(paid),
             None if age < timings.unknown_grace => return Ok(Resolution::NotYet),
             None => None,
@@ -68,7 +69,7 @@ pub async fn resolve_unknown(
                 order_id,
                 attempt_no: attempt.attempt_no,
             };
-            apply(pool, client.metrics(), &paid, source, claimant, refund).await?;
+            apply(db, client.metrics(), &paid, source, claimant, refund).await?;
             tracing::info!(payment_id = %paid.id, status = %paid.status, attempt = attempt.attempt_no, "unknown outcome resolved");
             Ok(Resolution::Found(Box::new(paid)))
         }
@@ -92,7 +93,7 @@ pub async fn resolve_unknown(
 /// The search fallback: the attempt's payment if search shows it; every other payment of the
 /// order it shows is applied as news (so a second one is flagged, never taken for this one).
 async fn search(
-    pool: &PgPool,
+    db: &Lender,
     client: &MercadoPagoClient,
     order_id: OrderId,
     attempt: &UnknownAttempt,
@@ -106,7 +107,7 @@ async fn search(
             mine = Some(payment);
         } else {
             apply(
-                pool,
+                db,
                 client.metrics(),
                 &payment,
                 source,

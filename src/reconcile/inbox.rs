@@ -8,9 +8,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::db::lending::Lender;
 use crate::db::notifications::{self, NewNotification};
 
 /// At most this many notifications in one statement.
@@ -26,7 +26,7 @@ pub enum NotKept {
 
 pub struct Inbox {
     queue: mpsc::UnboundedSender<Delivery>,
-    pool: PgPool,
+    db: Lender,
     lease: Duration,
 }
 
@@ -38,10 +38,10 @@ struct Delivery {
 impl Inbox {
     /// Starts the writer on the current Tokio runtime; it ends when `Inbox` is dropped. Each
     /// notification kept is due for the worker only after `lease`.
-    pub fn start(pool: PgPool, lease: Duration) -> Self {
+    pub fn start(db: Lender, lease: Duration) -> Self {
         let (queue, deliveries) = mpsc::unbounded_channel();
-        tokio::spawn(write(pool.clone(), lease, deliveries));
-        Self { queue, pool, lease }
+        tokio::spawn(write(db.clone(), lease, deliveries));
+        Self { queue, db, lease }
     }
 
     /// Keeps `notification` and waits for its commit: its id, or `None` when it is a replay
@@ -52,7 +52,7 @@ impl Inbox {
         if let Err(mpsc::error::SendError(delivery)) = self.queue.send(delivery) {
             // The writer is gone (it can only have panicked): each request keeps its own.
             tracing::error!("the notification writer has stopped; keeping this one alone");
-            return insert_one(&self.pool, self.lease, delivery.notification)
+            return insert_one(&self.db, self.lease, delivery.notification)
                 .await
                 .map_err(|e| NotKept::Database(Arc::new(e)));
         }
@@ -63,15 +63,15 @@ impl Inbox {
 type Answer = Result<Option<i64>, Arc<sqlx::Error>>;
 
 async fn insert_one(
-    pool: &PgPool,
+    db: &Lender,
     lease: Duration,
     notification: NewNotification,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let kept = notifications::insert_many(pool, std::slice::from_ref(&notification), lease).await?;
+    let kept = notifications::insert_many(db, std::slice::from_ref(&notification), lease).await?;
     Ok(kept.into_iter().next().map(|(_, id)| id))
 }
 
-async fn write(pool: PgPool, lease: Duration, mut deliveries: mpsc::UnboundedReceiver<Delivery>) {
+async fn write(db: Lender, lease: Duration, mut deliveries: mpsc::UnboundedReceiver<Delivery>) {
     let mut batch = Vec::new();
     while deliveries.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // One row per key: a replay within the batch is answered as a replay of the first.
@@ -82,7 +82,7 @@ async fn write(pool: PgPool, lease: Duration, mut deliveries: mpsc::UnboundedRec
             .map(|d| d.notification.clone())
             .collect();
         let mut answers: HashMap<String, Answer> = match notifications::insert_many(
-            &pool, &rows, lease,
+            &db, &rows, lease,
         )
         .await
         {
@@ -99,7 +99,7 @@ async fn write(pool: PgPool, lease: Duration, mut deliveries: mpsc::UnboundedRec
                 let mut answers = HashMap::new();
                 for row in rows {
                     let key = row.dedupe_key.clone();
-                    answers.insert(key, insert_one(&pool, lease, row).await.map_err(Arc::new));
+                    answers.insert(key, insert_one(&db, lease, row).await.map_err(Arc::new));
                 }
                 answers
             }

@@ -9,9 +9,9 @@
 
 use std::sync::Arc;
 
-use sqlx::PgPool;
 use tokio::sync::mpsc;
 
+use crate::db::lending::Lender;
 use crate::db::notifications;
 use crate::metrics::Metrics;
 
@@ -29,9 +29,9 @@ struct Mark {
 
 impl Marks {
     /// Starts the writer on the current Tokio runtime; it ends when `Marks` is dropped.
-    pub fn start(pool: PgPool, metrics: Arc<Metrics>) -> Self {
+    pub fn start(db: Lender, metrics: Arc<Metrics>) -> Self {
         let (queue, marks) = mpsc::unbounded_channel();
-        tokio::spawn(write(pool, metrics, marks));
+        tokio::spawn(write(db, metrics, marks));
         Self { queue }
     }
 
@@ -46,7 +46,7 @@ impl Marks {
     }
 }
 
-async fn write(pool: PgPool, metrics: Arc<Metrics>, mut marks: mpsc::UnboundedReceiver<Mark>) {
+async fn write(db: Lender, metrics: Arc<Metrics>, mut marks: mpsc::UnboundedReceiver<Mark>) {
     let mut batch = Vec::new();
     while marks.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (ids, outcomes): (Vec<i64>, Vec<String>) = batch
@@ -56,7 +56,7 @@ async fn write(pool: PgPool, metrics: Arc<Metrics>, mut marks: mpsc::UnboundedRe
                 m.ids.into_iter().map(move |id| (id, outcome.clone()))
             })
             .unzip();
-        match notifications::mark_each_processed(&pool, &ids, &outcomes).await {
+        match notifications::mark_each_processed(&db, &ids, &outcomes).await {
             Ok(marked) => metrics.webhooks_applied(&marked),
             Err(e) => tracing::warn!(
                 error = %e,

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
+use crate::db::lending::Lender;
 use crate::domain::order_status::Source;
 use crate::domain::Timings;
 use crate::mercadopago::MercadoPagoClient;
@@ -23,6 +24,8 @@ use crate::payments::apply::{apply, Applied, Claimant, RefundWith};
 /// the timings. The web state holds one; the worker and the webhook's re-reads run on it.
 pub struct Reconciler {
     pub pool: PgPool,
+    /// The same pool, lent without sqlx's round trip on release (`db::lending`).
+    pub lender: Lender,
     pub mercadopago: MercadoPagoClient,
     pub metrics: Arc<Metrics>,
     pub timings: Timings,
@@ -52,7 +55,7 @@ impl Reconciler {
     /// Applies what Mercado Pago says of a payment the worker read (a poll, a sweep).
     pub async fn apply_news(&self, payment: &Payment) -> Result<Applied, sqlx::Error> {
         apply(
-            &self.pool,
+            &self.lender,
             &self.metrics,
             payment,
             Source::Reconciliation,

@@ -146,7 +146,7 @@ async fn reread(sync: &Reconciler, payment_id: PaymentId, notifications: Vec<i64
 pub async fn reread_once(sync: &Reconciler, payment_id: PaymentId) -> anyhow::Result<String> {
     let payment = sync.mercadopago.get_payment(payment_id).await?;
     let applied = apply(
-        &sync.pool,
+        &sync.lender,
         &sync.metrics,
         &payment,
         Source::Webhook,

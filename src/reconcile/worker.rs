@@ -75,7 +75,7 @@ async fn check(sync: &Reconciler, order_id: OrderId, status: OrderStatus) {
             abandon_stale(sync, order_id).await?;
         }
         resolve_unknown(
-            &sync.pool,
+            &sync.lender,
             &sync.mercadopago,
             order_id,
             &sync.timings,

@@ -14,6 +14,7 @@ mod holes;
 mod holes_timings;
 mod holes_transport;
 mod identification;
+mod lending;
 mod limits;
 mod mail;
 mod methods;

@@ -118,7 +118,7 @@ pub async fn cancel(
 /// The payment as Mercado Pago now reports it, applied like any other news: its order follows.
 async fn record(state: &AppState, payment: &Payment) -> Result<(), sqlx::Error> {
     apply(
-        &state.pool,
+        &state.lender,
         &state.metrics,
         payment,
         Source::Admin,

@@ -86,7 +86,7 @@ pub async fn follow(state: &AppState, order_id: OrderId, payment_id: PaymentId) 
         return false;
     }
     match apply(
-        &state.pool,
+        &state.lender,
         &state.metrics,
         &payment,
         Source::Checkout,

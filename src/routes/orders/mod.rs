@@ -60,7 +60,7 @@ async fn resolve(state: &AppState, id: OrderId) -> bool {
         return false;
     };
     match resolve::resolve_unknown(
-        &state.pool,
+        &state.lender,
         &state.mercadopago,
         id,
         &state.timings,
@@ -340,7 +340,7 @@ pub async fn back_from_mercadopago(
         Ok(payments) => {
             for payment in &payments {
                 apply(
-                    &state.pool,
+                    &state.lender,
                     &state.metrics,
                     payment,
                     Source::Checkout,

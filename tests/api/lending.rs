@@ -1,0 +1,154 @@
+//! The payment path's lent connections (`db::lending`): reused without sqlx's release, never
+//! parked with anything left to flush, fair to borrowers in line and to the rest of the pool.
+
+use std::time::Duration;
+
+use checkout::db::lending::Lender;
+use common::{eventually, TestDatabase};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgPool};
+
+/// Six connections: the lender may hold two, four stay with sqlx's pool.
+async fn pool(db: &TestDatabase) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(6)
+        .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(false)
+        .connect(&db.url)
+        .await
+        .unwrap()
+}
+
+async fn backend(conn: &mut sqlx::PgConnection) -> i32 {
+    sqlx::query_scalar("select pg_backend_pid()")
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_connection_given_back_is_lent_again_as_it_is() {
+    let db = TestDatabase::create("lending").await;
+    let lender = Lender::start(pool(&db).await);
+    let mut first = lender.lend().await.unwrap();
+    let pid = backend(&mut first).await;
+    first.give_back();
+    assert_eq!(lender.parked(), 1, "parked, not released to sqlx");
+    let mut again = lender.lend().await.unwrap();
+    assert_eq!(backend(&mut again).await, pid, "the same connection");
+    assert_eq!(lender.parked(), 0);
+    again.give_back();
+}
+
+#[tokio::test]
+async fn a_connection_not_given_back_is_released_through_sqlx() {
+    let db = TestDatabase::create("lending").await;
+    let pool = pool(&db).await;
+    let lender = Lender::start(pool.clone());
+    let mut conn = lender.lend().await.unwrap();
+    backend(&mut conn).await;
+    // What an error or a cancelled future does: the borrower never gives it back.
+    drop(conn);
+    assert_eq!(lender.parked(), 0);
+    eventually(
+        "sqlx's pool has it back",
+        Duration::from_secs(5),
+        || async { pool.num_idle() == 1 },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_dropped_transaction_is_never_parked_with_its_rollback_unsent() {
+    let db = TestDatabase::create("lending").await;
+    let pool = pool(&db).await;
+    sqlx::query("create table t (id int primary key)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("insert into t values (1)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let lender = Lender::start(pool.clone());
+    let mut conn = lender.lend().await.unwrap();
+    {
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("select id from t where id = 1 for update")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        // Dropped: sqlx queues the rollback, to be sent with the connection's next message.
+    }
+    conn.give_back();
+    assert_eq!(
+        lender.parked(),
+        0,
+        "parked, its row lock would stay held until the next borrower"
+    );
+    eventually(
+        "the row lock is released",
+        Duration::from_secs(5),
+        || async {
+            sqlx::query("select id from t where id = 1 for update nowait")
+                .execute(&pool)
+                .await
+                .is_ok()
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn borrowers_beyond_the_lendable_wait_in_line_and_leave_the_pool_its_share() {
+    let db = TestDatabase::create("lending").await;
+    let pool = pool(&db).await;
+    let lender = Lender::start(pool.clone());
+    let mut a = lender.lend().await.unwrap();
+    let pid = backend(&mut a).await;
+    let b = lender.lend().await.unwrap();
+    let waiting = tokio::spawn({
+        let lender = lender.clone();
+        async move {
+            let mut c = lender.lend().await.unwrap();
+            let pid = backend(&mut c).await;
+            c.give_back();
+            pid
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a third borrower waits for a permit"
+    );
+    // The rest of the store still finds connections in sqlx's pool.
+    let mut others = Vec::new();
+    for _ in 0..4 {
+        others.push(pool.acquire().await.expect("the pool's own share"));
+    }
+    drop(others);
+    a.give_back();
+    let got = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the waiting borrower is served once a connection is given back")
+        .unwrap();
+    assert_eq!(got, pid, "it got the connection given back");
+    b.give_back();
+}
+
+#[tokio::test]
+async fn an_idle_stores_parked_connections_go_back_to_sqlx() {
+    let db = TestDatabase::create("lending").await;
+    let pool = pool(&db).await;
+    let lender = Lender::start(pool.clone());
+    let mut conn = lender.lend().await.unwrap();
+    backend(&mut conn).await;
+    conn.give_back();
+    assert_eq!(lender.parked(), 1);
+    eventually(
+        "the parked connection is released",
+        Duration::from_secs(5),
+        || async { lender.parked() == 0 && pool.num_idle() == 1 },
+    )
+    .await;
+}
