@@ -110,6 +110,19 @@ impl Lender {
     }
 }
 
+impl Drop for Inner {
+    /// sqlx releases a pooled connection on a Tokio task and panics with no runtime to spawn
+    /// it on. The lender may outlive its runtime (the process ending): its parked connections
+    /// are then closed where they are.
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            for parked in self.parked.get_mut().unwrap().drain(..) {
+                drop(parked.conn.leak());
+            }
+        }
+    }
+}
+
 /// A lent connection: give it back once its statements completed, or drop it.
 pub struct Lent {
     conn: Option<PoolConnection<Postgres>>,

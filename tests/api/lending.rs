@@ -152,3 +152,21 @@ async fn an_idle_stores_parked_connections_go_back_to_sqlx() {
     )
     .await;
 }
+
+#[test]
+fn a_lender_that_outlives_its_runtime_closes_what_it_parked() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (lender, db) = runtime.block_on(async {
+        let db = TestDatabase::create("lending").await;
+        let lender = Lender::start(pool(&db).await);
+        let mut conn = lender.lend().await.unwrap();
+        backend(&mut conn).await;
+        conn.give_back();
+        (lender, db)
+    });
+    assert_eq!(lender.parked(), 1);
+    drop(runtime);
+    // sqlx would panic releasing it here, with no runtime to do it on.
+    drop(lender);
+    drop(db);
+}
