@@ -13,7 +13,8 @@
 //!
 //! With `LOADGEN_GO_FILE` set, `payments` says `prepared` on stderr once its shoppers are
 //! ready and pays only when that file exists: `bench/run` then measures the payments right
-//! after another workload, not minutes apart.
+//! after another workload, not minutes apart. With `LOADGEN_TIMELINE` set to a file, `paced`
+//! writes there when each payment was sent (ms from the first) and what the store added (ms).
 //!
 //! Card tokens come from `MP_BASE` when set (the emulator as its own process), else from the
 //! store's own `/sandbox/mp`.
@@ -188,7 +189,7 @@ async fn paced(
         running.push(tokio::spawn(async move {
             let t = Instant::now();
             let order = paid_order(&client, &base, &prepared[i]).await;
-            (t.elapsed(), order)
+            (t.duration_since(started), t.elapsed(), order)
         }));
     }
     let mut answered = Vec::with_capacity(running.len());
@@ -212,15 +213,26 @@ async fn paced(
         })
         .collect();
     let mut errors = shoppers - prepared.len();
-    let (mut total, mut added) = (Vec::new(), Vec::new());
-    for (latency, order) in answered {
+    let (mut total, mut added, mut timeline) = (Vec::new(), Vec::new(), String::new());
+    for (sent, latency, order) in answered {
         match order.and_then(|o| emulator.get(&o).copied()) {
             Some(micros) => {
+                let extra = latency.saturating_sub(Duration::from_micros(micros));
+                timeline.push_str(&format!(
+                    "{:.1} {:.3}\n",
+                    sent.as_secs_f64() * 1000.0,
+                    extra.as_secs_f64() * 1000.0
+                ));
                 total.push(latency);
-                added.push(latency.saturating_sub(Duration::from_micros(micros)));
+                added.push(extra);
             }
             None => errors += 1,
         }
+    }
+    // When each payment was sent and what the store added to it, to see whether the slowest
+    // come together (something periodic) or apart.
+    if let Ok(path) = std::env::var("LOADGEN_TIMELINE") {
+        std::fs::write(path, timeline)?;
     }
     added.sort();
     let ms = |q: f64| {
