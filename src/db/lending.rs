@@ -46,8 +46,9 @@ struct Inner {
     pool: PgPool,
     parked: Mutex<Vec<Parked>>,
     /// One per connection lent out; tokio's semaphore serves waiters first come, first served.
+    /// It bounds the parked ones too: a borrower takes a new connection from sqlx only when
+    /// none is parked, so those lent and parked together never outnumber the permits.
     permits: Arc<Semaphore>,
-    max_parked: usize,
 }
 
 struct Parked {
@@ -71,7 +72,6 @@ impl Lender {
             pool,
             parked: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(lendable)),
-            max_parked: lendable,
         });
         tokio::spawn(sweep(Arc::downgrade(&inner)));
         Self { inner }
@@ -142,14 +142,11 @@ impl Lent {
         if conn.should_flush() || now.duration_since(self.taken) > CYCLE {
             return; // dropped: sqlx's release, with its round trip
         }
-        let mut parked = self.lender.parked.lock().unwrap();
-        if parked.len() < self.lender.max_parked {
-            parked.push(Parked {
-                conn,
-                taken: self.taken,
-                since: now,
-            });
-        }
+        self.lender.parked.lock().unwrap().push(Parked {
+            conn,
+            taken: self.taken,
+            since: now,
+        });
     }
 }
 
