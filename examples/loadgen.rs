@@ -10,11 +10,16 @@
 //!   loadgen paced URL SHOPPERS RATE             payments started at a steady RATE per second
 //!                                               (open loop); reports what the store adds to
 //!                                               each beyond the emulator's own answer time
+//!   loadgen pages URL RATE                      GET URL at a steady RATE per second (open
+//!                                               loop) until `LOADGEN_STOP_FILE` exists; each
+//!                                               page timed from when it was due, so a stall
+//!                                               counts for every page it delayed
 //!
 //! With `LOADGEN_GO_FILE` set, `payments` says `prepared` on stderr once its shoppers are
 //! ready and pays only when that file exists: `bench/run` then measures the payments right
 //! after another workload, not minutes apart. With `LOADGEN_TIMELINE` set to a file, `paced`
-//! writes there when each payment was sent (ms from the first) and what the store added (ms).
+//! writes there when each payment was sent (ms from the first) and what the store added (ms);
+//! `pages` writes when each page was due and how long it took.
 //!
 //! Card tokens come from `MP_BASE` when set (the emulator as its own process), else from the
 //! store's own `/sandbox/mp`.
@@ -246,6 +251,48 @@ async fn paced(
     Ok(())
 }
 
+/// Shoppers browsing at a steady rate while something else loads the store. A closed loop
+/// (wrk) would take whatever the machine leaves, competing with the load it watches; a fixed
+/// rate costs the same whatever the store does, and timing from each page's due time keeps a
+/// stall from hiding behind the pages it held back.
+async fn pages(client: &reqwest::Client, url: &str, rate: f64) -> anyhow::Result<()> {
+    let stop = std::env::var("LOADGEN_STOP_FILE")?;
+    let period = Duration::from_secs_f64(1.0 / rate);
+    let started = tokio::time::Instant::now();
+    let mut running = Vec::new();
+    for i in 0u32.. {
+        let due = started + period * i;
+        tokio::time::sleep_until(due).await;
+        // A file check per page would cost more than the page at high rates: every 50th.
+        if i % 50 == 0 && std::path::Path::new(&stop).exists() {
+            break;
+        }
+        let (client, url) = (client.clone(), url.to_string());
+        running.push(tokio::spawn(async move {
+            let ok = match client.get(&url).send().await {
+                Ok(res) if res.status() == 200 => res.bytes().await.is_ok(),
+                _ => false,
+            };
+            (due.elapsed(), ok)
+        }));
+    }
+    let elapsed = started.elapsed();
+    let (mut latencies, mut errors) = (Vec::with_capacity(running.len()), 0);
+    let mut timeline = String::new();
+    for (i, r) in running.into_iter().enumerate() {
+        let (latency, ok) = r.await?;
+        let due = (period * i as u32).as_secs_f64() * 1000.0;
+        timeline.push_str(&format!("{due:.1} {:.3}\n", latency.as_secs_f64() * 1000.0));
+        latencies.push(latency);
+        errors += usize::from(!ok);
+    }
+    if let Ok(path) = std::env::var("LOADGEN_TIMELINE") {
+        std::fs::write(path, timeline)?;
+    }
+    report("pages", latencies, elapsed, errors);
+    Ok(())
+}
+
 fn report(name: &str, latencies: Vec<Duration>, elapsed: Duration, errors: usize) {
     println!("{}", capture_report(name, latencies, elapsed, errors));
 }
@@ -320,8 +367,6 @@ async fn main() -> anyhow::Result<()> {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
-            // For bench/run, which loads the storefront meanwhile.
-            eprintln!("paying");
             let (lat, elapsed, errors) = timed(concurrency, prepared.len(), |i| {
                 let (client, base, prepared) = (client.clone(), base.clone(), prepared.clone());
                 async move { pay(&client, &base, &prepared[i]).await }
@@ -388,7 +433,8 @@ async fn main() -> anyhow::Result<()> {
             report("sample", lat, elapsed, errors + (count - tokens.len()));
         }
         "paced" => paced(&client, &base, arg(2).parse()?, arg(3).parse()?).await?,
-        _ => anyhow::bail!("usage: loadgen payments URL SHOPPERS CONCURRENCY | webhooks URL COUNT CONCURRENCY SECRET | sample URL COUNT CONCURRENCY | paced URL SHOPPERS RATE"),
+        "pages" => pages(&client, &base, arg(2).parse()?).await?,
+        _ => anyhow::bail!("usage: loadgen payments URL SHOPPERS CONCURRENCY | webhooks URL COUNT CONCURRENCY SECRET | sample URL COUNT CONCURRENCY | paced URL SHOPPERS RATE | pages URL RATE"),
     }
     Ok(())
 }
