@@ -5,14 +5,15 @@
 
 -- The mails of one history row in one statement, where it took four (the payment, whether a
 -- confirmation went out, and one `outbox_queue` per mail, each a SELECT wrapping an INSERT).
--- `confirmed` is read before any of them is written, as before.
+-- `confirmed` is read before any of them is written, as before, by the confirmation's own
+-- key (only this trigger queues confirmations, always under that key).
 create or replace function outbox_on_order_history() returns trigger language plpgsql
 set plan_cache_mode = force_generic_plan as $$
 begin
     insert into outbox (kind, dedup_key, order_id, payment_id, event_status, recipient)
     select m.kind, m.dedup_key, new.order_id, pay.id, new.to_status, m.recipient
     from (select exists (select from outbox o
-                         where o.order_id = new.order_id and o.kind = 'confirmation') as confirmed) c
+                         where o.dedup_key = 'confirmation:' || new.order_id) as confirmed) c
     left join lateral (
         select p.id, p.status_detail, nullif(p.raw->'payer'->>'email', '') as email
         from payments p where p.order_id = new.order_id
@@ -40,6 +41,10 @@ begin
     on conflict (dedup_key) do nothing;
     return null;
 end $$;
+
+-- That lookup was the only reader of the outbox's index by order: each mail wrote an entry
+-- to it for nothing.
+drop index outbox_order_idx;
 
 -- Only the moves that can queue a mail call it: the claim's move to `processing` no longer
 -- enters PL/pgSQL at all.
