@@ -65,6 +65,56 @@ pub async fn apply(
     claimant: Claimant,
     refund: RefundWith<'_>,
 ) -> Result<Applied, sqlx::Error> {
+    apply_to(db, metrics, payment, source, claimant, refund, None).await
+}
+
+/// [`apply`] for the answer to the checkout's own call, which knows what its claim left: the
+/// order `processing` at `attempt_no`, following no payment, at `total`, and this new payment
+/// unknown here. The first try decides on that and writes under the usual re-check, with no
+/// read before it. If anything moved meanwhile (a notification recorded the payment first, the
+/// order was resolved), the re-check writes nothing and `apply`'s reads take over.
+#[tracing::instrument(skip(db, metrics, payment, refund), fields(payment_id = %payment.id, status = %payment.status))]
+pub async fn apply_answer(
+    db: &Lender,
+    metrics: &Metrics,
+    payment: &Payment,
+    order_id: OrderId,
+    attempt_no: i32,
+    total: Money,
+    refund: RefundWith<'_>,
+) -> Result<Applied, sqlx::Error> {
+    let claimed = PaymentTarget {
+        id: order_id,
+        status: OrderStatus::Processing,
+        payment_id: None,
+        attempts: attempt_no,
+        total,
+    };
+    let claimant = Claimant::Attempt {
+        order_id,
+        attempt_no,
+    };
+    apply_to(
+        db,
+        metrics,
+        payment,
+        Source::Checkout,
+        claimant,
+        refund,
+        Some(claimed),
+    )
+    .await
+}
+
+async fn apply_to(
+    db: &Lender,
+    metrics: &Metrics,
+    payment: &Payment,
+    source: Source,
+    claimant: Claimant,
+    refund: RefundWith<'_>,
+    claimed: Option<PaymentTarget>,
+) -> Result<Applied, sqlx::Error> {
     let reference = payment.external_reference.as_deref().unwrap_or("");
     let order_id = match claimant {
         Claimant::Attempt { order_id, .. } => Some(order_id),
@@ -74,6 +124,17 @@ pub async fn apply(
     let Some(order_id) = order_id else {
         return unknown_order(pool, payment.id, reference).await;
     };
+    if let Some(order) = claimed {
+        // Known as absent: the write inserts the payment, and its `on conflict` writes nothing
+        // if another writer inserted it meanwhile, so a wrong guess costs one statement.
+        let decision = Decision::of(&order, None, payment, source, claimant);
+        let mut conn = db.lend().await?;
+        let written = record(&mut *conn, &seen(&order, None), &decision.writes()).await?;
+        conn.give_back();
+        if written {
+            return finish(pool, metrics, payment, refund, decision).await;
+        }
+    }
     for _ in 0..OPTIMISTIC_TRIES {
         // The read and the write it decides share one lent connection. It is given back
         // before anything else takes one, so a full pool cannot leave every holder waiting

@@ -21,7 +21,7 @@ use crate::domain::{
     Site, StatusDetail, Timings,
 };
 use crate::mercadopago::{CreatePayment, MercadoPagoClient, MpError, Payment};
-use crate::payments::apply::{apply, Claimant, RefundWith};
+use crate::payments::apply::{apply_answer, RefundWith};
 use crate::payments::approval::ApprovalSettings;
 use crate::payments::body::{payment_body, Line, Terms};
 use crate::payments::freshness::prices_still_hold;
@@ -254,7 +254,7 @@ async fn charge(
     let device = context.device.map(DeviceId::as_str);
     match create_with_retries(svc, &body, &ticket.idempotency_key, device).await {
         Ok(paid) => {
-            record(svc, ticket.order_id, ticket.attempt_no, &paid).await?;
+            record(svc, &ticket, &paid).await?;
             tracing::info!(payment_id = %paid.id, status = %paid.status, status_detail = %paid.status_detail, "Mercado Pago answered");
             Ok(Outcome::of_payment(ticket.order_id, &paid))
         }
@@ -336,24 +336,17 @@ async fn create_with_retries(
 }
 
 /// Records a payment; if the database keeps failing, says so without losing the payment id.
-async fn record(
-    svc: &Checkout,
-    order_id: OrderId,
-    attempt_no: i32,
-    paid: &Payment,
-) -> Result<(), ChargeError> {
+async fn record(svc: &Checkout, ticket: &Ticket, paid: &Payment) -> Result<(), ChargeError> {
     let mut last = None;
     let mut delay = Duration::from_millis(100);
     for _ in 0..4 {
-        match apply(
+        match apply_answer(
             &svc.lender,
             svc.mercadopago.metrics(),
             paid,
-            Source::Checkout,
-            Claimant::Attempt {
-                order_id,
-                attempt_no,
-            },
+            ticket.order_id,
+            ticket.attempt_no,
+            ticket.total,
             svc.refund_with(),
         )
         .await

@@ -88,3 +88,54 @@ async fn double_and_concurrent_submits_charge_once() {
     assert_eq!(app.sandbox_payment_posts().await.len(), 1);
     app.assert_count("select count(*) from payments", 1).await;
 }
+
+/// The checkout records its own answer on what its claim left (the order waiting on this
+/// attempt, the payment unknown), with no read first. Here the emulator makes the payment and
+/// notifies at once but answers 1.5 s later, so the webhook (re-read after 100 ms) pays the
+/// order first: the answer's first write must find that out and record nothing twice.
+#[tokio::test]
+async fn an_answer_that_comes_after_its_webhook_paid_the_order_is_recorded_once() {
+    let app = sandbox_store(1500).await;
+    let checkout = app.start_checkout().await;
+    let token = app.sandbox_token("APRO").await;
+    let res = app
+        .pay(&checkout.csrf, &with_token(&checkout.amount, &token))
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "approved");
+    let order = &checkout.order_id;
+    // The premise: the webhook, not the answer, moved the order.
+    app.assert_count(
+        &format!(
+            "select count(*) from order_history
+             where order_id = '{order}' and to_status = 'paid' and source = 'webhook'"
+        ),
+        1,
+    )
+    .await;
+    app.sandbox_webhooks_done().await;
+    assert_eq!(app.order_status(order).await, "paid");
+    app.assert_count("select count(*) from payments", 1).await;
+    app.assert_count(
+        &format!(
+            "select count(*) from order_history where order_id = '{order}' and to_status = 'paid'"
+        ),
+        1,
+    )
+    .await;
+    app.assert_count(
+        &format!(
+            "select count(*) from payment_attempts
+             where order_id = '{order}' and state = 'completed' and payment_id = {}",
+            body["payment_id"]
+        ),
+        1,
+    )
+    .await;
+    app.assert_count("select count(*) from anomalies", 0).await;
+    app.assert_count("select count(*) from outbox where kind = 'confirmation'", 1)
+        .await;
+    let page = app.get_html(body["redirect_url"].as_str().unwrap()).await;
+    assert!(page.contains("Pagamento aprovado"), "{page}");
+}
