@@ -6,7 +6,9 @@
 -- The mails of one history row in one statement, where it took four (the payment, whether a
 -- confirmation went out, and one `outbox_queue` per mail, each a SELECT wrapping an INSERT).
 -- `confirmed` is read before any of them is written, as before, by the confirmation's own
--- key (only this trigger queues confirmations, always under that key).
+-- key (only this trigger queues confirmations, always under that key). Its plan is the
+-- generic one: a custom plan, with the row's values folded in, always looks cheaper to
+-- PL/pgSQL, which then planned the statement afresh on every call (262 µs against 173).
 create or replace function outbox_on_order_history() returns trigger language plpgsql
 set plan_cache_mode = force_generic_plan as $$
 begin
