@@ -371,7 +371,7 @@ pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
 
 async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
-        .max_connections(20)
+        .max_connections(settings.database_max_connections)
         .acquire_timeout(settings.database_acquire_timeout)
         // Checking every connection on acquire costs a round trip per query.
         .test_before_acquire(false)
