@@ -11,6 +11,8 @@ wait_up() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null && return 0; slee
 
 # The emulator runs as its own process, as Mercado Pago would be: the store's CPU and memory
 # figures are then the store's own. The store talks to it as to the real API (TEST- token).
+# BENCH_STORE_ENV: more settings for the store, as NAME=value words (a diagnostic such as
+# MAIL_INTERVAL_SECS=3600); none by default.
 start_store() { # port, sandbox delay ms, database
   local mp_port=$(($1 + 5))
   fresh_db "$3"
@@ -30,7 +32,7 @@ start_store() { # port, sandbox delay ms, database
     MP_SITE=MLB MP_ACCESS_TOKEN=TEST-bench-access-token MP_PUBLIC_KEY=TEST-bench-public-key \
     MP_API_BASE="$MP_BASE" MP_SDK_URL="$MP_BASE/js/v2" SESSION_KEY="$(printf 'b%.0s' $(seq 1 64))" \
     MP_TIMEOUT_SECS=30 MP_WEBHOOK_SECRET=bench-secret RECONCILE_INTERVAL_SECS=3600 RUST_LOG=error \
-    target/release/checkout >/dev/null 2>&1 &
+    env ${BENCH_STORE_ENV:-} target/release/checkout >/dev/null 2>&1 &
   pids+=($!)
   store_pid=$!
   wait_up "http://127.0.0.1:$1/healthz"
