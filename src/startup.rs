@@ -156,7 +156,8 @@ impl Application {
                 order_links.clone(),
                 &settings.mail,
             )
-            .context("setting up e-mail")?,
+            .context("setting up e-mail")?
+            .yield_to(lender.clone()),
         );
         let catalog = crate::db::catalog::Catalog::start(pool.clone(), settings.site.currency());
         let state = web::Data::new(AppState {

@@ -104,6 +104,12 @@ impl Lender {
         })
     }
 
+    /// Whether every connection the lender may lend is lent out now: the payment path is
+    /// using all it may of the database, and work that can wait (the mail) should.
+    pub fn saturated(&self) -> bool {
+        self.inner.permits.available_permits() == 0
+    }
+
     /// How many connections are parked now.
     pub fn parked(&self) -> usize {
         self.inner.parked.lock().unwrap().len()

@@ -7,8 +7,8 @@
 //! out and another pass sends it again, with the same `Message-ID` (stable per row), so a
 //! receiver can tell the copies apart from a second e-mail.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
@@ -21,6 +21,7 @@ use url::Url;
 
 use super::render::{render, Context, Rendered};
 use super::{MailSettings, OrderLinks};
+use crate::db::lending::Lender;
 use crate::db::orders;
 use crate::db::outbox::{self, Mail, Outcome, Settled};
 use crate::domain::Site;
@@ -39,6 +40,9 @@ pub const LEASE: Duration = Duration::from_secs(4 * 30);
 /// half a day of an unreachable server) the mail is marked failed for the merchant to see.
 const MAX_ATTEMPTS: i32 = 16;
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How long mail waits, at most, for a payment path that uses every connection it may: a
+/// rush of payments goes first, its confirmations within about a minute.
+pub const MAX_DEFER: Duration = Duration::from_secs(60);
 
 /// Where a pass stops on purpose: the tests' stand-in for a worker that crashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +94,11 @@ pub struct Mailer {
     from: Mailbox,
     merchant: Option<Mailbox>,
     pub interval: Duration,
+    /// The payment path's connections: while all are lent out, the worker waits (`defer`).
+    yield_to: Option<Lender>,
+    pub max_defer: Duration,
+    /// Since when the worker has been waiting for a busy payment path.
+    deferred_since: Mutex<Option<Instant>>,
 }
 
 impl Mailer {
@@ -118,7 +127,25 @@ impl Mailer {
             from: settings.from.clone(),
             merchant: settings.merchant.clone(),
             interval: settings.interval,
+            yield_to: None,
+            max_defer: MAX_DEFER,
+            deferred_since: Mutex::new(None),
         })
+    }
+
+    /// Lets the payment path go first: rendering and settling mail takes the same database
+    /// and cores as the payments, and while they use every connection the lender has, the
+    /// worker waits, for `max_defer` at most.
+    pub fn yield_to(mut self, lender: Lender) -> Self {
+        self.yield_to = Some(lender);
+        self
+    }
+
+    /// True while the worker should wait for the payment path (see [`defer`]).
+    fn deferring(&self) -> bool {
+        let busy = self.yield_to.as_ref().is_some_and(Lender::saturated);
+        let mut since = self.deferred_since.lock().unwrap();
+        defer(&mut since, busy, Instant::now(), self.max_defer)
     }
 
     /// Whether mails are sent (else kept for the back office).
@@ -136,6 +163,24 @@ impl Mailer {
     pub async fn drain(&self) -> anyhow::Result<usize> {
         let mut handled = 0;
         for _ in 0..MAX_PASSES {
+            let n = self.pass().await?;
+            handled += n;
+            if n < BATCH as usize {
+                break;
+            }
+        }
+        Ok(handled)
+    }
+
+    /// The worker's turn: [`Mailer::drain`], unless the payment path is busy. It stops between
+    /// passes when the payment path becomes busy, and starts none while it is, until mail
+    /// has waited `max_defer`.
+    pub async fn turn(&self) -> anyhow::Result<usize> {
+        let mut handled = 0;
+        for _ in 0..MAX_PASSES {
+            if self.deferring() {
+                break;
+            }
             let n = self.pass().await?;
             handled += n;
             if n < BATCH as usize {
@@ -324,16 +369,61 @@ fn quoted_printable(kind: ContentType, body: String) -> SinglePart {
         .body(body)
 }
 
+/// Whether to wait for a busy payment path now: yes while it is busy, until the wait that
+/// began at `since` reaches `max`; from then on mail goes out at every turn, busy or not,
+/// until a turn finds the path free again and the next wait starts afresh.
+pub fn defer(since: &mut Option<Instant>, busy: bool, now: Instant, max: Duration) -> bool {
+    if !busy {
+        *since = None;
+        return false;
+    }
+    let began = *since.get_or_insert(now);
+    now.duration_since(began) < max
+}
+
 /// Runs forever, draining what is due every interval.
 pub async fn run(mailer: Arc<Mailer>) {
     let mut tick = tokio::time::interval(mailer.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match mailer.drain().await {
+        match mailer.turn().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(mails = n, "mail pass"),
             Err(e) => tracing::warn!(error = %e, "mail pass failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mail_waits_for_a_busy_payment_path_for_at_most_the_maximum() {
+        let max = Duration::from_secs(60);
+        let t0 = Instant::now();
+        let at = |secs| t0 + Duration::from_secs(secs);
+        let mut since = None;
+        assert!(
+            !defer(&mut since, false, at(0), max),
+            "a free path: mail goes"
+        );
+        assert!(defer(&mut since, true, at(5), max), "busy: mail waits");
+        assert!(defer(&mut since, true, at(64), max), "59 s into the wait");
+        assert!(
+            !defer(&mut since, true, at(65), max),
+            "a minute: mail goes, busy or not"
+        );
+        assert!(
+            !defer(&mut since, true, at(70), max),
+            "and keeps going while busy"
+        );
+        assert!(!defer(&mut since, false, at(75), max), "the path frees up");
+        assert!(
+            defer(&mut since, true, at(80), max),
+            "the next rush: a new wait"
+        );
+        assert!(!defer(&mut since, true, at(140), max));
     }
 }

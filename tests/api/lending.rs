@@ -170,3 +170,17 @@ fn a_lender_that_outlives_its_runtime_closes_what_it_parked() {
     drop(lender);
     drop(db);
 }
+
+#[tokio::test]
+async fn the_lender_is_saturated_while_every_connection_it_may_lend_is_out() {
+    let db = TestDatabase::create("lending").await;
+    let lender = Lender::start(pool(&db).await);
+    assert!(!lender.saturated());
+    let first = lender.lend().await.unwrap();
+    assert!(!lender.saturated(), "one of two lent");
+    let second = lender.lend().await.unwrap();
+    assert!(lender.saturated(), "both lent: the mail worker waits");
+    second.give_back();
+    assert!(!lender.saturated(), "parked is not lent");
+    first.give_back();
+}

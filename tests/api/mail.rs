@@ -457,3 +457,52 @@ async fn the_worker_finds_the_oldest_due_mails_in_an_index_without_sorting_the_b
         "{plan:#?}"
     );
 }
+
+/// Mail yields to a rush of payments: while every connection the payment path may lend is
+/// out, the worker's turn renders nothing, until mail has waited its longest (`max_defer`).
+#[tokio::test]
+async fn a_rush_of_payments_goes_first_and_its_mail_follows_within_the_longest_wait() {
+    use checkout::db::lending::Lender;
+    use checkout::domain::Site;
+    use checkout::mail::{MailSettings, Mailer, OrderLinks};
+
+    let mut app = store(vec![]).await;
+    pay_card(&app, &unique("rush"), "APRO").await;
+    let lender = Lender::start(app.pool.clone());
+    let mut lent = Vec::new();
+    while !lender.saturated() {
+        lent.push(lender.lend().await.unwrap());
+    }
+    let settings = MailSettings::from_lookup(&|_| None).unwrap();
+    let links = std::sync::Arc::new(OrderLinks::new(&[7; 64], Duration::from_secs(3600)));
+    let base = url::Url::parse(&app.address).unwrap();
+    let mut mailer = Mailer::new(app.pool.clone(), Site::Mlb, base, links, &settings)
+        .unwrap()
+        .yield_to(lender.clone());
+    mailer.max_defer = Duration::from_millis(500);
+    let due = "select count(*) from outbox where status = 'queued'";
+    assert!(app.count(due).await > 0);
+    assert_eq!(mailer.turn().await.unwrap(), 0, "the payment path is busy");
+    assert!(app.count(due).await > 0, "kept, not dropped");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        mailer.turn().await.unwrap() > 0,
+        "after the longest wait mail goes out, busy or not"
+    );
+    assert_eq!(app.count(due).await, 0);
+
+    // Each payment below is another shopper's (a new cookie jar).
+    app.client = browser();
+    pay_card(&app, &unique("calm"), "APRO").await;
+    assert!(
+        mailer.turn().await.unwrap() > 0,
+        "still busy: the wait is over"
+    );
+    for conn in lent {
+        conn.give_back();
+    }
+    app.client = browser();
+    pay_card(&app, &unique("later"), "APRO").await;
+    assert!(mailer.turn().await.unwrap() > 0, "a free path: at once");
+    assert_eq!(app.count(due).await, 0);
+}
