@@ -161,24 +161,22 @@ impl Mailer {
     /// Passes until one finds less than a full batch: after a burst of paid orders every
     /// confirmation goes out now, not twenty per interval. Returns how many it handled.
     pub async fn drain(&self) -> anyhow::Result<usize> {
-        let mut handled = 0;
-        for _ in 0..MAX_PASSES {
-            let n = self.pass().await?;
-            handled += n;
-            if n < BATCH as usize {
-                break;
-            }
-        }
-        Ok(handled)
+        self.passes(|| true).await
     }
 
     /// The worker's turn: [`Mailer::drain`], unless the payment path is busy. It stops between
     /// passes when the payment path becomes busy, and starts none while it is, until mail
     /// has waited `max_defer`.
     pub async fn turn(&self) -> anyhow::Result<usize> {
+        self.passes(|| !self.deferring()).await
+    }
+
+    /// Passes while `go_on` says so before each, until one finds less than a full batch (or
+    /// `MAX_PASSES`). Returns how many mails they handled.
+    async fn passes(&self, go_on: impl Fn() -> bool) -> anyhow::Result<usize> {
         let mut handled = 0;
         for _ in 0..MAX_PASSES {
-            if self.deferring() {
+            if !go_on() {
                 break;
             }
             let n = self.pass().await?;
