@@ -1,13 +1,14 @@
-//! The e-mail outbox: mails written in the same transaction as the change that causes them
-//! (see the trigger in `migrations/20261127200001_order_number_outbox.sql`), claimed and sent
-//! by the mail worker, shown in the back office.
+//! The e-mail outbox: mails to send, claimed and sent by the mail worker, shown in the back
+//! office. A payment's mails are queued from the order's history by the worker ([`derive`];
+//! `migrations/20261201000001_mail_from_history.sql` says why); other mails are written in
+//! the same transaction as the change that causes them ([`queue`]).
 
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::domain::{OrderId, PaymentId};
 
-/// What an e-mail is about. The trigger queues the first three; other code queues its own
+/// What an e-mail is about. [`derive`] queues the first three; other code queues its own
 /// kinds with [`queue`].
 pub mod kind {
     /// To the shopper, on the order's first payment outcome (approved, or how to pay).
@@ -101,6 +102,16 @@ macro_rules! mail_of {
             sent_at: $r.sent_at,
         }
     };
+}
+
+/// Queues the mails of up to `limit` order moves that have none queued yet, oldest first
+/// (`outbox_derive`, in migrations). Returns how many moves it read: 0 also when another
+/// worker is deriving. A move's mails and its mark commit together, so none is queued twice
+/// and none is skipped.
+pub async fn derive(pool: &PgPool, limit: i32) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar!(r#"select outbox_derive($1) as "read!""#, limit)
+        .fetch_one(pool)
+        .await
 }
 
 /// Claims up to `limit` due mails for `lease`: other workers (other instances) skip them

@@ -162,8 +162,9 @@ where
                where id = $2::uuid and ($15::bool or $16::text is not null)
                  and (select done from done)),
            history as (
-               insert into order_history (order_id, from_status, to_status, source, payment_id, note)
-               select $2::uuid, $17::text, $16::text, $18::text, $1::bigint, $19::text
+               insert into order_history
+               (order_id, from_status, to_status, source, payment_id, note, status_detail)
+               select $2::uuid, $17::text, $16::text, $18::text, $1::bigint, $19::text, $5::text
                where $16::text is not null and (select done from done))
            select done as "done!" from done"#,
         writes.payment_id.0,

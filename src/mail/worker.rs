@@ -1,4 +1,5 @@
-//! The mail worker: claims due outbox rows (`for update skip locked`, so several instances
+//! The mail worker: queues the mails of the orders' moves from their history (see
+//! `outbox::derive`), then claims due outbox rows (`for update skip locked`, so several instances
 //! share the work), renders each once, sends it over SMTP (`SMTP_URL`) or keeps it for the
 //! back office when no server is configured, and retries failures with backoff.
 //!
@@ -27,6 +28,9 @@ use crate::db::outbox::{self, Mail, Outcome, Settled};
 use crate::domain::Site;
 
 const BATCH: i64 = 20;
+/// Order moves whose mails one pass queues, at most: a burst's backlog is queued over a few
+/// passes, each a transaction of its own.
+const DERIVE: i32 = 500;
 /// A drain stops after this many full passes (2,000 mails) and goes on at the next tick, so a
 /// queue that never empties (mails failing fast and queued again) cannot hold the worker.
 const MAX_PASSES: usize = 100;
@@ -190,6 +194,7 @@ impl Mailer {
 
     /// A pass that may stop on purpose midway (see [`Stop`]).
     pub async fn pass_until(&self, stop: Stop) -> anyhow::Result<usize> {
+        outbox::derive(&self.pool, DERIVE).await?;
         let due = outbox::claim(&self.pool, BATCH, LEASE).await?;
         if stop == Stop::AfterClaim {
             return Ok(0);

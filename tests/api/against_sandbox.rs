@@ -134,6 +134,8 @@ async fn an_answer_that_comes_after_its_webhook_paid_the_order_is_recorded_once(
     )
     .await;
     app.assert_count("select count(*) from anomalies", 0).await;
+    // The mail worker queues the order's mails from its history.
+    checkout::db::outbox::derive(&app.pool, 100).await.unwrap();
     app.assert_count("select count(*) from outbox where kind = 'confirmation'", 1)
         .await;
     let page = app.get_html(body["redirect_url"].as_str().unwrap()).await;

@@ -280,7 +280,7 @@ async fn a_worker_that_crashes_mid_send_delivers_each_mail_once_per_message_id()
     let subjects: BTreeSet<&str> = copies.iter().map(|m| header(m, "Subject")).collect();
     assert_eq!(subjects.len(), 1, "every try sends the same mail");
 
-    // The same news again queues nothing: the trigger's dedup keys, and `queue`'s.
+    // The same news again queues nothing: the history's dedup keys, and `queue`'s.
     let before = app.count("select count(*) from outbox").await;
     for _ in 0..2 {
         app.execute(&format!(
@@ -289,6 +289,11 @@ async fn a_worker_that_crashes_mid_send_delivers_each_mail_once_per_message_id()
         ))
         .await;
     }
+    assert_eq!(
+        checkout::db::outbox::derive(&app.pool, 100).await.unwrap(),
+        2,
+        "both moves read"
+    );
     app.assert_count("select count(*) from outbox", before)
         .await;
     let id = checkout::domain::OrderId::parse(&order).unwrap();
@@ -412,6 +417,7 @@ async fn a_burst_of_mails_goes_out_in_one_tick_not_twenty_per_interval() {
     let buyer = unique("burst");
     let app = store(vec![("SMTP_URL", smtp_url())]).await;
     let (order, _) = pay_card(&app, &buyer, "APRO").await;
+    checkout::db::outbox::derive(&app.pool, 100).await.unwrap();
     // The confirmation of 44 more paid orders, as a burst of payments would queue them.
     app.execute(&format!(
         "insert into outbox (kind, dedup_key, order_id, payment_id, event_status, recipient)
@@ -480,7 +486,10 @@ async fn a_rush_of_payments_goes_first_and_its_mail_follows_within_the_longest_w
         .unwrap()
         .yield_to(lender.clone());
     mailer.max_defer = Duration::from_millis(500);
-    let due = "select count(*) from outbox where status = 'queued'";
+    // Queued mails, and paid orders whose mails the worker has yet to queue.
+    let due = "select (select count(*) from outbox where status = 'queued')
+                    + (select count(*) from order_history
+                       where mailed_at is null and to_status = 'paid')";
     assert!(app.count(due).await > 0);
     assert_eq!(mailer.turn().await.unwrap(), 0, "the payment path is busy");
     assert!(app.count(due).await > 0, "kept, not dropped");
@@ -505,4 +514,65 @@ async fn a_rush_of_payments_goes_first_and_its_mail_follows_within_the_longest_w
     pay_card(&app, &unique("later"), "APRO").await;
     assert!(mailer.turn().await.unwrap() > 0, "a free path: at once");
     assert_eq!(app.count(due).await, 0);
+}
+
+#[tokio::test]
+async fn a_payment_leaves_its_mails_to_the_worker_which_queues_them_once_one_worker_at_a_time() {
+    let buyer = unique("derive");
+    let app = store(vec![]).await;
+    let (order, _) = pay_card(&app, &buyer, "APRO").await;
+    let mails = format!("select count(*) from outbox where order_id = '{order}'");
+    let unmailed = format!(
+        "select count(*) from order_history
+         where order_id = '{order}' and to_status = 'paid' and mailed_at is null"
+    );
+    // The payment wrote the order's move, and no mail: the shopper did not wait for it.
+    app.assert_count(&mails, 0).await;
+    app.assert_count(&unmailed, 1).await;
+
+    // A worker mid-way holds the others off until it commits, and what it read is not read
+    // again.
+    let mut first = app.pool.begin().await.unwrap();
+    let read: i32 = sqlx::query_scalar("select outbox_derive(100)")
+        .fetch_one(&mut *first)
+        .await
+        .unwrap();
+    assert!(read >= 1, "the paid move at least");
+    assert_eq!(
+        checkout::db::outbox::derive(&app.pool, 100).await.unwrap(),
+        0,
+        "another worker is at it"
+    );
+    app.assert_count(&mails, 0).await;
+    first.commit().await.unwrap();
+    app.assert_count(&unmailed, 0).await;
+    app.assert_count(
+        &format!("{mails} and kind in ('confirmation', 'merchant_paid')"),
+        2,
+    )
+    .await;
+    assert_eq!(
+        checkout::db::outbox::derive(&app.pool, 100).await.unwrap(),
+        0
+    );
+    app.assert_count(&mails, 2).await;
+
+    // A worker that dies before it commits leaves the moves due, and queues nothing.
+    app.execute(&format!(
+        "update order_history set mailed_at = null where order_id = '{order}' and to_status = 'paid'"
+    ))
+    .await;
+    app.execute(&format!("delete from outbox where order_id = '{order}'"))
+        .await;
+    let mut dying = app.pool.begin().await.unwrap();
+    let _: i32 = sqlx::query_scalar("select outbox_derive(100)")
+        .fetch_one(&mut *dying)
+        .await
+        .unwrap();
+    dying.rollback().await.unwrap();
+    app.assert_count(&mails, 0).await;
+    app.assert_count(&unmailed, 1).await;
+    app.mailer.pass().await.unwrap();
+    app.assert_count(&mails, 2).await;
+    app.assert_count(&unmailed, 0).await;
 }
