@@ -155,6 +155,10 @@ pub async fn claim(
                             and (r.order_id is null or r.attempt <> o.attempts
                                  or r.expires_at <= now() + make_interval(secs => $13))
                       ) as stock_held,
+                      -- For the oversold check (its trigger skips an order without one).
+                      exists (
+                          select from order_items i join products p on p.id = i.product_id
+                          where i.order_id = o.id and p.stock is not null) as limited,
                       -- Physical goods are paid only with their delivery (address, shipping in
                       -- the total): the checkout page asks for it, this makes it a rule.
                       not exists (
@@ -164,7 +168,7 @@ pub async fn claim(
                         as delivery_ok
                from o),
            go as (
-               select id, status, attempts + 1 as attempt_no,
+               select id, status, limited, attempts + 1 as attempt_no,
                       'checkout-' || id::text || '-' || (attempts + 1)::text as idempotency_key
                from checked
                where status in ('created', 'rejected') and fresh and amount_ok and allowed
@@ -174,7 +178,7 @@ pub async fn claim(
                -- payment can no longer move it (only an approval could, and a later one
                -- would be flagged).
                update orders set attempts = go.attempt_no, payment_id = null, status = $8,
-                      updated_at = now()
+                      limited_stock = go.limited, updated_at = now()
                from go where orders.id = go.id),
            attempt as (
                insert into payment_attempts

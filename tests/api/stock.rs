@@ -341,6 +341,15 @@ async fn an_approval_for_units_released_and_sold_meanwhile_is_flagged_as_oversol
     assert_eq!(body["status"], "approved");
     app.assert_count("select count(*) from anomalies where kind = 'oversold'", 0)
         .await;
+    // Its claim saw the limited product: its payment was checked.
+    app.assert_count(
+        &format!(
+            "select count(*) from orders where id = '{}' and limited_stock",
+            open.order_id
+        ),
+        1,
+    )
+    .await;
     // The first shopper's wallet payment (made with the order's preference) is approved anyway
     // and notified: the order is paid, and the merchant is told the unit was sold twice.
     let id = next_payment_id();
@@ -382,6 +391,16 @@ async fn unlimited_products_hold_nothing() {
         .await;
     let (status, _) = json_of(app.pay_card(&checkout).await).await;
     assert_eq!(status, 200);
+    // Nor is their payment checked for overselling: the claim found no limited product, so
+    // the check's trigger does not run (`orders.limited_stock`).
+    app.assert_count(
+        &format!(
+            "select count(*) from orders where id = '{}' and not limited_stock",
+            checkout.order_id
+        ),
+        1,
+    )
+    .await;
 }
 
 /// A shopper who changes the cart after opening the checkout does not compete with their
