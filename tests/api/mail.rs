@@ -576,3 +576,27 @@ async fn a_payment_leaves_its_mails_to_the_worker_which_queues_them_once_one_wor
     app.assert_count(&mails, 2).await;
     app.assert_count(&unmailed, 0).await;
 }
+
+#[tokio::test]
+async fn a_pix_paid_before_the_workers_turn_still_mails_how_to_pay_then_its_approval() {
+    let buyer = unique("pixfast");
+    let app = store(vec![("SMTP_URL", smtp_url())]).await;
+    let (order, payment) = pay_pix(&app, &buyer).await;
+    let number = number_of(&app, &order).await;
+    // Paid before the worker looks: the pending move is decided on the status detail it was
+    // written with (waiting for the transfer), not on what the payment has become.
+    app.sandbox_payment_action(payment, "approve").await;
+    app.wait_for_status(&order, "paid").await;
+    app.notifications_processed().await;
+    app.mailer.pass().await.unwrap();
+    let mails = wait_for_mail(&buyer, 2).await;
+    assert_eq!(mails.len(), 2);
+    assert_eq!(
+        header(&mails[0], "Subject"),
+        format!("Pedido #{number}: veja como pagar")
+    );
+    assert_eq!(
+        header(&mails[1], "Subject"),
+        format!("Pedido #{number}: pagamento aprovado")
+    );
+}
