@@ -1,7 +1,7 @@
 //! The mail worker: queues the mails of the orders' moves from their history (see
-//! `outbox::derive`), then claims due outbox rows (`for update skip locked`, so several instances
-//! share the work), renders each once, sends it over SMTP (`SMTP_URL`) or keeps it for the
-//! back office when no server is configured, and retries failures with backoff.
+//! `outbox::derive`), then claims due outbox rows (`for update skip locked`, so several
+//! instances share the work), renders each once, sends it over SMTP (`SMTP_URL`) or keeps it
+//! for the back office when no server is configured, and retries failures with backoff.
 //!
 //! At least once, never lost: a row is marked sent only after the server accepted it. A
 //! worker that dies between the two leaves the row claimed; its lease (`claimed_until`) runs

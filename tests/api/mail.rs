@@ -39,6 +39,31 @@ async fn pay_pix(app: &TestApp, email: &str) -> (String, i64) {
     (checkout.order_id, answer["payment_id"].as_i64().unwrap())
 }
 
+/// A Pix whose outcome (the sandbox's `action`, moving the order to `decided`) is notified
+/// before the mail worker's turn, then one pass: the shopper's two mails, the first of them how to pay, since the pending
+/// move is decided on the status detail it was written with (waiting for the transfer), not
+/// on what the payment has become. Returns the order, its number and the mails.
+async fn pix_decided_before_the_workers_turn(
+    app: &TestApp,
+    action: &str,
+    decided: &str,
+) -> (String, i64, Vec<String>) {
+    let buyer = unique(action);
+    let (order, payment) = pay_pix(app, &buyer).await;
+    let number = number_of(app, &order).await;
+    app.sandbox_payment_action(payment, action).await;
+    app.wait_for_status(&order, decided).await;
+    app.notifications_processed().await;
+    app.mailer.pass().await.unwrap();
+    let mails = wait_for_mail(&buyer, 2).await;
+    assert_eq!(mails.len(), 2);
+    assert_eq!(
+        header(&mails[0], "Subject"),
+        format!("Pedido #{number}: veja como pagar")
+    );
+    (order, number, mails)
+}
+
 async fn number_of(app: &TestApp, order: &str) -> i64 {
     app.count(&format!("select number from orders where id = '{order}'"))
         .await
@@ -383,20 +408,9 @@ async fn the_short_order_number_is_shown_to_shoppers_and_merchants_and_in_the_cs
 
 #[tokio::test]
 async fn a_pix_left_unpaid_mails_that_it_expired_once() {
-    let buyer = unique("expired");
     let app = store(vec![("SMTP_URL", smtp_url())]).await;
-    let (order, payment) = pay_pix(&app, &buyer).await;
-    let number = number_of(&app, &order).await;
-    app.sandbox_payment_action(payment, "expire").await;
-    app.wait_for_status(&order, "cancelled").await;
-    app.notifications_processed().await;
-    app.mailer.pass().await.unwrap();
-    let mails = wait_for_mail(&buyer, 2).await;
-    assert_eq!(mails.len(), 2);
-    assert_eq!(
-        header(&mails[0], "Subject"),
-        format!("Pedido #{number}: veja como pagar")
-    );
+    let (order, number, mails) =
+        pix_decided_before_the_workers_turn(&app, "expire", "cancelled").await;
     assert_eq!(
         header(&mails[1], "Subject"),
         format!("Pedido #{number}: pagamento expirado ou cancelado")
@@ -579,22 +593,8 @@ async fn a_payment_leaves_its_mails_to_the_worker_which_queues_them_once_one_wor
 
 #[tokio::test]
 async fn a_pix_paid_before_the_workers_turn_still_mails_how_to_pay_then_its_approval() {
-    let buyer = unique("pixfast");
     let app = store(vec![("SMTP_URL", smtp_url())]).await;
-    let (order, payment) = pay_pix(&app, &buyer).await;
-    let number = number_of(&app, &order).await;
-    // Paid before the worker looks: the pending move is decided on the status detail it was
-    // written with (waiting for the transfer), not on what the payment has become.
-    app.sandbox_payment_action(payment, "approve").await;
-    app.wait_for_status(&order, "paid").await;
-    app.notifications_processed().await;
-    app.mailer.pass().await.unwrap();
-    let mails = wait_for_mail(&buyer, 2).await;
-    assert_eq!(mails.len(), 2);
-    assert_eq!(
-        header(&mails[0], "Subject"),
-        format!("Pedido #{number}: veja como pagar")
-    );
+    let (_, number, mails) = pix_decided_before_the_workers_turn(&app, "approve", "paid").await;
     assert_eq!(
         header(&mails[1], "Subject"),
         format!("Pedido #{number}: pagamento aprovado")
