@@ -2,7 +2,11 @@
 # processes to stop on exit, fresh databases, and the store with its emulator as bench/run
 # runs them.
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+# Waits for them too: a run started right after would otherwise find their ports still taken.
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
 trap cleanup EXIT
 
 # A new, empty database; or, with a second argument, a copy of that one.
@@ -10,7 +14,8 @@ fresh_db() { psql "$server/postgres" -qc "drop database if exists $1" -c "create
 wait_up() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null && return 0; sleep 0.2; done; say "$1 did not start"; exit 1; }
 
 # The emulator runs as its own process, as Mercado Pago would be: the store's CPU and memory
-# figures are then the store's own. The store talks to it as to the real API (TEST- token).
+# figures are then the store's own. It runs on one worker thread (`SANDBOX_WORKERS`, default 1):
+# on two, its threads waking at the 300 ms crowd's answers cost every process more per payment. The store talks to it as to the real API (TEST- token).
 # BENCH_STORE_ENV: more settings for the store, as NAME=value words (a diagnostic such as
 # MAIL_INTERVAL_SECS=3600); none by default.
 start_store() { # port, sandbox delay ms, database

@@ -25,7 +25,8 @@
 //! store's own `/sandbox/mp`.
 //!
 //! Prints one line: `name requests seconds rps p50_ms p99_ms errors`; `paced` adds
-//! `added_p50_ms added_p99_ms`.
+//! `added_p50_ms added_p99_ms`, `payments` its steady rate (answers a second between the tenth
+//! and the ninetieth percentile of the answers).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -319,31 +320,52 @@ fn capture_report(
     )
 }
 
-async fn timed<F, Fut>(concurrency: usize, jobs: usize, job: F) -> (Vec<Duration>, Duration, usize)
+/// Each job's latency, the whole run's duration, the errors, and when each job finished (from
+/// the start).
+async fn timed<F, Fut>(
+    concurrency: usize,
+    jobs: usize,
+    job: F,
+) -> (Vec<Duration>, Duration, usize, Vec<Duration>)
 where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
     let started = Instant::now();
-    let results: Vec<(Duration, bool)> = stream::iter(0..jobs)
+    let results: Vec<(Duration, bool, Duration)> = stream::iter(0..jobs)
         .map(|i| {
             let fut = job(i);
             async move {
                 let t = Instant::now();
                 let ok = fut.await;
-                (t.elapsed(), ok)
+                (t.elapsed(), ok, started.elapsed())
             }
         })
         .buffer_unordered(concurrency)
         .collect()
         .await;
     let elapsed = started.elapsed();
-    let errors = results.iter().filter(|(_, ok)| !ok).count();
+    let errors = results.iter().filter(|(_, ok, _)| !ok).count();
+    let finished = results.iter().map(|(_, _, at)| *at).collect();
     (
-        results.into_iter().map(|(d, _)| d).collect(),
+        results.into_iter().map(|(d, _, _)| d).collect(),
         elapsed,
         errors,
+        finished,
     )
+}
+
+/// Answers a second between the tenth and the ninetieth percentile of the answers: a crowd's
+/// throughput once it is under way, without its first answers' wait (a slow Mercado Pago
+/// answers nobody for its first 300 ms) and its last stragglers.
+fn steady_rate(mut finished: Vec<Duration>) -> f64 {
+    finished.sort();
+    let n = finished.len();
+    let (a, b) = (n / 10, n * 9 / 10);
+    if n < 10 || finished[b - 1] <= finished[a] {
+        return 0.0;
+    }
+    (b - 1 - a) as f64 / (finished[b - 1] - finished[a]).as_secs_f64()
 }
 
 #[tokio::main]
@@ -367,12 +389,14 @@ async fn main() -> anyhow::Result<()> {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
-            let (lat, elapsed, errors) = timed(concurrency, prepared.len(), |i| {
+            let (lat, elapsed, errors, finished) = timed(concurrency, prepared.len(), |i| {
                 let (client, base, prepared) = (client.clone(), base.clone(), prepared.clone());
                 async move { pay(&client, &base, &prepared[i]).await }
             })
             .await;
-            report("payments", lat, elapsed, errors + (shoppers - prepared.len()));
+            let errors = errors + (shoppers - prepared.len());
+            let line = capture_report("payments", lat, elapsed, errors);
+            println!("{line} {:.0}", steady_rate(finished));
         }
         "webhooks" => {
             let count: usize = arg(2).parse()?;
@@ -392,7 +416,7 @@ async fn main() -> anyhow::Result<()> {
                 .json()
                 .await?;
             let id = paid["payment_id"].as_i64().ok_or_else(|| anyhow::anyhow!("no payment: {paid}"))?.to_string();
-            let (lat, elapsed, errors) = timed(concurrency, count, |i| {
+            let (lat, elapsed, errors, _) = timed(concurrency, count, |i| {
                 let (client, base, id, secret) = (client.clone(), base.clone(), id.clone(), secret.clone());
                 async move {
                     let request_id = format!("bench-{i}");
@@ -425,7 +449,7 @@ async fn main() -> anyhow::Result<()> {
                 .collect()
                 .await;
             let tokens: Arc<Vec<String>> = Arc::new(tokens.into_iter().flatten().collect());
-            let (lat, elapsed, errors) = timed(concurrency, tokens.len(), |i| {
+            let (lat, elapsed, errors, _) = timed(concurrency, tokens.len(), |i| {
                 let (client, base, tokens) = (client.clone(), base.clone(), tokens.clone());
                 async move { pay_sample(&client, &base, &tokens[i]).await }
             })

@@ -48,6 +48,8 @@ pub struct Settings {
     pub reconcile_interval: Duration,
     /// Sandbox only: how long the emulator waits before answering a payment (load tests).
     pub sandbox_delay: Duration,
+    /// Worker threads of the emulator run alone (`checkout sandbox`, `SANDBOX_WORKERS`).
+    pub sandbox_workers: usize,
     /// How long a Pix code stays payable (Mercado Pago allows 30 minutes to 30 days).
     pub pix_expiration: Duration,
     /// How long a wallet preference stays payable.
@@ -163,6 +165,7 @@ impl Settings {
                 0,
                 "a whole number of milliseconds",
             )?),
+            sandbox_workers: number("SANDBOX_WORKERS", 1..=64, 1)? as usize,
             // Mercado Pago refuses less than 30 minutes from when *it* reads the request; 35 keeps
             // a slow call and a skewed clock clear of that edge.
             pix_expiration: Duration::from_secs(minutes(
@@ -501,6 +504,7 @@ mod tests {
         assert_eq!(s.payment_max_in_progress, 512);
         assert_eq!(s.payment_queue_wait, Duration::from_secs(30));
         assert_eq!(s.webhook_reread_delay, Duration::from_millis(1_000));
+        assert_eq!(s.sandbox_workers, 1);
     }
 
     #[test]
@@ -518,7 +522,7 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_variable_and_hides_secrets() {
-        let cases: [(&str, Option<&str>); 13] = [
+        let cases: [(&str, Option<&str>); 14] = [
             ("DATABASE_URL", None),
             ("DATABASE_URL", Some("mysql://x")),
             ("MP_SITE", Some("XXX")),
@@ -532,6 +536,7 @@ mod tests {
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", Some("0")),
             ("MP_MAX_CONCURRENT_CALLS", Some("many")),
             ("MP_QUEUE_WAIT_SECS", Some("0")),
+            ("SANDBOX_WORKERS", Some("0")),
         ];
         for (var, value) in cases {
             let mut vars = live();

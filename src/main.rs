@@ -49,7 +49,13 @@ async fn main() -> anyhow::Result<()> {
             let mut config = config.with_faults_from_env().map_err(anyhow::Error::msg)?;
             config.response_delay = settings.sandbox_delay;
             tracing::warn!(host = %settings.host, port = settings.port, "Mercado Pago emulator only (no store)");
-            mercadopago_sandbox::serve(config, &settings.host, settings.port).await?
+            mercadopago_sandbox::serve(
+                config,
+                &settings.host,
+                settings.port,
+                settings.sandbox_workers,
+            )
+            .await?
         }
         ["doctor"] => {
             let report = checkout::doctor::run(&settings).await;

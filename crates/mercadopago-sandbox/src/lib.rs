@@ -207,13 +207,21 @@ pub struct RunningSandbox {
 }
 
 /// The emulator alone on `host:port`, as its own process (`checkout sandbox`): a benchmark can
-/// run it beside a store so that the store's CPU and memory figures are the store's own.
-pub async fn serve(config: SandboxConfig, host: &str, port: u16) -> std::io::Result<()> {
+/// run it beside a store so that the store's CPU and memory figures are the store's own. It
+/// stands in for a service on other machines, so on the store's machine the fewer of its threads
+/// wake the better: a benchmark runs it on one worker.
+pub async fn serve(
+    config: SandboxConfig,
+    host: &str,
+    port: u16,
+    workers: usize,
+) -> std::io::Result<()> {
     let sandbox = Sandbox::new(config);
     HttpServer::new(move || {
         let s = sandbox.clone();
         App::new().configure(move |c| s.configure(c))
     })
+    .workers(workers)
     .bind((host, port))?
     .run()
     .await
