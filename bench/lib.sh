@@ -15,7 +15,8 @@ wait_up() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null && return 0; slee
 
 # The emulator runs as its own process, as Mercado Pago would be: the store's CPU and memory
 # figures are then the store's own. It runs on one worker thread (`SANDBOX_WORKERS`, default 1):
-# on two, its threads waking at the 300 ms crowd's answers cost every process more per payment. The store talks to it as to the real API (TEST- token).
+# on two, its threads waking at the 300 ms crowd's answers cost every process more per
+# payment. The store talks to it as to the real API (TEST- token).
 # BENCH_STORE_ENV: more settings for the store, as NAME=value words (a diagnostic such as
 # MAIL_INTERVAL_SECS=3600); none by default.
 start_store() { # port, sandbox delay ms, database

@@ -40,9 +40,10 @@ async fn pay_pix(app: &TestApp, email: &str) -> (String, i64) {
 }
 
 /// A Pix whose outcome (the sandbox's `action`, moving the order to `decided`) is notified
-/// before the mail worker's turn, then one pass: the shopper's two mails, the first of them how to pay, since the pending
-/// move is decided on the status detail it was written with (waiting for the transfer), not
-/// on what the payment has become. Returns the order, its number and the mails.
+/// before the mail worker's turn, then one pass: the shopper's two mails, the first of them
+/// how to pay, since the pending move is decided on the status detail it was written with
+/// (waiting for the transfer), not on what the payment has become. Returns the order, its
+/// number and the mails.
 async fn pix_decided_before_the_workers_turn(
     app: &TestApp,
     action: &str,
