@@ -18,14 +18,18 @@
 //!
 //! Lent connections are for statements that commit on their own: a transaction belongs on
 //! `Lender::pool`.
+//!
+//! Work that can wait (the mail) asks the lender whether the payment path is using the
+//! database at all ([`Lender::quiet`]), not only whether it uses all it may.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, PgConnection, PgPool, Postgres};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 /// An idle store keeps nothing parked for longer than this: sqlx's pool then has them all.
 const PARK_FOR: Duration = Duration::from_secs(1);
@@ -49,6 +53,11 @@ struct Inner {
     /// It bounds the parked ones too: a borrower takes a new connection from sqlx only when
     /// none is parked, so those lent and parked together never outnumber the permits.
     permits: Arc<Semaphore>,
+    /// Connections lent out now; a wake-up for who waits for none (`Lender::quiet`).
+    lent: AtomicUsize,
+    none_lent: Notify,
+    /// Lends so far: unchanged over a while, nobody touched the database through the lender.
+    lends: AtomicU64,
 }
 
 struct Parked {
@@ -72,6 +81,9 @@ impl Lender {
             pool,
             parked: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(lendable)),
+            lent: AtomicUsize::new(0),
+            none_lent: Notify::new(),
+            lends: AtomicU64::new(0),
         });
         tokio::spawn(sweep(Arc::downgrade(&inner)));
         Self { inner }
@@ -96,6 +108,8 @@ impl Lender {
             Some(p) => (p.conn, p.taken),
             None => (self.inner.pool.acquire().await?, Instant::now()),
         };
+        self.inner.lent.fetch_add(1, Ordering::AcqRel);
+        self.inner.lends.fetch_add(1, Ordering::AcqRel);
         Ok(Lent {
             conn: Some(conn),
             taken,
@@ -108,6 +122,39 @@ impl Lender {
     /// using all it may of the database, and work that can wait (the mail) should.
     pub fn saturated(&self) -> bool {
         self.inner.permits.available_permits() == 0
+    }
+
+    /// How many lends so far: [`Lender::quiet`] takes one as the mark to compare with.
+    pub fn lends(&self) -> u64 {
+        self.inner.lends.load(Ordering::Acquire)
+    }
+
+    /// Waits until the payment path leaves the database alone: none of its connections lent
+    /// out, and none lent for `settle` (a payment's statements come a few microseconds
+    /// apart, its phases a few milliseconds). At once when nothing was lent since `mark`
+    /// (an earlier [`Lender::lends`]) and nothing is lent now. Returns the new mark.
+    pub async fn quiet(&self, mark: u64, settle: Duration) -> u64 {
+        let inner = &self.inner;
+        if inner.lends.load(Ordering::Acquire) == mark && inner.lent.load(Ordering::Acquire) == 0 {
+            return mark;
+        }
+        loop {
+            loop {
+                let freed = inner.none_lent.notified();
+                tokio::pin!(freed);
+                // Registered before the check, so a release between the two still wakes it.
+                freed.as_mut().enable();
+                if inner.lent.load(Ordering::Acquire) == 0 {
+                    break;
+                }
+                freed.await;
+            }
+            let mark = inner.lends.load(Ordering::Acquire);
+            tokio::time::sleep(settle).await;
+            if inner.lends.load(Ordering::Acquire) == mark {
+                return mark;
+            }
+        }
     }
 
     /// How many connections are parked now.
@@ -153,6 +200,14 @@ impl Lent {
             taken: self.taken,
             since: now,
         });
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if self.lender.lent.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.lender.none_lent.notify_waiters();
+        }
     }
 }
 

@@ -31,6 +31,9 @@ const BATCH: i64 = 20;
 /// Order moves whose mails one pass queues, at most: a burst's backlog is queued over a few
 /// passes, each a transaction of its own.
 const DERIVE: i32 = 500;
+/// The same, in a turn that gives way to payments: a batch's worth, a step of a few
+/// milliseconds. 500 moves took 40 ms, long enough to meet four payments at 100 a second.
+const DERIVE_GIVING_WAY: i32 = BATCH as i32;
 /// A drain stops after this many full passes (2,000 mails) and goes on at the next tick, so a
 /// queue that never empties (mails failing fast and queued again) cannot hold the worker.
 const MAX_PASSES: usize = 100;
@@ -47,6 +50,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How long mail waits, at most, for a payment path that uses every connection it may: a
 /// rush of payments goes first, its confirmations within about a minute.
 pub const MAX_DEFER: Duration = Duration::from_secs(60);
+/// Before each step of a turn (queueing, claiming, each mail, settling), the payment path
+/// must have left the database alone this long: its statements come microseconds apart, and
+/// a step begun between two of them would slow the second.
+const SETTLE: Duration = Duration::from_millis(1);
 
 /// Where a pass stops on purpose: the tests' stand-in for a worker that crashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,11 +105,20 @@ pub struct Mailer {
     from: Mailbox,
     merchant: Option<Mailbox>,
     pub interval: Duration,
-    /// The payment path's connections: while all are lent out, the worker waits (`defer`).
+    /// The payment path's connections: while all are lent out, the worker waits (`defer`),
+    /// and each step of a turn waits for a moment none is (`give_way`).
     yield_to: Option<Lender>,
     pub max_defer: Duration,
+    deferral: Mutex<Deferral>,
+}
+
+/// How long mail has waited for the payment path, and what it last saw of it.
+#[derive(Default)]
+struct Deferral {
     /// Since when the worker has been waiting for a busy payment path.
-    deferred_since: Mutex<Option<Instant>>,
+    since: Option<Instant>,
+    /// The lender's count of lends when the last step began (`Lender::quiet`).
+    mark: u64,
 }
 
 impl Mailer {
@@ -133,13 +149,14 @@ impl Mailer {
             interval: settings.interval,
             yield_to: None,
             max_defer: MAX_DEFER,
-            deferred_since: Mutex::new(None),
+            deferral: Mutex::new(Deferral::default()),
         })
     }
 
     /// Lets the payment path go first: rendering and settling mail takes the same database
-    /// and cores as the payments, and while they use every connection the lender has, the
-    /// worker waits, for `max_defer` at most.
+    /// and cores as the payments. While they use every connection the lender has, the worker
+    /// starts no pass; within a pass each step waits until no payment is using the database.
+    /// Either way mail waits `max_defer` at most.
     pub fn yield_to(mut self, lender: Lender) -> Self {
         self.yield_to = Some(lender);
         self
@@ -148,8 +165,36 @@ impl Mailer {
     /// True while the worker should wait for the payment path (see [`defer`]).
     fn deferring(&self) -> bool {
         let busy = self.yield_to.as_ref().is_some_and(Lender::saturated);
-        let mut since = self.deferred_since.lock().unwrap();
-        defer(&mut since, busy, Instant::now(), self.max_defer)
+        let mut deferral = self.deferral.lock().unwrap();
+        defer(&mut deferral.since, busy, Instant::now(), self.max_defer)
+    }
+
+    /// Waits, before a step of a turn, for the payment path to leave the database alone
+    /// (`Lender::quiet`): a payment that starts during a step still meets it, but no step
+    /// starts during a payment's statements. Mail that has waited `max_defer` goes at once
+    /// until a step finds the path quiet without waiting.
+    async fn give_way(&self) {
+        let Some(lender) = &self.yield_to else {
+            return;
+        };
+        let (mark, wait) = {
+            let mut deferral = self.deferral.lock().unwrap();
+            let since = *deferral.since.get_or_insert_with(Instant::now);
+            (
+                deferral.mark,
+                self.max_defer.saturating_sub(since.elapsed()),
+            )
+        };
+        // An elapsed budget still polls `quiet` once: its answer when nothing happened since.
+        let quiet = tokio::time::timeout(wait, lender.quiet(mark, SETTLE)).await;
+        let mut deferral = self.deferral.lock().unwrap();
+        match quiet {
+            Ok(mark) => {
+                deferral.since = None;
+                deferral.mark = mark;
+            }
+            Err(_) => deferral.mark = lender.lends(),
+        }
     }
 
     /// Whether mails are sent (else kept for the back office).
@@ -165,25 +210,25 @@ impl Mailer {
     /// Passes until one finds less than a full batch: after a burst of paid orders every
     /// confirmation goes out now, not twenty per interval. Returns how many it handled.
     pub async fn drain(&self) -> anyhow::Result<usize> {
-        self.passes(|| true).await
+        self.passes(|| true, false).await
     }
 
     /// The worker's turn: [`Mailer::drain`], unless the payment path is busy. It stops between
     /// passes when the payment path becomes busy, and starts none while it is, until mail
-    /// has waited `max_defer`.
+    /// has waited `max_defer`; each step of a pass gives way to the payments (`give_way`).
     pub async fn turn(&self) -> anyhow::Result<usize> {
-        self.passes(|| !self.deferring()).await
+        self.passes(|| !self.deferring(), true).await
     }
 
     /// Passes while `go_on` says so before each, until one finds less than a full batch (or
     /// `MAX_PASSES`). Returns how many mails they handled.
-    async fn passes(&self, go_on: impl Fn() -> bool) -> anyhow::Result<usize> {
+    async fn passes(&self, go_on: impl Fn() -> bool, giving_way: bool) -> anyhow::Result<usize> {
         let mut handled = 0;
         for _ in 0..MAX_PASSES {
             if !go_on() {
                 break;
             }
-            let n = self.pass().await?;
+            let n = self.pass_with(Stop::Never, giving_way).await?;
             handled += n;
             if n < BATCH as usize {
                 break;
@@ -194,13 +239,30 @@ impl Mailer {
 
     /// A pass that may stop on purpose midway (see [`Stop`]).
     pub async fn pass_until(&self, stop: Stop) -> anyhow::Result<usize> {
-        outbox::derive(&self.pool, DERIVE).await?;
+        self.pass_with(stop, false).await
+    }
+
+    async fn pass_with(&self, stop: Stop, giving_way: bool) -> anyhow::Result<usize> {
+        let give_way = || async {
+            if giving_way {
+                self.give_way().await;
+            }
+        };
+        give_way().await;
+        let derive = if giving_way {
+            DERIVE_GIVING_WAY
+        } else {
+            DERIVE
+        };
+        outbox::derive(&self.pool, derive).await?;
+        give_way().await;
         let due = outbox::claim(&self.pool, BATCH, LEASE).await?;
         if stop == Stop::AfterClaim {
             return Ok(0);
         }
         let mut settled = Vec::new();
         for mail in &due {
+            give_way().await;
             let span = tracing::info_span!("mail", outbox_id = mail.id, kind = %mail.kind);
             match self.handle(mail, stop).instrument(span).await {
                 Ok(Some(end)) => settled.push(end),
@@ -221,6 +283,7 @@ impl Mailer {
         // or a pass of slow sends outlives their lease and another worker takes them, the
         // claim check makes this write a no-op and the mail is settled once.
         let settled: Vec<Settled<'_>> = settled.iter().map(Unsent::settled).collect();
+        give_way().await;
         outbox::settle(&self.pool, &settled).await?;
         Ok(due.len())
     }
@@ -373,11 +436,12 @@ fn quoted_printable(kind: ContentType, body: String) -> SinglePart {
 }
 
 /// Whether to wait for a busy payment path now: yes while it is busy, until the wait that
-/// began at `since` reaches `max`; from then on mail goes out at every turn, busy or not,
-/// until a turn finds the path free again and the next wait starts afresh.
+/// began at `since` reaches `max`; from then on mail goes out, busy or not, until the worker
+/// finds the path quiet (`Mailer::give_way` clears `since`) and the next wait starts afresh.
+/// A path merely below its limit for a moment is not quiet: otherwise each pass under
+/// steady load would wait the whole `max` again.
 pub fn defer(since: &mut Option<Instant>, busy: bool, now: Instant, max: Duration) -> bool {
     if !busy {
-        *since = None;
         return false;
     }
     let began = *since.get_or_insert(now);
@@ -422,7 +486,12 @@ mod tests {
             !defer(&mut since, true, at(70), max),
             "and keeps going while busy"
         );
-        assert!(!defer(&mut since, false, at(75), max), "the path frees up");
+        assert!(!defer(&mut since, false, at(75), max), "below its limit");
+        assert!(
+            !defer(&mut since, true, at(76), max),
+            "below its limit for a moment is not quiet: the wait is still over"
+        );
+        since = None; // the worker found the path quiet (`give_way`)
         assert!(
             defer(&mut since, true, at(80), max),
             "the next rush: a new wait"

@@ -1,7 +1,8 @@
 //! Notifications answered by a re-read are marked processed by one writer, a batch at a time.
 //! Each mark was one statement and one durable commit per payment: a quarter of the commits
 //! on the payment path. The writer takes whatever has queued while its last write ran, so an
-//! idle store marks each at once and a busy one marks many in one statement.
+//! idle store marks each at once and a busy one marks many in one statement; and its commit
+//! does not wait for the disk (`notifications::mark_each_processed` says why that is safe).
 //!
 //! A mark that is never written (a failed write, a crash, a stop) loses nothing: the
 //! notification stays unprocessed, and the worker re-reads its payment once its lease is over.

@@ -184,3 +184,37 @@ async fn the_lender_is_saturated_while_every_connection_it_may_lend_is_out() {
     assert!(!lender.saturated(), "parked is not lent");
     first.give_back();
 }
+
+#[tokio::test]
+async fn the_lender_is_quiet_once_nothing_is_lent_and_nothing_was_for_a_while() {
+    let db = TestDatabase::create("lending").await;
+    let lender = Lender::start(pool(&db).await);
+    let mark = lender.lends();
+    let hour = Duration::from_secs(3600);
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), lender.quiet(mark, hour)).await,
+        Ok(mark),
+        "nothing lent since the mark: at once, whatever the settling time"
+    );
+
+    let first = lender.lend().await.unwrap();
+    let settle = Duration::from_secs(2);
+    let waiting = tokio::spawn({
+        let lender = lender.clone();
+        async move { lender.quiet(mark, settle).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "a connection is lent");
+    first.give_back();
+    // Lent again (and dropped, not given back) within the settling time: it starts again.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(lender.lend().await.unwrap());
+    let lent_last = std::time::Instant::now();
+    let new_mark = tokio::time::timeout(Duration::from_secs(30), waiting)
+        .await
+        .expect("quiet once nothing is lent")
+        .unwrap();
+    assert!(lent_last.elapsed() >= settle, "settled after the last lend");
+    assert_eq!(new_mark, lender.lends());
+    assert_eq!(new_mark, mark + 2);
+}

@@ -479,13 +479,31 @@ async fn the_worker_finds_the_oldest_due_mails_in_an_index_without_sorting_the_b
     );
 }
 
+/// A mailer of `app`'s database that gives way to `lender`, as the store's worker does.
+fn mailer_yielding_to(
+    app: &TestApp,
+    lender: &checkout::db::lending::Lender,
+) -> checkout::mail::Mailer {
+    use checkout::domain::Site;
+    use checkout::mail::{MailSettings, Mailer, OrderLinks};
+    let settings = MailSettings::from_lookup(&|_| None).unwrap();
+    let links = std::sync::Arc::new(OrderLinks::new(&[7; 64], Duration::from_secs(3600)));
+    let base = url::Url::parse(&app.address).unwrap();
+    Mailer::new(app.pool.clone(), Site::Mlb, base, links, &settings)
+        .unwrap()
+        .yield_to(lender.clone())
+}
+
+/// Queued mails, and paid orders whose mails the worker has yet to queue.
+const DUE: &str = "select (select count(*) from outbox where status = 'queued')
+                        + (select count(*) from order_history
+                           where mailed_at is null and to_status = 'paid')";
+
 /// Mail yields to a rush of payments: while every connection the payment path may lend is
 /// out, the worker's turn renders nothing, until mail has waited its longest (`max_defer`).
 #[tokio::test]
 async fn a_rush_of_payments_goes_first_and_its_mail_follows_within_the_longest_wait() {
     use checkout::db::lending::Lender;
-    use checkout::domain::Site;
-    use checkout::mail::{MailSettings, Mailer, OrderLinks};
 
     let mut app = store(vec![]).await;
     pay_card(&app, &unique("rush"), "APRO").await;
@@ -494,17 +512,9 @@ async fn a_rush_of_payments_goes_first_and_its_mail_follows_within_the_longest_w
     while !lender.saturated() {
         lent.push(lender.lend().await.unwrap());
     }
-    let settings = MailSettings::from_lookup(&|_| None).unwrap();
-    let links = std::sync::Arc::new(OrderLinks::new(&[7; 64], Duration::from_secs(3600)));
-    let base = url::Url::parse(&app.address).unwrap();
-    let mut mailer = Mailer::new(app.pool.clone(), Site::Mlb, base, links, &settings)
-        .unwrap()
-        .yield_to(lender.clone());
+    let mut mailer = mailer_yielding_to(&app, &lender);
     mailer.max_defer = Duration::from_millis(500);
-    // Queued mails, and paid orders whose mails the worker has yet to queue.
-    let due = "select (select count(*) from outbox where status = 'queued')
-                    + (select count(*) from order_history
-                       where mailed_at is null and to_status = 'paid')";
+    let due = DUE;
     assert!(app.count(due).await > 0);
     assert_eq!(mailer.turn().await.unwrap(), 0, "the payment path is busy");
     assert!(app.count(due).await > 0, "kept, not dropped");
@@ -529,6 +539,80 @@ async fn a_rush_of_payments_goes_first_and_its_mail_follows_within_the_longest_w
     pay_card(&app, &unique("later"), "APRO").await;
     assert!(mailer.turn().await.unwrap() > 0, "a free path: at once");
     assert_eq!(app.count(due).await, 0);
+}
+
+/// Within a turn each step waits for a moment when no payment is using the database. Under a
+/// steady stream of payments (a connection lent 2 ms in every 10) mail finds those moments
+/// and goes out, long before its longest wait.
+#[tokio::test]
+async fn mail_goes_out_between_the_statements_of_steady_payments() {
+    use checkout::db::lending::Lender;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let mut app = store(vec![]).await;
+    for _ in 0..3 {
+        app.client = browser();
+        pay_card(&app, &unique("steady"), "APRO").await;
+    }
+    let lender = Lender::start(app.pool.clone());
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let payments = tokio::spawn({
+        let (lender, stop) = (lender.clone(), stop.clone());
+        async move {
+            while !stop.load(Ordering::Relaxed) {
+                let conn = lender.lend().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                conn.give_back();
+                tokio::time::sleep(Duration::from_millis(8)).await;
+            }
+        }
+    });
+    let mut mailer = mailer_yielding_to(&app, &lender);
+    mailer.max_defer = Duration::from_secs(60);
+    assert!(app.count(DUE).await > 0);
+    let sent = tokio::time::timeout(Duration::from_secs(20), mailer.turn())
+        .await
+        .expect("mail found the gaps, not its longest wait")
+        .unwrap();
+    stop.store(true, Ordering::Relaxed);
+    payments.await.unwrap();
+    assert!(sent >= 3, "a confirmation per order at least: {sent}");
+    assert_eq!(app.count(DUE).await, 0);
+}
+
+/// A payment path that never leaves the database alone, though it never uses every
+/// connection: each step waits, and once mail has waited its longest it goes out anyway, at
+/// every turn after, until the path is quiet.
+#[tokio::test]
+async fn mail_waits_at_most_its_longest_wait_for_a_path_that_is_never_quiet() {
+    use checkout::db::lending::Lender;
+
+    let mut app = store(vec![]).await;
+    pay_card(&app, &unique("never-quiet"), "APRO").await;
+    let lender = Lender::start(app.pool.clone());
+    let held = lender.lend().await.unwrap();
+    assert!(!lender.saturated(), "one connection of several");
+    let longest = Duration::from_secs(2);
+    let mut mailer = mailer_yielding_to(&app, &lender);
+    mailer.max_defer = longest;
+    let started = std::time::Instant::now();
+    assert!(mailer.turn().await.unwrap() > 0, "it went out");
+    assert!(
+        started.elapsed() >= longest,
+        "not before its longest wait: a connection was lent throughout"
+    );
+    assert_eq!(app.count(DUE).await, 0);
+
+    app.client = browser();
+    pay_card(&app, &unique("still-busy"), "APRO").await;
+    let started = std::time::Instant::now();
+    assert!(mailer.turn().await.unwrap() > 0);
+    assert!(
+        started.elapsed() < longest,
+        "the wait is over until the path is quiet, not restarted at each turn"
+    );
+    assert_eq!(app.count(DUE).await, 0);
+    held.give_back();
 }
 
 #[tokio::test]
