@@ -514,16 +514,15 @@ async fn a_rush_of_payments_goes_first_and_its_mail_follows_within_the_longest_w
     }
     let mut mailer = mailer_yielding_to(&app, &lender);
     mailer.max_defer = Duration::from_millis(500);
-    let due = DUE;
-    assert!(app.count(due).await > 0);
+    assert!(app.count(DUE).await > 0);
     assert_eq!(mailer.turn().await.unwrap(), 0, "the payment path is busy");
-    assert!(app.count(due).await > 0, "kept, not dropped");
+    assert!(app.count(DUE).await > 0, "kept, not dropped");
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(
         mailer.turn().await.unwrap() > 0,
         "after the longest wait mail goes out, busy or not"
     );
-    assert_eq!(app.count(due).await, 0);
+    assert_eq!(app.count(DUE).await, 0);
 
     // Each payment below is another shopper's (a new cookie jar).
     app.client = browser();
@@ -538,7 +537,7 @@ async fn a_rush_of_payments_goes_first_and_its_mail_follows_within_the_longest_w
     app.client = browser();
     pay_card(&app, &unique("later"), "APRO").await;
     assert!(mailer.turn().await.unwrap() > 0, "a free path: at once");
-    assert_eq!(app.count(due).await, 0);
+    assert_eq!(app.count(DUE).await, 0);
 }
 
 /// Within a turn each step waits for a moment when no payment is using the database. Under a
