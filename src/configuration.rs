@@ -39,6 +39,9 @@ pub struct MercadoPagoSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: SecretString,
+    /// `PGSSLMODE` is set: its TLS choice stands even for a database on this machine
+    /// (`db::connect`).
+    pub database_sslmode_from_env: bool,
     pub site: Site,
     pub mercadopago: MercadoPagoSettings,
     /// Public URL of the store; `None` means "the address we bind", known after binding.
@@ -153,6 +156,7 @@ impl Settings {
         let minutes = |name, range, default| number(name, range, default).map(|m| m * 60);
         Ok(Self {
             database_url: SecretString::from(database_url),
+            database_sslmode_from_env: get("PGSSLMODE").is_some(),
             site,
             mercadopago: mercadopago(&get, live)?,
             app_base_url: app_base_url(&get, live)?,

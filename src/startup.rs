@@ -371,12 +371,17 @@ pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
 }
 
 async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
+    let options = crate::db::connect::options(
+        settings.database_url.expose_secret(),
+        settings.database_sslmode_from_env,
+    )
+    .context("reading DATABASE_URL")?;
     PgPoolOptions::new()
         .max_connections(settings.database_max_connections)
         .acquire_timeout(settings.database_acquire_timeout)
         // Checking every connection on acquire costs a round trip per query.
         .test_before_acquire(false)
-        .connect(settings.database_url.expose_secret())
+        .connect_with(options)
         .await
         .context("connecting to the database (DATABASE_URL)")
 }

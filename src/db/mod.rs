@@ -5,6 +5,7 @@ pub mod attempts;
 pub mod backoffice;
 pub mod catalog;
 pub mod charts;
+pub mod connect;
 pub mod delivery;
 pub mod fulfilment;
 pub mod gauges;

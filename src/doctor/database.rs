@@ -3,11 +3,9 @@
 //! `/readyz`), it says which migration is missing, failed or changed.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
 use super::{Check, DATABASE};
@@ -18,7 +16,10 @@ const MIGRATE_FIX: &str = "start the store once (`checkout`): it applies its mig
 
 pub async fn check(settings: &Settings) -> Check {
     // The options are parsed here, not printed: the URL may hold a password.
-    let options = match PgConnectOptions::from_str(settings.database_url.expose_secret()) {
+    let options = match crate::db::connect::options(
+        settings.database_url.expose_secret(),
+        settings.database_sslmode_from_env,
+    ) {
         Ok(options) => options,
         Err(e) => {
             return Check::failed(

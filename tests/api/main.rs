@@ -5,6 +5,7 @@ mod against_sandbox;
 mod cart;
 mod checkout_page;
 mod dashboard_charts;
+mod database;
 mod delivery;
 mod doctor;
 mod fraud_data;
