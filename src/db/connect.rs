@@ -4,7 +4,7 @@
 //! Debian's PostgreSQL offers it on every TCP connection, loopback included. On loopback TLS
 //! protects nothing (a process that can read this machine's loopback traffic can read the
 //! database's files), and every statement pays for it twice, in the store and in its
-//! backend: about 3–5% of a payment's CPU on two cores (docs/PERFORMANCE.md, sixteenth
+//! backend: about 4% of PostgreSQL's CPU per payment (docs/PERFORMANCE.md, sixteenth
 //! session). So a database on this machine is reached without TLS unless the URL (`sslmode`)
 //! or `PGSSLMODE` asks for it; any other host keeps sqlx's default. A local TLS-terminating
 //! proxy (a cloud SQL proxy on 127.0.0.1) is covered by the same rule: the proxy encrypts.
