@@ -27,7 +27,13 @@ async fn seen_by_the_server<'e>(db: impl sqlx::PgExecutor<'e>) -> (bool, String)
 #[tokio::test]
 async fn a_database_on_this_machine_is_reached_without_tls_unless_the_url_asks() {
     let db = TestDatabase::create("connect").await;
-    assert!(db.url.contains("127.0.0.1") || db.url.contains("localhost"));
+    if !["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|h| db.url.contains(h))
+    {
+        eprintln!("TEST_DATABASE_URL is on another machine: nothing to check here");
+        return;
+    }
     // Whether this server offers TLS at all: sqlx's own default takes it when it does, which
     // is what the store's default must not do here.
     let mut plain = PgConnection::connect(&db.url).await.unwrap();
