@@ -231,6 +231,14 @@ impl Settings {
         .and_then(refuse_sandbox_secrets)
     }
 
+    /// How the store reaches PostgreSQL (`db::connect`): the store and the doctor alike.
+    pub fn database_options(&self) -> Result<sqlx::postgres::PgConnectOptions, sqlx::Error> {
+        crate::db::connect::options(
+            self.database_url.expose_secret(),
+            self.database_sslmode_from_env,
+        )
+    }
+
     pub fn is_sandbox(&self) -> bool {
         matches!(self.mercadopago.mode, Mode::Sandbox)
     }

@@ -371,11 +371,9 @@ pub async fn database(settings: &Settings) -> anyhow::Result<PgPool> {
 }
 
 async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
-    let options = crate::db::connect::options(
-        settings.database_url.expose_secret(),
-        settings.database_sslmode_from_env,
-    )
-    .context("reading DATABASE_URL")?;
+    let options = settings
+        .database_options()
+        .context("reading DATABASE_URL")?;
     PgPoolOptions::new()
         .max_connections(settings.database_max_connections)
         .acquire_timeout(settings.database_acquire_timeout)

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use secrecy::ExposeSecret;
 use sqlx::{Connection, PgConnection};
 
 use super::{Check, DATABASE};
@@ -16,10 +15,7 @@ const MIGRATE_FIX: &str = "start the store once (`checkout`): it applies its mig
 
 pub async fn check(settings: &Settings) -> Check {
     // The options are parsed here, not printed: the URL may hold a password.
-    let options = match crate::db::connect::options(
-        settings.database_url.expose_secret(),
-        settings.database_sslmode_from_env,
-    ) {
+    let options = match settings.database_options() {
         Ok(options) => options,
         Err(e) => {
             return Check::failed(
