@@ -21,7 +21,7 @@ text_column!(AttemptState, |raw: &str| AttemptState::parse(raw)
     .ok_or_else(|| format!("unknown attempt state {raw:?}")));
 
 impl AttemptState {
-    /// Every state, as the table's check constraint lists them.
+    /// Every state, as the table's check lists them (`attempt_state`).
     pub const ALL: [AttemptState; 5] = [
         AttemptState::InFlight,
         AttemptState::Completed,

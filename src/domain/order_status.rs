@@ -37,6 +37,14 @@ pub enum Source {
 }
 
 impl Source {
+    /// Every source, as the history's check lists them (`history_source`).
+    pub const ALL: [Source; 4] = [
+        Source::Checkout,
+        Source::Webhook,
+        Source::Reconciliation,
+        Source::Admin,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Checkout => "checkout",

@@ -29,4 +29,5 @@ mod result_page;
 mod security;
 mod stock;
 mod three_ds;
+mod vocabulary;
 mod webhooks;
