@@ -98,6 +98,20 @@ impl Writes<'_> {
     }
 }
 
+/// How [`record`]'s commit meets the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// Answered once the write is flushed, as the server is configured.
+    Durable,
+    /// Answered before the flush (`synchronous_commit = off` for this write alone; PostgreSQL
+    /// flushes it within 3 × `wal_writer_delay`, and any later durable commit flushes it
+    /// first). Only for what Mercado Pago can tell again: the checkout's own answer, whose
+    /// durable claim leaves the order `processing` with its attempt in flight if a crash loses
+    /// the write, which the payment's notification and the worker then resolve as they resolve
+    /// an answer that could not be written at all.
+    Lazy,
+}
+
 /// All of `writes` in one statement (the payment row, the attempt's state, the order's
 /// payment and status, the history row), if what they were decided on still stands: the
 /// statement locks the order, then the payment, and re-checks both against `seen` on their
@@ -109,6 +123,7 @@ pub async fn record<'e, E>(
     executor: E,
     seen: &Seen,
     writes: &Writes<'_>,
+    commit: Commit,
 ) -> Result<bool, sqlx::Error>
 where
     E: sqlx::PgExecutor<'e>,
@@ -165,8 +180,12 @@ where
                insert into order_history
                (order_id, from_status, to_status, source, payment_id, note, status_detail)
                select $2::uuid, $17::text, $16::text, $18::text, $1::bigint, $19::text, $5::text
-               where $16::text is not null and (select done from done))
-           select done as "done!" from done"#,
+               where $16::text is not null and (select done from done)),
+           flush as (
+               select set_config('synchronous_commit',
+                                 case when $26::bool then 'off'
+                                      else current_setting('synchronous_commit') end, true))
+           select done as "done!" from done, flush"#,
         writes.payment_id.0,
         writes.order_id.0,
         writes.attempt_no,
@@ -192,6 +211,7 @@ where
         known.map(|k| &k.status) as Option<&PaymentStatus>,
         known.map(|k| &k.status_detail) as Option<&StatusDetail>,
         known.map(|k| k.refunded_minor),
+        commit == Commit::Lazy,
     )
     .fetch_one(executor)
     .await

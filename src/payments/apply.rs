@@ -13,7 +13,9 @@ use sqlx::PgPool;
 
 use crate::db::lending::Lender;
 use crate::db::orders::{self, PaymentTarget};
-use crate::db::payments::{flag, news, record, AnomalyKind, Known, Move, PaymentRow, Seen, Writes};
+use crate::db::payments::{
+    flag, news, record, AnomalyKind, Commit, Known, Move, PaymentRow, Seen, Writes,
+};
 use crate::domain::order_status::Source;
 use crate::domain::{Money, OrderId, OrderStatus, PaymentId};
 use crate::mercadopago::{MercadoPagoClient, Payment};
@@ -72,7 +74,9 @@ pub async fn apply(
 /// order `processing` at `attempt_no`, following no payment, at `total`, and this new payment
 /// unknown here. The first try decides on that and writes under the usual re-check, with no
 /// read before it. If anything moved meanwhile (a notification recorded the payment first, the
-/// order was resolved), the re-check writes nothing and `apply`'s reads take over.
+/// order was resolved), the re-check writes nothing and `apply`'s reads take over. That first
+/// write does not wait for the disk ([`Commit::Lazy`]): the claim's flush already made the
+/// payment findable again, and the shopper's answer need not wait for a second flush.
 #[tracing::instrument(skip(db, metrics, payment, refund), fields(payment_id = %payment.id, status = %payment.status))]
 pub async fn apply_answer(
     db: &Lender,
@@ -129,7 +133,13 @@ async fn apply_to(
         // if another writer inserted it meanwhile, so a wrong guess costs one statement.
         let decision = Decision::of(&order, None, payment, source, claimant);
         let mut conn = db.lend().await?;
-        let written = record(&mut *conn, &seen(&order, None), &decision.writes()).await?;
+        let written = record(
+            &mut *conn,
+            &seen(&order, None),
+            &decision.writes(),
+            Commit::Lazy,
+        )
+        .await?;
         conn.give_back();
         if written {
             return finish(pool, metrics, payment, refund, decision).await;
@@ -146,7 +156,13 @@ async fn apply_to(
             return unknown_order(pool, payment.id, reference).await;
         };
         let decision = Decision::of(&order, known.as_ref(), payment, source, claimant);
-        let written = record(&mut *conn, &seen(&order, known), &decision.writes()).await?;
+        let written = record(
+            &mut *conn,
+            &seen(&order, known),
+            &decision.writes(),
+            Commit::Durable,
+        )
+        .await?;
         conn.give_back();
         if written {
             return finish(pool, metrics, payment, refund, decision).await;
@@ -163,7 +179,7 @@ async fn apply_to(
     if !writes.any() {
         // Nothing written: a rollback does not wait for a flush as a commit would.
         tx.rollback().await?;
-    } else if record(&mut *tx, &seen(&order, known), &writes).await? {
+    } else if record(&mut *tx, &seen(&order, known), &writes, Commit::Durable).await? {
         tx.commit().await?;
     } else {
         tx.rollback().await?;

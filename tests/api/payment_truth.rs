@@ -141,3 +141,63 @@ async fn a_checkout_that_timed_out_after_the_payment_was_made_ends_right_through
         "one attempt, sent again only under its own key"
     );
 }
+
+/// The checkout records Mercado Pago's answer without waiting for the disk (`Commit::Lazy`),
+/// so a database crash can lose that write after the shopper saw it. What it leaves is what
+/// the claim made durable: the order `processing`, its attempt in flight, no payment. The
+/// payment's next notification must finish the order from Mercado Pago's word alone.
+#[tokio::test]
+async fn an_answer_a_database_crash_lost_is_recovered_from_mercado_pagos_notification() {
+    let app = store(Options::default()).await; // reconciliation effectively off
+    let checkout = app.start_checkout().await;
+    let card = app.sandbox_card(&checkout.amount, "APRO").await;
+    let answer: Value = app.pay(&checkout.csrf, &card).await.json().await.unwrap();
+    let payment = answer["payment_id"].as_i64().unwrap();
+    app.sandbox_webhooks_done().await;
+    app.wait_for_count(
+        "select count(*) from notifications where processed_at is null",
+        0,
+    )
+    .await;
+
+    // The state the lost commit leaves behind.
+    let order = &checkout.order_id;
+    for sql in [
+        format!("delete from order_history where order_id = '{order}' and to_status = 'paid'"),
+        format!(
+            "update payment_attempts set state = 'in_flight', payment_id = null
+             where order_id = '{order}'"
+        ),
+        format!("update orders set status = 'processing', payment_id = null where id = '{order}'"),
+        format!("delete from payments where id = {payment}"),
+    ] {
+        sqlx::query(&sql).execute(&app.pool).await.unwrap();
+    }
+
+    assert_eq!(
+        app.notify_signed(payment, now_ms(), "after-the-crash")
+            .await,
+        200
+    );
+    let paid = format!("select count(*) from orders where id = '{order}' and status = 'paid'");
+    app.wait_for_count(&paid, 1).await;
+    app.assert_count(
+        &format!(
+            "select count(*) from payment_attempts
+             where order_id = '{order}' and state = 'completed' and payment_id = {payment}"
+        ),
+        1,
+    )
+    .await;
+    app.assert_count("select count(*) from payments", 1).await;
+    app.assert_count(
+        "select count(*) from order_history where to_status = 'paid' and source = 'webhook'",
+        1,
+    )
+    .await;
+    assert_eq!(
+        app.sandbox_payment_posts().await.len(),
+        1,
+        "no second call to Mercado Pago"
+    );
+}
