@@ -104,8 +104,8 @@ pub enum Commit {
     /// Answered once the write is flushed, as the server is configured.
     Durable,
     /// Answered before the flush (`synchronous_commit = off` for this write alone; PostgreSQL
-    /// flushes it within 3 × `wal_writer_delay`, and any later durable commit flushes it
-    /// first). Only for what Mercado Pago can tell again: the checkout's own answer, whose
+    /// flushes it within 3 × `wal_writer_delay`, and a crash keeps a prefix of the WAL, so
+    /// nothing committed after it survives a crash that lost it). Only for what Mercado Pago can tell again: the checkout's own answer, whose
     /// durable claim leaves the order `processing` with its attempt in flight if a crash loses
     /// the write, which the payment's notification and the worker then resolve as they resolve
     /// an answer that could not be written at all.
