@@ -105,10 +105,11 @@ pub enum Commit {
     Durable,
     /// Answered before the flush (`synchronous_commit = off` for this write alone; PostgreSQL
     /// flushes it within 3 × `wal_writer_delay`, and a crash keeps a prefix of the WAL, so
-    /// nothing committed after it survives a crash that lost it). Only for what Mercado Pago can tell again: the checkout's own answer, whose
-    /// durable claim leaves the order `processing` with its attempt in flight if a crash loses
-    /// the write, which the payment's notification and the worker then resolve as they resolve
-    /// an answer that could not be written at all.
+    /// nothing committed after it survives a crash that lost it). Only for what Mercado Pago
+    /// can tell again: the checkout's own answer, whose durable claim leaves the order
+    /// `processing` with its attempt in flight if a crash loses the write, which the payment's
+    /// notification and the worker then resolve as they resolve an answer that could not be
+    /// written at all.
     Lazy,
 }
 
